@@ -1,0 +1,1 @@
+"""Card data, rendering, checking and parsing (no I/O beyond reading templates)."""

@@ -1,0 +1,1 @@
+"""Tweet archive import, cleaning, counting and dataset assembly."""

@@ -1,0 +1,1 @@
+"""Card templates (Jinja2), shipped as package data of publisher.templates."""
