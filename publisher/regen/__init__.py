@@ -1,0 +1,1 @@
+"""Building blocks of `publisher regenerate`: journal, sharding, pacing, per-repo decisions."""

@@ -1,0 +1,135 @@
+"""The pure per-repo decision: from the bytes read on the Hub to a status and the files to commit.
+
+No I/O here, so every status rule is unit-tested without a server:
+  card.json present  -> its data is authoritative (the README was generated from it);
+  legacy card        -> `parse`; if `render(parse(t), "classic") != t` the card was edited by hand: `edited`
+                        (unless force); a layout the parser does not know: `unsupported`, never guessed;
+  render the target  -> identical bytes: `unchanged` (no write); otherwise `changed` with only the files
+                        that differ (README.md and/or card.json; never anything else, never empty).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import json
+from dataclasses import dataclass, field
+
+from publisher.errors import PublisherError, UnsupportedLayoutError
+
+README = "README.md"
+CARD_JSON = "card.json"
+MOJIBAKE_PREFIX = "mojibake repaired"
+
+
+@dataclass(frozen=True)
+class RepoSnapshot:
+    """What was read from one repo at one revision (`sha`); None means the file does not exist."""
+
+    repo_id: str
+    sha: str | None
+    readme: bytes | None
+    card_json: bytes | None
+
+
+@dataclass
+class Decision:
+    status: str  # changed | unchanged | edited | unsupported | failed
+    files: dict[str, bytes] = field(default_factory=dict)  # only the files whose bytes change
+    reason: str | None = None
+    mojibake_repaired: int = 0
+    warnings: list[str] = field(default_factory=list)
+    new_readme: bytes | None = None
+
+
+def render_files(card, repo_id: str, template: str) -> tuple[bytes, bytes]:
+    """README.md and card.json bytes for `card` published as `repo_id` (the seeding helper uses it too)."""
+    from publisher.card.model import dumps_manifest
+    from publisher.card.render import render_card
+
+    namespace = repo_id.split("/", 1)[0]
+    card = dataclasses.replace(card, repo_id=repo_id, warnings=list(card.warnings))
+    readme = render_card(card, template=template, namespace=namespace)
+    return readme.encode("utf-8"), dumps_manifest(card).encode("utf-8")
+
+
+def _card_from_json(raw: bytes, repo_id: str):
+    from publisher.card.model import card_from_dict
+
+    source = f"{repo_id}/{CARD_JSON}"
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise PublisherError(f"{source}: not valid UTF-8 JSON ({exc})") from exc
+    return card_from_dict(data, source=source)
+
+
+def _legacy_round_trips(text: str, card, namespace: str) -> bool:
+    """Unedited means parse -> render classic gives the original bytes back (after the same mojibake repair)."""
+    from publisher.card.render import render_card
+
+    classic = render_card(card, template="classic", namespace=namespace)
+    if classic == text:
+        return True
+    if not any(w.startswith(MOJIBAKE_PREFIX) for w in card.warnings):
+        return False
+    from publisher.text import repair_mojibake
+
+    repaired, _ = repair_mojibake(text, field=README)
+    return classic == repaired
+
+
+def decide(snapshot: RepoSnapshot, *, template: str, force: bool = False, local_card=None) -> Decision:
+    """Status and files to commit for one repo. `local_card` (from a run directory) overrides the Hub's data."""
+    try:
+        card, decided = _card_for(snapshot, force=force, local_card=local_card)
+    except UnsupportedLayoutError as exc:
+        return Decision("unsupported", reason=str(exc))
+    except PublisherError as exc:
+        return Decision("failed", reason=str(exc))
+    if decided is not None:
+        return decided
+    readme, card_json = render_files(card, snapshot.repo_id, template)
+    files = {}
+    if readme != snapshot.readme:
+        files[README] = readme
+    if card_json != snapshot.card_json:
+        files[CARD_JSON] = card_json
+    repaired = sum(1 for w in card.warnings if w.startswith(MOJIBAKE_PREFIX))
+    status = "changed" if files else "unchanged"
+    return Decision(
+        status,
+        files=files,
+        mojibake_repaired=repaired if files else 0,
+        warnings=list(card.warnings),
+        new_readme=readme,
+    )
+
+
+def _card_for(snapshot: RepoSnapshot, *, force: bool, local_card):
+    """(card, None) to render, or (None, Decision) when the repo is decided without rendering."""
+    if local_card is not None:
+        return dataclasses.replace(local_card, warnings=list(local_card.warnings)), None
+    if snapshot.card_json is not None:
+        return _card_from_json(snapshot.card_json, snapshot.repo_id), None
+    if snapshot.readme is None:
+        return None, Decision("unsupported", reason="no README.md and no card.json")
+    from publisher.card.parse import parse_card
+
+    try:
+        text = snapshot.readme.decode("utf-8")
+    except UnicodeDecodeError:
+        return None, Decision("unsupported", reason="README.md is not UTF-8")
+    card = parse_card(text)
+    namespace = snapshot.repo_id.split("/", 1)[0]
+    if not force and not _legacy_round_trips(text, card, namespace):
+        return None, Decision("edited", reason="the card was edited by hand (parse -> render classic differs)")
+    return card, None
+
+
+def unified_diff(repo_id: str, old: bytes | None, new: bytes | None, path: str = README) -> str:
+    """A unified diff of one file, for --dry-run."""
+    before = (old or b"").decode("utf-8", "replace").splitlines(keepends=True)
+    after = (new or b"").decode("utf-8", "replace").splitlines(keepends=True)
+    lines = difflib.unified_diff(before, after, f"a/{repo_id}/{path}", f"b/{repo_id}/{path}")
+    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)

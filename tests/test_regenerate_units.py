@@ -1,0 +1,157 @@
+"""Pure building blocks of `publisher regenerate`: journal, sharding, pacing (no server, no sleeping)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from publisher.errors import BadInputError
+from publisher.regen.journal import Journal
+from publisher.regen.pacing import CommitPacer, RateGate, retry_after_seconds
+from publisher.regen.sharding import in_shard, matches, parse_shard, select, shard_of
+
+
+class FakeClock:
+    """A clock whose sleep advances time, so pacing is tested exactly and instantly."""
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+# ------------------------------------------------------------------------------------------------- sharding
+
+
+def test_shards_cover_every_repo_exactly_once_for_every_n():
+    repos = [f"huggingtweets/user{i}" for i in range(500)]
+    for n in (1, 2, 3, 7, 16):
+        seen = [r for k in range(1, n + 1) for r in select(repos, shard=(k, n))]
+        assert sorted(seen) == sorted(repos)
+
+
+def test_shard_depends_only_on_the_repo_id_not_on_order_or_subset():
+    repos = [f"org/m{i}" for i in range(50)]
+    whole = {r: shard_of(r, 4) for r in repos}
+    assert {r: shard_of(r, 4) for r in reversed(repos[10:])} == {r: whole[r] for r in repos[10:]}
+
+
+def test_shards_are_reasonably_balanced():
+    repos = [f"huggingtweets/user{i}" for i in range(1000)]
+    sizes = [len(select(repos, shard=(k, 4))) for k in range(1, 5)]
+    assert min(sizes) > 200
+
+
+@pytest.mark.parametrize("text", ["0/4", "5/4", "1/0", "a/b", "1-4", "", "1/4/2"])
+def test_bad_shard_spec_is_a_usage_error(text):
+    with pytest.raises(BadInputError, match="--shard"):
+        parse_shard(text)
+
+
+def test_shard_spec_parses_k_and_n():
+    assert parse_shard("2/5") == (2, 5)
+    assert in_shard("any/repo", None)
+
+
+def test_match_glob_applies_to_name_or_full_id():
+    assert matches("huggingtweets/elonmusk", "elon*")
+    assert matches("huggingtweets/elonmusk", "huggingtweets/*")
+    assert not matches("other/elonmusk", "huggingtweets/*")
+    assert not matches("huggingtweets/dril", "elon*")
+
+
+def test_select_drops_duplicates_and_keeps_order():
+    assert select(["a/x", "a/y", "a/x"]) == ["a/x", "a/y"]
+
+
+# -------------------------------------------------------------------------------------------------- journal
+
+
+def test_journal_skips_done_repos_and_retries_failed_ones(tmp_path):
+    path = tmp_path / "j.jsonl"
+    journal = Journal(path)
+    journal.append({"repo": "o/a", "status": "changed", "old_sha": "1" * 40, "new_sha": "2" * 40, "error": None})
+    journal.append({"repo": "o/b", "status": "failed", "old_sha": None, "new_sha": None, "error": "403"})
+    journal.append({"repo": "o/c", "status": "edited", "old_sha": "3" * 40, "new_sha": None, "error": None})
+    journal.close()
+    again = Journal(path)
+    assert again.is_done("o/a") and again.is_done("o/c")
+    assert not again.is_done("o/b")
+    assert len(again.commit_times()) == 1
+
+
+def test_journal_ignores_a_line_torn_by_kill_and_keeps_appending(tmp_path):
+    path = tmp_path / "j.jsonl"
+    good = json.dumps({"repo": "o/a", "status": "unchanged"})
+    path.write_text(good + '\n{"repo": "o/b", "stat', encoding="utf-8")
+    journal = Journal(path)
+    assert journal.is_done("o/a") and journal.last("o/b") is None and journal.torn_lines == 1
+    journal.append({"repo": "o/b", "status": "changed"})
+    journal.close()
+    reread = Journal(path)
+    assert reread.is_done("o/b") and reread.torn_lines == 1
+
+
+def test_journal_reports_an_unfinished_commit_intent(tmp_path):
+    journal = Journal(tmp_path / "j.jsonl")
+    journal.append({"repo": "o/a", "status": "committing", "old_sha": "1" * 40})
+    journal.close()
+    again = Journal(tmp_path / "j.jsonl")
+    assert again.pending_intent("o/a")["old_sha"] == "1" * 40
+    assert not again.is_done("o/a")
+
+
+def test_journal_line_without_repo_is_bad_input(tmp_path):
+    path = tmp_path / "j.jsonl"
+    path.write_text('{"status": "changed"}\n', encoding="utf-8")
+    with pytest.raises(BadInputError, match="repo"):
+        Journal(path)
+
+
+# --------------------------------------------------------------------------------------------------- pacing
+
+
+def test_commit_pacer_allows_the_hourly_cap_then_waits_for_the_window():
+    clock = FakeClock()
+    pacer = CommitPacer(3, clock=clock, sleep=clock.sleep)
+    assert [pacer.acquire() for _ in range(3)] == [0.0, 0.0, 0.0]
+    waited = pacer.acquire()
+    assert waited == pytest.approx(3600.0)
+
+
+def test_commit_pacer_seeded_from_journal_keeps_the_cap_across_a_resume():
+    clock = FakeClock(start=10_000.0)
+    pacer = CommitPacer(2, clock=clock, sleep=clock.sleep, history=[9_000.0, 9_500.0])
+    assert pacer.acquire() == pytest.approx(9_000.0 + 3600 - 10_000.0)
+
+
+def test_commit_pacer_without_cap_never_waits():
+    clock = FakeClock()
+    pacer = CommitPacer(0, clock=clock, sleep=clock.sleep)
+    assert sum(pacer.acquire() for _ in range(1000)) == 0
+
+
+def test_retry_after_and_ratelimit_headers_give_the_wait():
+    assert retry_after_seconds({"retry-after": "7"}) == 7.0
+    assert retry_after_seconds({"ratelimit": '"api";r=0;t=42'}) == 42.0
+    assert retry_after_seconds({"ratelimit": '"api";r=5;t=42'}) is None
+    assert retry_after_seconds({}) is None
+    date = "Wed, 21 Oct 2015 07:28:00 GMT"
+    assert retry_after_seconds({"retry-after": date}, now=1445412480.0 - 10) == pytest.approx(10.0)
+
+
+def test_rate_gate_holds_every_worker_until_the_reset():
+    clock = FakeClock()
+    gate = RateGate(clock=clock, sleep=clock.sleep)
+    assert gate.wait() == 0
+    gate.pause(5)
+    gate.pause(2)  # a shorter pause does not shorten the longer one
+    assert gate.wait() == pytest.approx(5)
+    assert gate.wait() == 0
