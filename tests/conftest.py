@@ -32,3 +32,68 @@ os.environ.update(
     }
 )
 os.makedirs(os.environ["WANDB_DIR"], exist_ok=True)
+
+# --- The session-wide local hub (owned by the hub engineer) -------------------------------------------------
+# Started here, at import, so HF_ENDPOINT points at it before anything imports huggingface_hub/transformers.
+# Tests in this process use HfApi(token=hub.token); subprocesses get hub.env().
+from pathlib import Path  # noqa: E402
+
+from publisher.hub.server import DEFAULT_LOCAL_TOKEN, HubServer  # noqa: E402
+
+_HUB_ROOT = Path(_SESSION_TMP) / "hub"
+_HUB_SERVER = HubServer(_HUB_ROOT, port=0).start()
+os.environ["HF_ENDPOINT"] = _HUB_SERVER.url
+
+import pytest  # noqa: E402
+
+
+class HubHandle:
+    """The session hub as tests see it: where it is, its default token, and an environment for subprocesses."""
+
+    def __init__(self, server: HubServer) -> None:
+        self.server = server
+        self.url = server.url
+        self.root = server.root
+        self.token = DEFAULT_LOCAL_TOKEN
+
+    def env(self, **extra: str) -> dict[str, str]:
+        """os.environ plus this hub's endpoint, its token and a fresh HF_HOME (a stale cache hides bugs)."""
+        env = dict(os.environ)
+        env.update(
+            HF_ENDPOINT=self.url,
+            HF_TOKEN=self.token,
+            HF_HOME=tempfile.mkdtemp(prefix="hf_home-", dir=_SESSION_TMP),
+            HF_HUB_DISABLE_XET="1",
+            HF_HUB_DISABLE_TELEMETRY="1",
+            HF_HUB_DISABLE_PROGRESS_BARS="1",
+        )
+        env.update(extra)
+        return env
+
+
+@pytest.fixture(scope="session")
+def hub() -> HubHandle:
+    """The session-wide local hub (in-process, port 0)."""
+    return HubHandle(_HUB_SERVER)
+
+
+@pytest.fixture
+def hub_clean(hub: HubHandle):
+    """The session hub with no faults, no latency and an empty request log, before and after the test."""
+
+    def reset() -> None:
+        hub.server.set_faults(None)
+        hub.server.set_latency(0)
+        hub.server.clear_requests()
+
+    reset()
+    yield hub
+    reset()
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A loadable tiny GPT-2 (safetensors + tokenizer), built once per session. Treat it as read-only."""
+    from publisher.tiny_model import save_tiny_model
+
+    return save_tiny_model(tmp_path_factory.mktemp("tiny_model"))

@@ -1,0 +1,10 @@
+"""A Hub-compatible local server (`publisher hub serve`): the real huggingface_hub and transformers clients
+upload to it and download from it, offline. See hub-api.md for the protocol it implements.
+
+It never imports huggingface_hub, transformers, torch or wandb.
+"""
+
+from publisher.hub.server.app import HubServer
+from publisher.hub.server.auth import DEFAULT_LOCAL_TOKEN, DEFAULT_LOCAL_USER
+
+__all__ = ["HubServer", "DEFAULT_LOCAL_TOKEN", "DEFAULT_LOCAL_USER"]

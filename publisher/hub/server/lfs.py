@@ -1,0 +1,39 @@
+"""LFS basic-transfer helpers: self-authenticating upload URLs.
+
+The client PUTs LFS bytes with no Authorization header (hub-api.md §2 #14), so the upload href carries its own
+credential: an HMAC over (oid, size, expiry) with a secret that lives only in the server process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import time
+
+UPLOAD_URL_TTL_S = 3600
+
+
+class UrlSigner:
+    def __init__(self, secret: bytes | None = None) -> None:
+        self._secret = secret or os.urandom(32)
+
+    def _mac(self, oid: str, size: int, expires: int) -> str:
+        return hmac.new(self._secret, f"{oid}:{size}:{expires}".encode(), hashlib.sha256).hexdigest()
+
+    def sign(self, oid: str, size: int, ttl_s: int = UPLOAD_URL_TTL_S) -> str:
+        """The query string (without '?') that authorises one upload of `oid` with `size` bytes."""
+        expires = int(time.time()) + ttl_s
+        return f"size={size}&expires={expires}&sig={self._mac(oid, size, expires)}"
+
+    def check(self, oid: str, size: int, expires: int, sig: str) -> str | None:
+        """None if the signature is valid and unexpired, else the reason."""
+        if expires < time.time():
+            return "upload URL expired; ask the LFS batch endpoint for a new one"
+        if not hmac.compare_digest(self._mac(oid, size, expires), sig):
+            return "invalid upload URL signature"
+        return None
+
+
+def is_sha256(value: object) -> bool:
+    return isinstance(value, str) and len(value) == 64 and all(c in "0123456789abcdef" for c in value)

@@ -1,0 +1,775 @@
+"""Route table and handlers of the local hub: the API the real clients use (hub-api.md §2–§4)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlencode
+
+from publisher.hub.server.app import HTTPError, Request, Response, json_response
+from publisher.hub.server.cards import card_data, card_text_problems
+from publisher.hub.server.lfs import is_sha256
+from publisher.hub.server.storage import (
+    REPO_TYPES,
+    Commit,
+    FileEntry,
+    RepoKey,
+    clean_repo_path,
+    decode_regular_file,
+)
+
+if TYPE_CHECKING:
+    from publisher.hub.server.app import HubServer
+
+Handler = Callable[[Request], Response]
+PLURAL = {"models": "model", "datasets": "dataset", "spaces": "space"}
+URL_PREFIX = {"model": "", "dataset": "datasets/", "space": "spaces/"}
+LFS_SUFFIXES = (
+    ".safetensors", ".bin", ".pt", ".pth", ".ckpt", ".h5", ".msgpack", ".onnx", ".zip", ".gz", ".tar", ".npy",
+    ".npz", ".pkl", ".pickle", ".parquet", ".arrow", ".model", ".png", ".jpg", ".jpeg", ".gif", ".wav", ".mp3",
+)
+LFS_SIZE_THRESHOLD = 10 * 1024 * 1024
+_REPO_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
+
+
+def repo_not_found(key: RepoKey) -> HTTPError:
+    return HTTPError(404, f"Repository not found: {key.id}", "RepoNotFound")
+
+
+def revision_not_found(rev: str) -> HTTPError:
+    return HTTPError(404, f"Invalid rev id: {rev}", "RevisionNotFound")
+
+
+def entry_not_found(path: str, commit: str | None = None) -> HTTPError:
+    headers = {"X-Repo-Commit": commit} if commit else {}
+    return HTTPError(404, f"Entry not found: {path}", "EntryNotFound", headers)
+
+
+def _truthy(value: Any) -> bool:
+    return str(value).lower() in ("1", "true", "yes")
+
+
+class Router:
+    """Maps (method, raw-path segments) to (route name, handler); the name keys faults and the log."""
+
+    def __init__(self, hub: HubServer) -> None:
+        self.hub = hub
+        self.storage = hub.storage
+
+    # ================================================================= dispatch
+    def match(self, req: Request) -> tuple[str, Handler]:
+        s, m = req.segments, req.method
+        if s and s[0] == "api":
+            return self._match_api(s[1:], m)
+        if len(s) >= 2 and s[0] == "_lfs":
+            if s[1] == "upload" and len(s) == 3 and m == "PUT":
+                return "lfs-put", lambda r: self.lfs_put(r, s[2])
+            if s[1] == "verify" and len(s) == 5 and m == "POST":
+                return "lfs-verify", lambda r: self.lfs_verify(r, self._key(s[2], s[3], s[4]))
+        return self._match_repo_urls(s, m)
+
+    def _match_api(self, s: list[str], m: str) -> tuple[str, Handler]:
+        if s == ["whoami-v2"] and m == "GET":
+            return "whoami", self.whoami
+        if s == ["repos", "create"] and m == "POST":
+            return "create", self.create_repo
+        if s == ["repos", "delete"] and m == "DELETE":
+            return "delete", self.delete_repo
+        if s == ["validate-yaml"] and m == "POST":
+            return "validate", self.validate_yaml
+        if len(s) == 1 and s[0] in PLURAL and m == "GET":
+            return "list", lambda r: self.list_repos(r, PLURAL[s[0]])
+        if len(s) >= 3 and s[0] in PLURAL:
+            key = self._key(PLURAL[s[0]], s[1], s[2])
+            found = self._match_repo_api(key, s[3:], m)
+            if found is not None:
+                return found
+        return "unknown", self.not_found
+
+    def _match_repo_api(self, key: RepoKey, rest: list[str], m: str) -> tuple[str, Handler] | None:
+        head, args = (rest[0], rest[1:]) if rest else ("", [])
+        table: dict[tuple[str, str], tuple[str, Handler]] = {
+            ("", "GET"): ("info", lambda r: self.repo_info(r, key, None)),
+            ("revision", "GET"): ("info", lambda r: self.repo_info(r, key, "/".join(args))),
+            ("tree", "GET"): ("tree", lambda r: self.tree(r, key, args[0] if args else "main", "/".join(args[1:]))),
+            ("paths-info", "POST"): ("paths-info", lambda r: self.paths_info(r, key, "/".join(args) or "main")),
+            ("refs", "GET"): ("refs", lambda r: self.refs(r, key)),
+            ("commits", "GET"): ("commits", lambda r: self.commits(r, key, "/".join(args) or "main")),
+            ("tag", "POST"): ("tag", lambda r: self.create_tag(r, key, "/".join(args))),
+            ("tag", "DELETE"): ("tag", lambda r: self.delete_tag(r, key, "/".join(args))),
+            ("branch", "POST"): ("branch", lambda r: self.create_branch(r, key, "/".join(args))),
+            ("branch", "DELETE"): ("branch", lambda r: self.delete_branch(r, key, "/".join(args))),
+            ("preupload", "POST"): ("preupload", lambda r: self.preupload(r, key, "/".join(args) or "main")),
+            ("commit", "POST"): ("commit", lambda r: self.commit(r, key, "/".join(args) or "main")),
+            ("settings", "PUT"): ("settings", lambda r: self.settings(r, key)),
+            ("discussions", "POST"): ("discussions", lambda r: self.create_discussion(r, key)),
+            ("discussions", "GET"): ("discussions", lambda r: self.discussion(r, key, args)),
+            ("xet-write-token", "GET"): ("xet", self.xet_unsupported),
+            ("xet-read-token", "GET"): ("xet", self.xet_unsupported),
+        }
+        return table.get((head, m))
+
+    def _match_repo_urls(self, s: list[str], m: str) -> tuple[str, Handler]:
+        repo_type = "model"
+        if s and s[0] in PLURAL and s[0] != "models" and len(s) >= 3:
+            repo_type, s = PLURAL[s[0]], s[1:]
+        if len(s) >= 2 and s[1].endswith(".git") and s[2:] == ["info", "lfs", "objects", "batch"] and m == "POST":
+            key = self._key(repo_type, s[0], s[1][: -len(".git")])
+            return "lfs-batch", lambda r: self.lfs_batch(r, key)
+        if len(s) >= 5 and s[2] == "resolve" and m in ("GET", "HEAD"):
+            key = self._key(repo_type, s[0], s[1])
+            return "resolve", lambda r: self.resolve(r, key, s[3], "/".join(s[4:]))
+        page = self.hub_pages().match(s, m, repo_type)
+        if page is not None:
+            return "page", page
+        return "unknown", self.not_found
+
+    def hub_pages(self) -> Any:
+        from publisher.hub.server.pages import Pages
+
+        return Pages(self)
+
+    @staticmethod
+    def _key(repo_type: str, namespace: str, name: str) -> RepoKey:
+        return RepoKey(repo_type, namespace, name)
+
+    def not_found(self, req: Request) -> Response:
+        raise HTTPError(404, f"no such endpoint on the local hub: {req.method} /{'/'.join(req.segments)}")
+
+    def xet_unsupported(self, req: Request) -> Response:
+        raise HTTPError(
+            501,
+            "The local hub does not implement Xet storage. Set HF_HUB_DISABLE_XET=1 in the client's environment, "
+            "or start the hub with --upload-mode regular.",
+        )
+
+    # ================================================================= access helpers
+    def visible_state(self, req: Request, key: RepoKey) -> dict[str, Any]:
+        """The repo's state if the caller may read it; private repos are 404 to everyone else."""
+        state = self.storage.load_state(key)
+        if state is None or (state.get("private") and not (req.user and req.user.can_write(key.namespace))):
+            raise repo_not_found(key)
+        return state
+
+    def require_user(self, req: Request, action: str) -> Any:
+        if req.user is None:
+            raise HTTPError(401, f"You must be authenticated (Authorization: Bearer <token>) to {action}.")
+        return req.user
+
+    def writable_state(self, req: Request, key: RepoKey) -> dict[str, Any]:
+        user = self.require_user(req, f"write to {key.id}")
+        state = self.visible_state(req, key)
+        if not user.can_write(key.namespace):
+            raise HTTPError(403, f"You don't have the rights to write to {key.id} (user {user.name!r} cannot write to namespace {key.namespace!r}).")
+        return state
+
+    def resolve_rev(self, key: RepoKey, state: dict[str, Any], rev: str) -> str:
+        """A branch, tag, refs/heads|tags|pr/..., or commit id (full or ≥7-char prefix) → commit id."""
+        for prefix, table in (("refs/heads/", "branches"), ("refs/tags/", "tags")):
+            name = rev[len(prefix):] if rev.startswith(prefix) else rev
+            if name in state[table]:
+                return state[table][name]
+        match = re.fullmatch(r"refs/pr/(\d+)", rev)
+        if match and match.group(1) in state["prs"]:
+            return state["prs"][match.group(1)]["head"]
+        if self.storage.load_commit(key, rev) is not None:
+            return rev
+        found = self.storage.find_commit_by_prefix(key, rev)
+        if found:
+            return found
+        raise revision_not_found(rev)
+
+    def load_rev(self, key: RepoKey, state: dict[str, Any], rev: str) -> Commit:
+        commit = self.storage.load_commit(key, self.resolve_rev(key, state, rev))
+        if commit is None:
+            raise revision_not_found(rev)
+        return commit
+
+    def repo_url(self, req: Request, key: RepoKey) -> str:
+        return f"{req.base_url}/{URL_PREFIX[key.type]}{key.id}"
+
+    # ================================================================= account and repos
+    def whoami(self, req: Request) -> Response:
+        if req.user is None:
+            raise HTTPError(401, "Invalid user token. You must send Authorization: Bearer <token>.")
+        return json_response(req.user.whoami())
+
+    def _repo_key_from_body(self, req: Request, body: dict[str, Any]) -> RepoKey:
+        name, org = body.get("name"), body.get("organization")
+        if isinstance(name, str) and "/" in name and not org:
+            org, name = name.split("/", 1)
+        if not org:
+            org = self.require_user(req, "create a repo").name
+        repo_type = body.get("type") or "model"
+        if repo_type not in REPO_TYPES:
+            raise HTTPError(400, f"invalid repo type {repo_type!r}; one of {', '.join(REPO_TYPES)}")
+        for label, value in (("name", name), ("organization", org)):
+            if not isinstance(value, str) or not _REPO_NAME.match(value) or value.endswith(".git") or ".." in value:
+                raise HTTPError(400, f"invalid repo {label} {value!r}: use letters, digits, '-', '_' and '.' (max 96)")
+        return RepoKey(repo_type, org, name)
+
+    def create_repo(self, req: Request) -> Response:
+        body = req.json()
+        user = self.require_user(req, "create a repo")
+        key = self._repo_key_from_body(req, body)
+        url = self.repo_url(req, key)
+        if not user.can_write(key.namespace):
+            raise HTTPError(403, f"You don't have the rights to create a {key.type} under the namespace {key.namespace!r}.")
+        private = body.get("visibility") == "private" or _truthy(body.get("private", False))
+        with self.storage.create_lock:
+            if self.storage.load_state(key) is not None:
+                return json_response({"error": f"You already created this {key.type} repo", "url": url}, 409)
+            self.storage.create_repo(key, private=private, author=user.name)
+        return json_response({"url": url, "name": key.id, "id": key.id})
+
+    def delete_repo(self, req: Request) -> Response:
+        key = self._repo_key_from_body(req, req.json())
+        self.writable_state(req, key)
+        with self.storage.create_lock, self.storage.lock(key):
+            self.storage.delete_repo(key)
+        return json_response({})
+
+    def settings(self, req: Request, key: RepoKey) -> Response:
+        body = req.json()
+        with self.storage.lock(key):
+            state = self.writable_state(req, key)
+            if "private" in body:
+                state["private"] = bool(body["private"])
+            if body.get("visibility") in ("public", "private"):
+                state["private"] = body["visibility"] == "private"
+            self.storage.save_state(key, state)
+        return json_response({"private": state["private"]})
+
+    # ================================================================= read API
+    def file_text(self, commit: Commit, path: str, limit: int = 2_000_000) -> str | None:
+        entry = commit.files.get(path)
+        if entry is None or entry.size > limit:
+            return None
+        return self.storage.read_blob(entry.sha256).decode("utf-8", "replace")
+
+    def describe(self, key: RepoKey, state: dict[str, Any], commit: Commit, *, blobs: bool, siblings: bool = True) -> dict[str, Any]:
+        """The model-info document (hub-api.md §2 #4)."""
+        data = card_data(self.file_text(commit, "README.md") or "")
+        config = self.file_text(commit, "config.json")
+        library = data.get("library_name") or ("transformers" if config is not None else None)
+        pipeline = data.get("pipeline_tag") or _infer_pipeline_tag(config)
+        tags = _as_list(data.get("tags"))
+        for extra in (library, pipeline):
+            if extra and extra not in tags:
+                tags.append(extra)
+        info: dict[str, Any] = {
+            "_id": hashlib.sha1(key.id.encode()).hexdigest()[:24],
+            "id": key.id,
+            "modelId": key.id,
+            "author": key.namespace,
+            "sha": commit.id,
+            "lastModified": commit.date,
+            "createdAt": state.get("createdAt"),
+            "private": bool(state.get("private")),
+            "gated": False,
+            "disabled": False,
+            "downloads": 0,
+            "likes": 0,
+            "tags": tags,
+            "pipeline_tag": pipeline,
+            "library_name": library,
+            "cardData": data or None,
+        }
+        if siblings:
+            info["siblings"] = [self._sibling(p, e, blobs) for p, e in sorted(commit.files.items())]
+            info["usedStorage"] = sum(e.size for e in commit.files.values())
+        return info
+
+    @staticmethod
+    def _sibling(path: str, entry: FileEntry, blobs: bool) -> dict[str, Any]:
+        sib: dict[str, Any] = {"rfilename": path}
+        if blobs:
+            sib.update(size=entry.size, blobId=entry.git_oid)
+            if entry.lfs:
+                sib["lfs"] = {"size": entry.size, "sha256": entry.sha256, "pointerSize": len(entry.pointer)}
+        return sib
+
+    def repo_info(self, req: Request, key: RepoKey, rev: str | None) -> Response:
+        state = self.visible_state(req, key)
+        commit = self.load_rev(key, state, rev or "main")
+        return json_response(self.describe(key, state, commit, blobs=req.flag("blobs")))
+
+    def list_repos(self, req: Request, repo_type: str) -> Response:
+        author, search = req.param("author"), (req.param("search") or "").lower()
+        rows = []
+        for key, state in self.storage.iter_repos(repo_type):
+            if author and key.namespace != author:
+                continue
+            if search and search not in key.id.lower():
+                continue
+            if state.get("private") and not (req.user and req.user.can_write(key.namespace)):
+                continue
+            rows.append((key, state))
+        sort = req.param("sort")
+        if sort in ("lastModified", "createdAt"):
+            rows.sort(key=lambda kv: kv[1].get(sort) or "", reverse=req.param("direction") == "-1")
+        items, link = self._page(req, rows)
+        full, with_card = req.flag("full"), req.flag("cardData")
+        out = []
+        for key, state in items:
+            commit = self.storage.load_commit(key, state["branches"].get("main", ""))
+            if commit is None:
+                continue
+            info = self.describe(key, state, commit, blobs=False, siblings=full)
+            if not with_card and not full:
+                info.pop("cardData", None)
+            out.append(info)
+        return json_response(out, headers=link)
+
+    def _page(self, req: Request, items: list[Any], page_size: int | None = None) -> tuple[list[Any], dict[str, str]]:
+        """One page of `items` and the `Link: <next>; rel="next"` header (GitHub-style, as the Hub)."""
+        size = page_size or self.hub.page_size
+        try:
+            size = max(1, min(size, int(req.param("limit") or size)))
+            start = max(0, int(req.param("cursor") or 0))
+        except ValueError as exc:
+            raise HTTPError(400, "limit and cursor must be integers") from exc
+        page = items[start : start + size]
+        if start + size >= len(items):
+            return page, {}
+        query = {k: v[0] for k, v in req.query.items()}
+        query["cursor"] = str(start + size)
+        raw_path = req.handler.path.partition("?")[0]
+        return page, {"Link": f'<{req.base_url}{raw_path}?{urlencode(query)}>; rel="next"'}
+
+    def _tree_entries(self, commit: Commit, prefix: str, recursive: bool) -> list[dict[str, Any]]:
+        base = prefix + "/" if prefix else ""
+        files = {p: e for p, e in commit.files.items() if p.startswith(base)}
+        if prefix and not files:
+            raise entry_not_found(prefix, commit.id)
+        dirs: dict[str, list[str]] = {}
+        entries = []
+        for path, entry in sorted(files.items()):
+            rest = path[len(base):].split("/")
+            for depth in range(1, len(rest)):
+                dirs.setdefault(base + "/".join(rest[:depth]), []).append(entry.git_oid)
+            if recursive or len(rest) == 1:
+                entries.append(_file_entry(path, entry))
+        for path, oids in sorted(dirs.items()):
+            if recursive or "/" not in path[len(base):]:
+                entries.append(_dir_entry(path, oids))
+        return sorted(entries, key=lambda e: (e["type"] != "directory", e["path"]))
+
+    def tree(self, req: Request, key: RepoKey, rev: str, path: str) -> Response:
+        state = self.visible_state(req, key)
+        commit = self.load_rev(key, state, rev)
+        entries = self._tree_entries(commit, path.strip("/"), req.flag("recursive"))
+        items, link = self._page(req, entries)
+        return json_response(items, headers=link)
+
+    def paths_info(self, req: Request, key: RepoKey, rev: str) -> Response:
+        state = self.visible_state(req, key)
+        form = req.form()
+        commit = self.load_rev(key, state, rev)
+        out = []
+        for raw in form.get("paths", []):
+            path = raw.strip("/")
+            if path in commit.files:
+                out.append(_file_entry(path, commit.files[path]))
+            elif path:
+                oids = [e.git_oid for p, e in commit.files.items() if p.startswith(path + "/")]
+                if oids:
+                    out.append(_dir_entry(path, oids))
+        return json_response(out)
+
+    def refs(self, req: Request, key: RepoKey) -> Response:
+        state = self.visible_state(req, key)
+        doc: dict[str, Any] = {
+            "branches": [{"name": n, "ref": f"refs/heads/{n}", "targetCommit": c} for n, c in sorted(state["branches"].items())],
+            "converts": [],
+            "tags": [{"name": n, "ref": f"refs/tags/{n}", "targetCommit": c} for n, c in sorted(state["tags"].items())],
+        }
+        if req.flag("include_prs"):
+            doc["pullRequests"] = [
+                {"name": f"refs/pr/{n}", "ref": f"refs/pr/{n}", "targetCommit": pr["head"]}
+                for n, pr in sorted(state["prs"].items(), key=lambda kv: int(kv[0]))
+            ]
+        return json_response(doc)
+
+    def commits(self, req: Request, key: RepoKey, rev: str) -> Response:
+        state = self.visible_state(req, key)
+        head = self.resolve_rev(key, state, rev)
+        rows = [
+            {
+                "id": c.id,
+                "title": c.title,
+                "message": c.message,
+                "date": c.date,
+                "authors": [{"user": c.author}],
+                "formatted": {"title": c.title, "message": c.message},
+            }
+            for c in self.storage.history(key, head)
+        ]
+        items, link = self._page(req, rows, page_size=min(self.hub.page_size, 50))
+        return json_response(items, headers=link)
+
+    def resolve(self, req: Request, key: RepoKey, rev: str, path: str) -> Response:
+        state = self.visible_state(req, key)
+        commit = self.load_rev(key, state, rev)
+        entry = commit.files.get(path)
+        if entry is None:
+            raise entry_not_found(path, commit.id)
+        headers = {
+            "X-Repo-Commit": commit.id,
+            "ETag": f'"{entry.etag}"',
+            "X-Linked-Size": str(entry.size),
+            "Accept-Ranges": "bytes",
+            "Content-Type": "application/octet-stream",
+            "Content-Disposition": f"inline; filename*=UTF-8''{quote(path.rsplit('/', 1)[-1])}",
+        }
+        if entry.lfs:
+            headers["X-Linked-Etag"] = f'"{entry.sha256}"'
+        blob = self.storage.blob_path(entry.sha256)
+        start, end = _parse_range(req.headers.get("Range"), entry.size)
+        if start is None:
+            return Response(200, headers=headers, file=blob, length=entry.size)
+        headers["Content-Range"] = f"bytes {start}-{end}/{entry.size}"
+        return Response(206, headers=headers, file=blob, offset=start, length=end - start + 1)
+
+    # ================================================================= refs
+    def create_tag(self, req: Request, key: RepoKey, rev: str) -> Response:
+        body = req.json()
+        tag = body.get("tag")
+        if not isinstance(tag, str) or not tag or tag.startswith("refs/"):
+            raise HTTPError(400, "body needs a 'tag' name")
+        with self.storage.lock(key):
+            state = self.writable_state(req, key)
+            if tag in state["tags"]:
+                raise HTTPError(409, f"Tag {tag!r} already exists")
+            state["tags"][tag] = self.resolve_rev(key, state, rev or "main")
+            self.storage.save_state(key, state)
+        return json_response({})
+
+    def delete_tag(self, req: Request, key: RepoKey, tag: str) -> Response:
+        with self.storage.lock(key):
+            state = self.writable_state(req, key)
+            tag = tag[len("refs/tags/"):] if tag.startswith("refs/tags/") else tag
+            if state["tags"].pop(tag, None) is None:
+                raise revision_not_found(tag)
+            self.storage.save_state(key, state)
+        return json_response({})
+
+    def create_branch(self, req: Request, key: RepoKey, branch: str) -> Response:
+        body = req.json()
+        if not branch or branch.startswith("refs/") or not re.fullmatch(r"[A-Za-z0-9._/-]+", branch):
+            raise HTTPError(400, f"invalid branch name {branch!r}")
+        with self.storage.lock(key):
+            state = self.writable_state(req, key)
+            if branch in state["branches"]:
+                raise HTTPError(409, f"Branch {branch!r} already exists")
+            state["branches"][branch] = self.resolve_rev(key, state, body.get("startingPoint") or "main")
+            self.storage.save_state(key, state)
+        return json_response({})
+
+    def delete_branch(self, req: Request, key: RepoKey, branch: str) -> Response:
+        with self.storage.lock(key):
+            state = self.writable_state(req, key)
+            branch = branch[len("refs/heads/"):] if branch.startswith("refs/heads/") else branch
+            if branch == "main":
+                raise HTTPError(403, "The default branch 'main' cannot be deleted")
+            if state["branches"].pop(branch, None) is None:
+                raise revision_not_found(branch)
+            self.storage.save_state(key, state)
+        return json_response({})
+
+    # ================================================================= card validation
+    def validate_yaml(self, req: Request) -> Response:
+        try:
+            body = req.json()
+        except HTTPError as exc:
+            return json_response({"error": exc.message, "errors": [{"message": exc.message}]}, 400)
+        content = body.get("content") if isinstance(body, dict) else None
+        if not isinstance(content, str):
+            return json_response({"error": "body needs 'content' (the README text)", "errors": []}, 400)
+        errors, warnings = card_text_problems(content)
+        if errors:
+            return json_response({"error": "; ".join(errors), "errors": [{"message": m} for m in errors]}, 400)
+        return json_response({"errors": [], "warnings": [{"message": m} for m in warnings]})
+
+    # ================================================================= uploads
+    def upload_mode_for(self, path: str, size: int, sample: bytes) -> str:
+        if self.hub.upload_mode == "regular" or size == 0:
+            return "regular"
+        if path.lower().endswith(LFS_SUFFIXES) or size >= LFS_SIZE_THRESHOLD or b"\0" in sample:
+            return "lfs"
+        return "regular"
+
+    def preupload(self, req: Request, key: RepoKey, rev: str) -> Response:
+        body = req.json()
+        state = self.writable_state(req, key)
+        commit = None
+        try:
+            commit = self.load_rev(key, state, rev)
+        except HTTPError:
+            if not req.flag("create_pr"):
+                raise
+        out = []
+        for item in body.get("files") or []:
+            path = item.get("path", "")
+            sample = base64.b64decode(item.get("sample") or "")
+            mode = self.upload_mode_for(path, int(item.get("size") or 0), sample)
+            existing = commit.files.get(path) if commit else None
+            oid = None if existing is None else (existing.sha256 if mode == "lfs" else existing.sha1)
+            out.append({"path": path, "uploadMode": mode, "shouldIgnore": False, "oid": oid})
+        return json_response({"files": out, "commitOid": commit.id if commit else None})
+
+    def lfs_batch(self, req: Request, key: RepoKey) -> Response:
+        body = req.json()
+        self.writable_state(req, key)
+        if body.get("operation") != "upload":
+            raise HTTPError(400, "the local hub's LFS endpoint only supports operation=upload (download via resolve)")
+        objects = []
+        for obj in body.get("objects") or []:
+            oid, size = obj.get("oid"), obj.get("size")
+            if not is_sha256(oid) or not isinstance(size, int) or size < 0:
+                objects.append({"oid": str(oid), "size": 0, "error": {"code": 422, "message": "oid must be a sha256 hex and size an int"}})
+                continue
+            entry: dict[str, Any] = {"oid": oid, "size": size, "authenticated": True}
+            if not self.storage.has_blob(oid):
+                upload = f"{req.base_url}/_lfs/upload/{oid}?{self.hub.signer.sign(oid, size)}"
+                verify = f"{req.base_url}/_lfs/verify/{key.type}/{key.namespace}/{key.name}"
+                entry["actions"] = {"upload": {"href": upload, "header": {}}, "verify": {"href": verify, "header": {}}}
+            objects.append(entry)
+        body_out = json.dumps({"transfer": "basic", "objects": objects, "hash_algo": "sha256"}).encode()
+        return Response(200, body_out, {"Content-Type": "application/vnd.git-lfs+json"})
+
+    def lfs_put(self, req: Request, oid: str) -> Response:
+        try:
+            size = int(req.param("size") or -1)
+            expires = int(req.param("expires") or 0)
+        except ValueError as exc:
+            raise HTTPError(403, "malformed upload URL") from exc
+        reason = self.hub.signer.check(oid, size, expires, req.param("sig") or "")
+        if reason is not None or not is_sha256(oid):
+            raise HTTPError(403, reason or "invalid oid")
+        if req.body.length != size:
+            raise HTTPError(400, f"upload body has {req.body.length} bytes, the batch announced {size}")
+        sha256, sha1, _ = self.storage.put_stream(req.body, size, expected_sha256=oid)
+        self.storage.save_blob_meta(sha256, sha1)
+        return Response(200, headers={"ETag": f'"{sha256}"'})
+
+    def lfs_verify(self, req: Request, key: RepoKey) -> Response:
+        body = req.json()
+        self.writable_state(req, key)
+        oid, size = body.get("oid"), body.get("size")
+        if not (is_sha256(oid) and self.storage.has_blob(oid)):
+            raise HTTPError(404, f"LFS object {oid} was not uploaded")
+        if isinstance(size, int) and self.storage.blob_path(oid).stat().st_size != size:
+            raise HTTPError(422, f"LFS object {oid} has a different size than {size}")
+        return json_response({"oid": oid, "size": size})
+
+    def _parse_commit_body(self, req: Request) -> tuple[dict[str, Any], list[tuple[str, str, Any]]]:
+        """Header and operations of the NDJSON commit; regular file contents are stored as they stream in."""
+        header: dict[str, Any] | None = None
+        ops: list[tuple[str, str, Any]] = []
+        for number, raw in enumerate(req.body.lines(), start=1):
+            if not raw.strip():
+                continue
+            try:
+                line = json.loads(raw)
+                kind, value = line["key"], line["value"]
+            except (json.JSONDecodeError, KeyError, TypeError) as exc:
+                raise HTTPError(400, f"commit payload line {number} is not a {{key, value}} JSON object") from exc
+            if kind == "header":
+                header = value
+            elif kind == "file":
+                path = clean_repo_path(value.get("path", ""))
+                content = decode_regular_file(value.get("content", ""))
+                sha256, sha1, size = self.storage.put_bytes(content)
+                ops.append(("add", path, FileEntry(sha256, sha1, size, False)))
+            elif kind == "lfsFile":
+                ops.append(("add", clean_repo_path(value.get("path", "")), self._lfs_entry(value)))
+            elif kind == "deletedFile":
+                ops.append(("delete", clean_repo_path(value.get("path", "")), None))
+            elif kind == "deletedFolder":
+                ops.append(("delete-folder", clean_repo_path(value.get("path", "")), None))
+            else:
+                raise HTTPError(400, f"commit payload line {number}: unknown operation {kind!r}")
+        if header is None:
+            raise HTTPError(400, "commit payload has no header line")
+        return header, ops
+
+    def _lfs_entry(self, value: dict[str, Any]) -> FileEntry:
+        oid = value.get("oid")
+        if not (is_sha256(oid) and self.storage.has_blob(oid)):
+            raise HTTPError(422, f"LFS object {oid} for {value.get('path')!r} was never uploaded")
+        size = self.storage.blob_path(oid).stat().st_size
+        if value.get("size") is not None and value["size"] != size:
+            raise HTTPError(422, f"LFS object {oid} is {size} bytes, the commit says {value['size']}")
+        return FileEntry(oid, self.storage.blob_meta_sha1(oid), size, True)
+
+    def commit(self, req: Request, key: RepoKey, rev: str) -> Response:
+        user = self.require_user(req, f"commit to {key.id}")
+        self.writable_state(req, key)
+        header, ops = self._parse_commit_body(req)
+        create_pr = req.flag("create_pr")
+        with self.storage.lock(key):
+            state = self.writable_state(req, key)
+            base_id, pr_number = self._commit_target(key, state, rev, create_pr)
+            parent_wanted = header.get("parentCommit")
+            if parent_wanted:
+                if not base_id.startswith(str(parent_wanted)) and not create_pr:
+                    raise HTTPError(412, f"A commit has happened since. Please refresh and try again. (head of {rev} is {base_id})")
+                if create_pr:
+                    base_id = self.resolve_rev(key, state, str(parent_wanted))
+            parent = self.storage.load_commit(key, base_id)
+            if parent is None:
+                raise revision_not_found(rev)
+            files = _apply_ops(dict(parent.files), ops, base_id)
+            summary = str(header.get("summary") or "Upload files")
+            new = self.storage.make_commit(key, parent, summary, str(header.get("description") or ""), user.name, files)
+            pr_url = self._move_ref(req, key, state, rev, new, pr_number, create_pr, summary, user.name)
+            self.storage.save_state(key, state)
+        return json_response(
+            {
+                "success": True,
+                "commitOid": new.id,
+                "commitUrl": f"{self.repo_url(req, key)}/commit/{new.id}",
+                "commitMessage": summary,
+                "pullRequestUrl": pr_url,
+            }
+        )
+
+    def _commit_target(self, key: RepoKey, state: dict[str, Any], rev: str, create_pr: bool) -> tuple[str, str | None]:
+        """The commit the new one builds on, and the PR number when committing to refs/pr/N."""
+        match = re.fullmatch(r"refs/pr/(\d+)", rev)
+        if match:
+            if match.group(1) not in state["prs"]:
+                raise revision_not_found(rev)
+            return state["prs"][match.group(1)]["head"], match.group(1)
+        branch = rev[len("refs/heads/"):] if rev.startswith("refs/heads/") else rev
+        if branch in state["branches"]:
+            return state["branches"][branch], None
+        if create_pr:
+            return self.resolve_rev(key, state, rev), None
+        if rev in state["tags"] or self.storage.load_commit(key, rev) is not None:
+            raise HTTPError(400, f"Cannot commit to {rev!r}: commits go to a branch or a refs/pr/N reference")
+        raise revision_not_found(rev)
+
+    def _move_ref(self, req: Request, key: RepoKey, state: dict[str, Any], rev: str, new: Commit,
+                  pr_number: str | None, create_pr: bool, title: str, author: str) -> str | None:
+        if create_pr:
+            number = self._open_pr(state, title, author, new.id, base=rev)
+            return f"{self.repo_url(req, key)}/discussions/{number}"
+        if pr_number is not None:
+            state["prs"][pr_number]["head"] = new.id
+            return None
+        branch = rev[len("refs/heads/"):] if rev.startswith("refs/heads/") else rev
+        state["branches"][branch] = new.id
+        return None
+
+    @staticmethod
+    def _open_pr(state: dict[str, Any], title: str, author: str, head: str, base: str) -> str:
+        number = str(max((int(n) for n in state["prs"]), default=0) + 1)
+        state["prs"][number] = {"head": head, "base": base, "title": title, "author": author, "status": "open"}
+        return number
+
+    # ================================================================= pull requests (Xet pipeline path)
+    def create_discussion(self, req: Request, key: RepoKey) -> Response:
+        body = req.json()
+        user = self.require_user(req, f"open a pull request on {key.id}")
+        if not body.get("pullRequest"):
+            raise HTTPError(400, "the local hub only supports pull requests, not plain discussions")
+        with self.storage.lock(key):
+            state = self.writable_state(req, key)
+            number = self._open_pr(state, str(body.get("title") or "Pull request"), user.name, state["branches"]["main"], "main")
+            self.storage.save_state(key, state)
+        return json_response({"num": int(number), "url": f"{self.repo_url(req, key)}/discussions/{number}"})
+
+    def discussion(self, req: Request, key: RepoKey, args: list[str]) -> Response:
+        state = self.visible_state(req, key)
+        if len(args) != 1 or args[0] not in state["prs"]:
+            raise HTTPError(404, f"discussion {'/'.join(args)} not found on {key.id}")
+        pr = state["prs"][args[0]]
+        return json_response(
+            {
+                "num": int(args[0]),
+                "title": pr["title"],
+                "author": {"name": pr["author"]},
+                "createdAt": state.get("createdAt"),
+                "status": pr["status"],
+                "repo": {"name": key.id, "type": key.type},
+                "isPullRequest": True,
+                "events": [],
+                "changes": {"base": f"refs/heads/{pr['base']}"},
+                "filesWithConflicts": [],
+            }
+        )
+
+
+# ===================================================================== helpers
+def _apply_ops(files: dict[str, FileEntry], ops: list[tuple[str, str, Any]], commit_id: str) -> dict[str, FileEntry]:
+    for kind, path, entry in ops:
+        if kind == "add":
+            files[path] = entry
+        elif kind == "delete":
+            if files.pop(path, None) is None:
+                raise HTTPError(404, f"A file with this name doesn't exist: {path}", "EntryNotFound", {"X-Repo-Commit": commit_id})
+        else:
+            doomed = [p for p in files if p.startswith(path.rstrip("/") + "/")]
+            if not doomed:
+                raise HTTPError(404, f"A folder with this name doesn't exist: {path}", "EntryNotFound", {"X-Repo-Commit": commit_id})
+            for p in doomed:
+                del files[p]
+    return files
+
+
+def _file_entry(path: str, entry: FileEntry) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": "file", "path": path, "oid": entry.git_oid, "size": entry.size}
+    if entry.lfs:
+        out["lfs"] = {"oid": entry.sha256, "size": entry.size, "pointerSize": len(entry.pointer)}
+    return out
+
+
+def _dir_entry(path: str, oids: list[str]) -> dict[str, Any]:
+    return {"type": "directory", "path": path, "oid": hashlib.sha1("".join(oids).encode()).hexdigest(), "size": 0}
+
+
+def _parse_range(header: str | None, size: int) -> tuple[int | None, int]:
+    """(start, end) of a single `bytes=` range, (None, 0) for none/unsupported; 416 when unsatisfiable."""
+    if not header or not header.startswith("bytes=") or "," in header:
+        return None, 0
+    first, _, last = header[len("bytes="):].strip().partition("-")
+    try:
+        if first == "":
+            start, end = max(0, size - int(last)), size - 1
+        else:
+            start, end = int(first), (int(last) if last else size - 1)
+    except ValueError:
+        return None, 0
+    end = min(end, size - 1)
+    if start >= size or start > end:
+        raise HTTPError(416, f"range {header} not satisfiable for {size} bytes", headers={"Content-Range": f"bytes */{size}"})
+    return start, end
+
+
+def _infer_pipeline_tag(config_text: str | None) -> str | None:
+    if not config_text:
+        return None
+    try:
+        archs = json.loads(config_text).get("architectures") or []
+    except (json.JSONDecodeError, AttributeError):
+        return None
+    for arch in archs:
+        if arch.endswith(("ForCausalLM", "LMHeadModel")):
+            return "text-generation"
+        if arch.endswith("ForSequenceClassification"):
+            return "text-classification"
+    return None
+
+
+def _as_list(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    return []

@@ -1,0 +1,363 @@
+"""On-disk state of the local hub: content-addressed blobs, immutable commits, and one state file per repo.
+
+Layout under the root:
+    blobs/<sha256[:2]>/<sha256>                       file contents (regular and LFS alike)
+    repos/<type>/<namespace>/<name>/state.json        refs, PRs and settings (rewritten atomically)
+    repos/<type>/<namespace>/<name>/commits/<id>.json one immutable commit: parents, message, full file table
+    tmp/                                              partial writes (same filesystem, so rename is atomic)
+
+Every write goes to tmp/ and is renamed into place; a commit becomes visible only when state.json points at
+it, so a crash or `kill -9` at any moment leaves each repo at its last complete commit. One lock per repo
+serialises writers; readers never lock (they see either the old or the new state.json).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import shutil
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, BinaryIO
+
+REPO_TYPES = ("model", "dataset", "space")
+INITIAL_GITATTRIBUTES = (
+    b"*.bin filter=lfs diff=lfs merge=lfs -text\n"
+    b"*.ckpt filter=lfs diff=lfs merge=lfs -text\n"
+    b"*.h5 filter=lfs diff=lfs merge=lfs -text\n"
+    b"*.msgpack filter=lfs diff=lfs merge=lfs -text\n"
+    b"*.onnx filter=lfs diff=lfs merge=lfs -text\n"
+    b"*.pt filter=lfs diff=lfs merge=lfs -text\n"
+    b"*.pth filter=lfs diff=lfs merge=lfs -text\n"
+    b"*.safetensors filter=lfs diff=lfs merge=lfs -text\n"
+    b"*.zip filter=lfs diff=lfs merge=lfs -text\n"
+    b"*tfevents* filter=lfs diff=lfs merge=lfs -text\n"
+)
+_CHUNK = 1024 * 1024
+
+
+class StorageError(Exception):
+    """A request the storage refuses; `status` and `code` become the HTTP status and X-Error-Code."""
+
+    def __init__(self, status: int, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.code = code
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def git_blob_sha1(content: bytes) -> str:
+    """The git object id of a blob, as the Hub (and the client's no-op check) computes it."""
+    return hashlib.sha1(b"blob %d\0" % len(content) + content).hexdigest()
+
+
+def lfs_pointer(sha256: str, size: int) -> bytes:
+    return f"version https://git-lfs.github.com/spec/v1\noid sha256:{sha256}\nsize {size}\n".encode()
+
+
+@dataclass
+class FileEntry:
+    """One file in a commit. `sha1` is the git blob id of the content; `lfs` says how it is stored in git."""
+
+    sha256: str
+    sha1: str
+    size: int
+    lfs: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {"sha256": self.sha256, "sha1": self.sha1, "size": self.size, "lfs": self.lfs}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> FileEntry:
+        return cls(data["sha256"], data["sha1"], int(data["size"]), bool(data["lfs"]))
+
+    @property
+    def pointer(self) -> bytes:
+        return lfs_pointer(self.sha256, self.size)
+
+    @property
+    def git_oid(self) -> str:
+        """The oid a git tree shows: the pointer's blob id for LFS files."""
+        return git_blob_sha1(self.pointer) if self.lfs else self.sha1
+
+    @property
+    def etag(self) -> str:
+        """What resolve answers as ETag: sha256 for LFS files, the git blob id otherwise (as the Hub)."""
+        return self.sha256 if self.lfs else self.sha1
+
+
+@dataclass
+class Commit:
+    id: str
+    parents: list[str]
+    title: str
+    message: str
+    date: str
+    author: str
+    files: dict[str, FileEntry] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "parents": self.parents,
+            "title": self.title,
+            "message": self.message,
+            "date": self.date,
+            "author": self.author,
+            "files": {p: e.to_json() for p, e in sorted(self.files.items())},
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Commit:
+        files = {p: FileEntry.from_json(e) for p, e in data["files"].items()}
+        return cls(data["id"], data["parents"], data["title"], data["message"], data["date"], data["author"], files)
+
+
+@dataclass(frozen=True)
+class RepoKey:
+    type: str
+    namespace: str
+    name: str
+
+    @property
+    def id(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+
+def _safe_segment(value: str) -> bool:
+    return bool(value) and value not in (".", "..") and "/" not in value and "\\" not in value and "\0" not in value
+
+
+def clean_repo_path(path: str) -> str:
+    """A path inside a repo, normalised; rejects absolute paths and `..` so nothing escapes the repo."""
+    parts = [p for p in path.replace("\\", "/").split("/") if p not in ("", ".")]
+    if not parts or any(p == ".." or "\0" in p for p in parts):
+        raise StorageError(400, f"invalid path in repo: {path!r}")
+    return "/".join(parts)
+
+
+class Storage:
+    """All persistent state of one hub root. Thread-safe; atomic against crashes."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root).resolve()
+        self.blobs = self.root / "blobs"
+        self.repos = self.root / "repos"
+        self.tmp = self.root / "tmp"
+        for d in (self.blobs, self.repos, self.tmp):
+            d.mkdir(parents=True, exist_ok=True)
+        self._clear_partial_writes()
+        self._locks: dict[RepoKey, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
+        self.create_lock = threading.Lock()
+
+    def _clear_partial_writes(self) -> None:
+        """Temp files left by a crash are garbage: nothing refers to them."""
+        for leftover in self.tmp.iterdir():
+            if leftover.is_dir():
+                shutil.rmtree(leftover, ignore_errors=True)
+            else:
+                leftover.unlink(missing_ok=True)
+
+    # ----------------------------------------------------------------- atomic primitives
+    def _tmp_path(self) -> Path:
+        return self.tmp / uuid.uuid4().hex
+
+    def write_atomic(self, target: Path, data: bytes) -> None:
+        """Write `data` to `target` through a temp file and a rename, so readers never see half of it."""
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self._tmp_path()
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, target)
+
+    def lock(self, key: RepoKey) -> threading.Lock:
+        with self._locks_guard:
+            return self._locks.setdefault(key, threading.Lock())
+
+    # ----------------------------------------------------------------- blobs
+    def blob_path(self, sha256: str) -> Path:
+        return self.blobs / sha256[:2] / sha256
+
+    def has_blob(self, sha256: str) -> bool:
+        return len(sha256) == 64 and self.blob_path(sha256).is_file()
+
+    def put_bytes(self, content: bytes) -> tuple[str, str, int]:
+        """Store `content`; returns (sha256, git sha1, size)."""
+        sha256, sha1 = hashlib.sha256(content).hexdigest(), git_blob_sha1(content)
+        if not self.has_blob(sha256):
+            self.write_atomic(self.blob_path(sha256), content)
+            self.save_blob_meta(sha256, sha1)
+        return sha256, sha1, len(content)
+
+    def put_stream(self, stream: BinaryIO, size: int, expected_sha256: str | None = None) -> tuple[str, str, int]:
+        """Stream `size` bytes to disk (bounded memory), hashing on the way; reject a wrong sha256.
+
+        Returns (sha256, git sha1, size). The blob appears under its hash only after the full body was
+        received and verified.
+        """
+        tmp = self._tmp_path()
+        h256 = hashlib.sha256()
+        h1 = hashlib.sha1(b"blob %d\0" % size)
+        remaining = size
+        try:
+            with open(tmp, "wb") as fh:
+                while remaining > 0:
+                    chunk = stream.read(min(_CHUNK, remaining))
+                    if not chunk:
+                        raise StorageError(400, f"upload body ended after {size - remaining} of {size} bytes")
+                    h256.update(chunk)
+                    h1.update(chunk)
+                    fh.write(chunk)
+                    remaining -= len(chunk)
+            sha256 = h256.hexdigest()
+            if expected_sha256 is not None and sha256 != expected_sha256:
+                raise StorageError(400, f"uploaded bytes hash to sha256 {sha256}, not the announced oid {expected_sha256}")
+            target = self.blob_path(sha256)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp, target)
+            return sha256, h1.hexdigest(), size
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    def save_blob_meta(self, sha256: str, sha1: str) -> None:
+        """Remember the git blob id next to the blob, so committing a large LFS file needs no re-hash."""
+        self.write_atomic(self.blob_path(sha256).with_suffix(".sha1"), sha1.encode())
+
+    def blob_meta_sha1(self, sha256: str) -> str:
+        try:
+            return self.blob_path(sha256).with_suffix(".sha1").read_text().strip()
+        except FileNotFoundError:
+            sha1 = self.blob_sha1(sha256)
+            self.save_blob_meta(sha256, sha1)
+            return sha1
+
+    def blob_sha1(self, sha256: str) -> str:
+        """The git blob id of a stored blob (computed by streaming it)."""
+        path = self.blob_path(sha256)
+        h1 = hashlib.sha1(b"blob %d\0" % path.stat().st_size)
+        with open(path, "rb") as fh:
+            for chunk in iter(lambda: fh.read(_CHUNK), b""):
+                h1.update(chunk)
+        return h1.hexdigest()
+
+    def read_blob(self, sha256: str) -> bytes:
+        return self.blob_path(sha256).read_bytes()
+
+    # ----------------------------------------------------------------- repos
+    def repo_dir(self, key: RepoKey) -> Path:
+        return self.repos / key.type / key.namespace / key.name
+
+    def load_state(self, key: RepoKey) -> dict[str, Any] | None:
+        if not (_safe_segment(key.namespace) and _safe_segment(key.name)):
+            return None
+        try:
+            return json.loads((self.repo_dir(key) / "state.json").read_text())
+        except FileNotFoundError:
+            return None
+
+    def save_state(self, key: RepoKey, state: dict[str, Any]) -> None:
+        state["lastModified"] = now_iso()
+        self.write_atomic(self.repo_dir(key) / "state.json", json.dumps(state, indent=1).encode())
+
+    def iter_repos(self, repo_type: str) -> Iterator[tuple[RepoKey, dict[str, Any]]]:
+        base = self.repos / repo_type
+        if not base.is_dir():
+            return
+        for ns_dir in sorted(base.iterdir()):
+            for repo_dir in sorted(ns_dir.iterdir()) if ns_dir.is_dir() else ():
+                key = RepoKey(repo_type, ns_dir.name, repo_dir.name)
+                state = self.load_state(key)
+                if state is not None:
+                    yield key, state
+
+    def create_repo(self, key: RepoKey, *, private: bool, author: str) -> dict[str, Any]:
+        """A new repo with an initial commit holding `.gitattributes` (as the Hub does)."""
+        sha256, sha1, size = self.put_bytes(INITIAL_GITATTRIBUTES)
+        files = {".gitattributes": FileEntry(sha256, sha1, size, False)}
+        commit = self._new_commit([], "initial commit", "", author, files)
+        self.write_commit(key, commit)
+        state = {
+            "id": key.id,
+            "type": key.type,
+            "private": private,
+            "createdAt": commit.date,
+            "author": key.namespace,
+            "branches": {"main": commit.id},
+            "tags": {},
+            "prs": {},
+        }
+        self.save_state(key, state)
+        return state
+
+    def delete_repo(self, key: RepoKey) -> None:
+        """Move the repo away in one rename, then remove it; blobs stay (they may be shared)."""
+        trash = self._tmp_path()
+        os.replace(self.repo_dir(key), trash)
+        shutil.rmtree(trash, ignore_errors=True)
+
+    # ----------------------------------------------------------------- commits
+    @staticmethod
+    def _new_commit(parents: list[str], title: str, message: str, author: str, files: dict[str, FileEntry]) -> Commit:
+        date = now_iso()
+        seed = json.dumps([parents, title, message, date, author, uuid.uuid4().hex, sorted(files)]).encode()
+        return Commit(hashlib.sha1(seed).hexdigest(), parents, title, message, date, author, files)
+
+    def write_commit(self, key: RepoKey, commit: Commit) -> None:
+        path = self.repo_dir(key) / "commits" / f"{commit.id}.json"
+        self.write_atomic(path, json.dumps(commit.to_json()).encode())
+
+    def load_commit(self, key: RepoKey, commit_id: str) -> Commit | None:
+        if len(commit_id) != 40 or any(c not in "0123456789abcdef" for c in commit_id):
+            return None
+        try:
+            return Commit.from_json(json.loads((self.repo_dir(key) / "commits" / f"{commit_id}.json").read_text()))
+        except FileNotFoundError:
+            return None
+
+    def find_commit_by_prefix(self, key: RepoKey, prefix: str) -> str | None:
+        if len(prefix) < 7 or any(c not in "0123456789abcdef" for c in prefix):
+            return None
+        matches = [p.stem for p in (self.repo_dir(key) / "commits").glob(f"{prefix}*.json")]
+        return matches[0] if len(matches) == 1 else None
+
+    def history(self, key: RepoKey, head: str) -> Iterator[Commit]:
+        """Commits reachable from `head`, newest first (first-parent)."""
+        current: str | None = head
+        while current:
+            commit = self.load_commit(key, current)
+            if commit is None:
+                return
+            yield commit
+            current = commit.parents[0] if commit.parents else None
+
+    def make_commit(
+        self,
+        key: RepoKey,
+        parent: Commit,
+        title: str,
+        message: str,
+        author: str,
+        files: dict[str, FileEntry],
+    ) -> Commit:
+        commit = self._new_commit([parent.id], title, message, author, files)
+        self.write_commit(key, commit)
+        return commit
+
+
+def decode_regular_file(content_b64: str) -> bytes:
+    try:
+        return base64.b64decode(content_b64, validate=False)
+    except (ValueError, TypeError) as exc:
+        raise StorageError(400, f"file content is not valid base64: {exc}") from exc
+
