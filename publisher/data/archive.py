@@ -1,0 +1,192 @@
+"""Read an X ("Download an archive of your data") export, zipped or extracted, without extracting media.
+
+Tweets come from `data/tweets.js`, `data/tweets-partN.js` or the older `data/tweet.js` (tweet-data.md §2),
+streamed with ijson straight out of the zip; `account.js` gives the handle and display name, `profile.js`
+the avatar, `protected-history.js` whether the account is protected. Look-alikes such as
+`deleted-tweets.js` and `tweet-headers.js` are never read.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path, PurePosixPath
+from typing import BinaryIO
+
+from publisher.data.jsstream import JSPayloadReader, read_small_js
+from publisher.data.records import ImportedSource, Tweet, UserInfo, https_or_none, normalize_handle, order_key
+from publisher.errors import DataError
+
+TWEET_FILE = re.compile(r"^tweets?(-part\d+)?\.js$")
+_PART_NUMBER = re.compile(r"-part(\d+)\.js$")
+
+
+class ArchiveFiles:
+    """The members of an archive, whether it is a zip or an extracted folder, by POSIX path."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._zip: zipfile.ZipFile | None = None
+        if path.is_dir():
+            self.names = [p.relative_to(path).as_posix() for p in path.rglob("*.js") if p.is_file()]
+        else:
+            try:
+                self._zip = zipfile.ZipFile(path)
+            except (zipfile.BadZipFile, OSError) as exc:
+                raise DataError(f"{path}: not a readable zip archive ({exc})") from exc
+            self.names = [n for n in self._zip.namelist() if n.endswith(".js")]
+
+    def close(self) -> None:
+        if self._zip is not None:
+            self._zip.close()
+
+    @contextmanager
+    def open(self, name: str) -> Iterator[BinaryIO]:
+        if self._zip is not None:
+            with self._zip.open(name) as handle:
+                yield handle  # type: ignore[misc]
+        else:
+            with open(self.path / name, "rb") as handle:
+                yield handle
+
+    def read_bytes(self, name: str) -> bytes:
+        with self.open(name) as handle:
+            return handle.read()
+
+    def label(self, name: str) -> str:
+        """How errors name a member: `archive.zip!data/tweets.js` or `folder/data/tweets.js`."""
+        return f"{self.path}!{name}" if self._zip is not None else str(self.path / name)
+
+
+def looks_like_x_archive(path: Path) -> bool:
+    """A zip, or a folder holding an `account.js` or a tweet file somewhere under it."""
+    if path.is_dir():
+        return any(path.rglob("account.js")) or any(TWEET_FILE.match(p.name) for p in path.rglob("*.js"))
+    return path.suffix.lower() == ".zip"
+
+
+def _data_dir(files: ArchiveFiles) -> str:
+    """The folder holding account.js / tweets.js: `data/`, the root (2018 layout) or a top-level folder."""
+    candidates = [n for n in files.names if PurePosixPath(n).name == "account.js"]
+    candidates += [n for n in files.names if TWEET_FILE.match(PurePosixPath(n).name)]
+    if not candidates:
+        raise DataError(f"{files.path}: no tweets found: the archive has no data/tweets.js (or tweet.js)")
+    parents = sorted({str(PurePosixPath(n).parent) for n in candidates}, key=lambda p: (p.count("/"), p))
+    return "" if parents[0] == "." else parents[0] + "/"
+
+
+def _tweet_files(files: ArchiveFiles, data_dir: str) -> list[str]:
+    """tweets.js first, then its parts in numeric order; never deleted-tweets.js or headers."""
+    names = [
+        n for n in files.names
+        if str(PurePosixPath(n).parent) + "/" == (data_dir or "./") and TWEET_FILE.match(PurePosixPath(n).name)
+    ]
+
+    def part(name: str) -> int:
+        match = _PART_NUMBER.search(name)
+        return int(match.group(1)) if match else 0
+
+    return sorted(names, key=lambda n: (part(n), n))
+
+
+def _first_object(value: object, key: str) -> dict:
+    """`[{"account": {...}}]` -> the inner dict (tolerating a missing wrapper or a bare object)."""
+    item = value[0] if isinstance(value, list) and value else value
+    if isinstance(item, dict):
+        inner = item.get(key, item)
+        return inner if isinstance(inner, dict) else {}
+    return {}
+
+
+def _read_optional(files: ArchiveFiles, name: str) -> object | None:
+    if name not in files.names:
+        return None
+    try:
+        return read_small_js(files.read_bytes(name))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise DataError(f"{files.label(name)}: malformed file ({exc})") from exc
+
+
+def read_user(files: ArchiveFiles, data_dir: str) -> UserInfo:
+    """Handle, display name, avatar and protection from account.js, profile.js, manifest.js."""
+    account = _first_object(_read_optional(files, data_dir + "account.js"), "account")
+    profile = _first_object(_read_optional(files, data_dir + "profile.js"), "profile")
+    manifest = _read_optional(files, data_dir + "manifest.js")
+    user_info = manifest.get("userInfo", {}) if isinstance(manifest, dict) else {}
+    raw_handle = account.get("username") or user_info.get("userName")
+    if not raw_handle:
+        raise DataError(f"{files.path}: no handle: account.js (or manifest.js) has no username")
+    handle = normalize_handle(str(raw_handle), source=str(files.path))
+    name = account.get("accountDisplayName") or user_info.get("displayName") or handle
+    history = _read_optional(files, data_dir + "protected-history.js")
+    actions = [_first_object([e], "protectedHistory").get("action") for e in history or [] if isinstance(e, dict)]
+    return UserInfo(
+        handle=handle,
+        name=str(name),
+        avatar_url=https_or_none(profile.get("avatarMediaUrl")),
+        protected=bool(actions) and actions[-1] == "Protect",
+    )
+
+
+def edit_chain(tweet: dict) -> list[str]:
+    """All ids of an edited tweet's revisions (empty for unedited tweets)."""
+    info = tweet.get("edit_info") or {}
+    for key, inner in (("initial", "editTweetIds"), ("edit", "editControlInitial")):
+        part = info.get(key) or {}
+        ids = part.get(inner) if key == "initial" else (part.get(inner) or {}).get("editTweetIds")
+        if ids:
+            return [str(i) for i in ids]
+    return []
+
+
+def iter_archive_tweets(stream: BinaryIO, label: str, superseded: set[str], start: int = 0) -> Iterator[Tweet]:
+    """Stream the tweets of one tweets.js file; a truncated or malformed file raises DataError."""
+    import ijson
+
+    reader = JSPayloadReader(stream)
+    count = 0
+    try:
+        for item in ijson.items(reader, "item", use_float=True):
+            tweet = item.get("tweet", item) if isinstance(item, dict) else None
+            if not isinstance(tweet, dict):
+                raise DataError(f"{label}: item {count + 1} is not a tweet object")
+            tweet_id = str(tweet.get("id_str") or tweet.get("id") or "")
+            text = tweet.get("full_text", tweet.get("text"))
+            if not tweet_id or not isinstance(text, str):
+                raise DataError(f"{label}: item {count + 1} has no id_str or full_text")
+            chain = edit_chain(tweet)
+            if len(chain) > 1:
+                last = max(chain, key=lambda i: (len(i), i))
+                superseded.update(i for i in chain if i != last)
+            count += 1
+            yield Tweet(tweet_id, text, text.startswith("RT @"), order_key(tweet_id, start + count))
+    except ijson.JSONError as exc:
+        raise DataError(
+            f"{label}: truncated or malformed JSON after tweet {count} (near byte {reader.position}): {exc}"
+        ) from exc
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise DataError(f"{label}: damaged zip member after tweet {count}: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{label}: not UTF-8 after tweet {count} (near byte {reader.position})") from exc
+
+
+def read_x_archive(path: Path) -> ImportedSource:
+    """Import one X archive (zip or folder): user info plus every tweet of every tweet file."""
+    files = ArchiveFiles(path)
+    try:
+        data_dir = _data_dir(files)
+        user = read_user(files, data_dir)
+        names = _tweet_files(files, data_dir)
+        if not names:
+            raise DataError(f"{path}: no tweets found: the archive has no {data_dir}tweets.js (or tweet.js)")
+        tweets: list[Tweet] = []
+        superseded: set[str] = set()
+        for name in names:
+            with files.open(name) as stream:
+                tweets.extend(iter_archive_tweets(stream, files.label(name), superseded, start=len(tweets)))
+        return ImportedSource(str(path), "x-archive", user, tweets, superseded, names)
+    finally:
+        files.close()

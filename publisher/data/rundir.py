@@ -1,0 +1,69 @@
+"""Run-directory writing that never leaves a half-written run: temp dir + rename, temp file + rename."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from publisher.errors import BadInputError
+
+CARD = "card.json"
+DATASET = "dataset"
+PREPARE_JSON = "prepare.json"
+TRAIN_TXT = "train.txt"
+EVAL_TXT = "eval.txt"
+TWEETS_JSONL = "tweets.jsonl"
+WANDB_DIR = "wandb"
+MODEL_WEIGHTS = "model.safetensors"
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write UTF-8 text to a temp file next to `path`, then rename it over `path`."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_json_atomic(path: Path, value: Any) -> None:
+    write_text_atomic(path, json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+
+
+def read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise BadInputError(f"{path}: missing") from exc
+    except ValueError as exc:
+        raise BadInputError(f"{path}: not valid JSON ({exc})") from exc
+
+
+@contextmanager
+def staged_directory(target: Path, *, force: bool = False) -> Iterator[Path]:
+    """Yield a temp dir next to `target`; on success it becomes `target`, on failure it is removed."""
+    if target.exists() and not force:
+        raise BadInputError(f"{target}: already exists; use --force to replace it, or choose another --out")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    try:
+        yield staging
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    if target.exists():
+        old = target.with_name(f".{target.name}.old-{os.getpid()}")
+        target.rename(old)
+        staging.rename(target)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        staging.rename(target)
