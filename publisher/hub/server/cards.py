@@ -8,40 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-import yaml
-
 from publisher.card import check
 
 
 def card_data(text: str) -> dict[str, Any]:
     """The README's YAML front matter as a dict ({} when absent or invalid), as the Hub's cardData."""
-    parser = getattr(check, "parse_front_matter", None)
-    if parser is not None:
-        try:
-            parsed = parser(text)
-            data = parsed[0] if isinstance(parsed, tuple) else parsed
-            if isinstance(data, dict):
-                return data
-            data = getattr(data, "data", None)
-            if isinstance(data, dict):
-                return data
-        except Exception:  # noqa: BLE001 - an invalid card simply has no cardData
-            return {}
-    return _front_matter(text)
-
-
-def _front_matter(text: str) -> dict[str, Any]:
-    text = text.lstrip("\ufeff")
-    if not text.startswith("---"):
-        return {}
-    end = text.find("\n---", 3)
-    if end < 0:
-        return {}
     try:
-        data = yaml.safe_load(text[3:end])
-    except yaml.YAMLError:
+        return check.parse_front_matter(text)
+    except Exception:  # noqa: BLE001 - an invalid card simply has no cardData (validate-yaml reports why)
         return {}
-    return data if isinstance(data, dict) else {}
 
 
 def card_text_problems(text: str) -> tuple[list[str], list[str]]:
