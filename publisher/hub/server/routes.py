@@ -220,7 +220,7 @@ class Router:
         if not user.can_write(key.namespace):
             raise HTTPError(403, f"You don't have the rights to create a {key.type} under the namespace {key.namespace!r}.")
         private = body.get("visibility") == "private" or _truthy(body.get("private", False))
-        with self.storage.create_lock:
+        with self.storage.create_lock, self.storage.lock(key):
             if self.storage.load_state(key) is not None:
                 return json_response({"error": f"You already created this {key.type} repo", "url": url}, 409)
             self.storage.create_repo(key, private=private, author=user.name)

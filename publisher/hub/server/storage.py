@@ -14,6 +14,7 @@ serialises writers; readers never lock (they see either the old or the new state
 from __future__ import annotations
 
 import base64
+import fcntl
 import hashlib
 import json
 import os
@@ -146,6 +147,45 @@ def clean_repo_path(path: str) -> str:
     return "/".join(parts)
 
 
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class RepoLock:
+    """Context manager: thread lock, then an exclusive flock on a per-repo lock file (released on crash)."""
+
+    def __init__(self, thread_lock: threading.Lock, path: Path) -> None:
+        self._thread_lock = thread_lock
+        self._path = path
+        self._fh: Any = None
+
+    def __enter__(self) -> RepoLock:
+        self._thread_lock.acquire()
+        try:
+            self._path.parent.mkdir(parents=True, exist_ok=True)
+            self._fh = open(self._path, "a+b")  # noqa: SIM115 - held until __exit__
+            fcntl.flock(self._fh.fileno(), fcntl.LOCK_EX)
+        except BaseException:
+            self._thread_lock.release()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            fcntl.flock(self._fh.fileno(), fcntl.LOCK_UN)
+            self._fh.close()
+        finally:
+            self._thread_lock.release()
+
+
 class Storage:
     """All persistent state of one hub root. Thread-safe; atomic against crashes."""
 
@@ -162,8 +202,11 @@ class Storage:
         self.create_lock = threading.Lock()
 
     def _clear_partial_writes(self) -> None:
-        """Temp files left by a crash are garbage: nothing refers to them."""
+        """Temp files left by a crashed process are garbage (nothing refers to them); a live one's are not."""
         for leftover in self.tmp.iterdir():
+            pid = leftover.name.split(".", 1)[0]
+            if pid.isdigit() and _process_alive(int(pid)):
+                continue
             if leftover.is_dir():
                 shutil.rmtree(leftover, ignore_errors=True)
             else:
@@ -171,7 +214,7 @@ class Storage:
 
     # ----------------------------------------------------------------- atomic primitives
     def _tmp_path(self) -> Path:
-        return self.tmp / uuid.uuid4().hex
+        return self.tmp / f"{os.getpid()}.{uuid.uuid4().hex}"
 
     def write_atomic(self, target: Path, data: bytes) -> None:
         """Write `data` to `target` through a temp file and a rename, so readers never see half of it."""
@@ -181,9 +224,11 @@ class Storage:
             fh.write(data)
         os.replace(tmp, target)
 
-    def lock(self, key: RepoKey) -> threading.Lock:
+    def lock(self, key: RepoKey) -> RepoLock:
+        """The writer lock of one repo: a thread lock plus an flock, so two servers on one root stay safe."""
         with self._locks_guard:
-            return self._locks.setdefault(key, threading.Lock())
+            thread_lock = self._locks.setdefault(key, threading.Lock())
+        return RepoLock(thread_lock, self.root / "locks" / key.type / key.namespace / f"{key.name}.lock")
 
     # ----------------------------------------------------------------- blobs
     def blob_path(self, sha256: str) -> Path:
