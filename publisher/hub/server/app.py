@@ -166,6 +166,14 @@ class _Handler(BaseHTTPRequestHandler):
     def _handle(self) -> None:
         hub = self.server.hub
         started = time.perf_counter()
+        hub.log.begin()
+        try:
+            self._handle_logged(hub, started)
+        except BaseException:
+            hub.log.abandon()
+            raise
+
+    def _handle_logged(self, hub: HubServer, started: float) -> None:
         raw_path, _, raw_query = self.path.partition("?")
         segments = [unquote(s) for s in raw_path.split("/")[1:]]
         if segments and segments[-1] == "" and len(segments) > 1:

@@ -10,21 +10,36 @@ from typing import Any
 
 class RequestLog:
     def __init__(self, path: str | Path | None = None, keep: int = 100_000) -> None:
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
+        self._in_flight = 0
         self._entries: list[dict[str, Any]] = []
         self._keep = keep
         self._file = open(path, "a", encoding="utf-8", buffering=1) if path else None  # noqa: SIM115
 
+    def begin(self) -> None:
+        """A request started; `entries()` waits for it, so a client that got its answer sees it logged."""
+        with self._lock:
+            self._in_flight += 1
+
+    def abandon(self) -> None:
+        with self._lock:
+            self._in_flight -= 1
+            self._lock.notify_all()
+
     def add(self, entry: dict[str, Any]) -> None:
         with self._lock:
+            self._in_flight -= 1
+            self._lock.notify_all()
             self._entries.append(entry)
             if len(self._entries) > self._keep:
                 del self._entries[: len(self._entries) - self._keep]
             if self._file is not None:
                 self._file.write(json.dumps(entry) + "\n")
 
-    def entries(self) -> list[dict[str, Any]]:
+    def entries(self, wait_s: float = 2.0) -> list[dict[str, Any]]:
+        """The log so far, after the requests in flight finish (at most `wait_s`)."""
         with self._lock:
+            self._lock.wait_for(lambda: self._in_flight <= 0, timeout=wait_s)
             return list(self._entries)
 
     def clear(self) -> None:
