@@ -100,6 +100,8 @@ class Card:
     license: str = DEFAULT_LICENSE
     samples: list[Sample] = field(default_factory=list)
     training: Training | None = None
+    intended_use: str | None = None
+    limitations: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list, compare=False, repr=False)
 
@@ -188,7 +190,7 @@ class _Reader:
 
 _TOP_LEVEL = (
     "schema_version", "repo_id", "users", "wandb", "thumbnail", "language", "widget",
-    "base_model", "license", "samples", "training",
+    "base_model", "license", "samples", "training", "intended_use", "limitations",
 )  # fmt: skip
 
 
@@ -344,6 +346,8 @@ def card_from_dict(data: dict[str, Any], *, source: str | None = None) -> Card:
         license=_read_license(r, data.get("license", DEFAULT_LICENSE)),
         samples=_read_samples(r, data.get("samples", [])),
         training=_read_training(r, data.get("training")),
+        intended_use=r.optional_text(data.get("intended_use"), "intended_use"),
+        limitations=r.optional_text(data.get("limitations"), "limitations"),
         extra={k: v for k, v in data.items() if k not in _TOP_LEVEL},
     )
     card.warnings.extend(warnings)
@@ -399,6 +403,8 @@ def card_to_dict(card: Card) -> dict[str, Any]:
         "training": None
         if card.training is None
         else {"hyperparameters": dict(card.training.hyperparameters), "metrics": dict(card.training.metrics)},
+        "intended_use": card.intended_use,
+        "limitations": card.limitations,
     }
     for key, value in card.extra.items():
         data.setdefault(key, value)

@@ -1,0 +1,335 @@
+"""Render a Card with a Jinja template: one environment, undefined variables are errors, explicit escaping.
+
+Autoescape is off because a card mixes contexts (YAML front matter, HTML, Markdown, a Python snippet); each
+piece of user text goes through the filter for its context instead:
+
+    html      HTML text and attribute values: & < > " ' escaped
+    cell      Markdown table cell: HTML-escaped, | escaped, newlines folded
+    md        Markdown paragraph text: HTML-escaped, [ ] escaped, newlines folded
+    md_block  free Markdown text written by the model owner: HTML-escaped, newlines kept
+    yaml      one YAML scalar (quoted only when needed); yaml_quoted always double-quoted
+    to_yaml   a whole mapping/list as block YAML (the default template's front matter)
+    pystr     a Python string literal for the usage snippet
+    url       a URL inside a Markdown link: ( ) < > and spaces percent-encoded
+    fence     a code fence longer than any backtick run in the text
+    number    a metric or hyperparameter value, 6 significant digits
+
+Templates live in the top-level templates/ directory, which is the `publisher.templates` package (the
+symlink publisher/templates -> ../templates, and pyproject's package-dir, make it one in the source tree and
+in a wheel). They are read with importlib.resources, so an installed, non-editable package finds them.
+`template` may also be a file path; a file may `{% extends "classic" %}` a built-in.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from functools import lru_cache
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import yaml
+from markupsafe import escape
+
+from publisher.card.model import DEFAULT_NAMESPACE, Card
+from publisher.errors import TemplateError
+from publisher.wandb_links import DEFAULT_REPORT_URL, run_artifacts_url, run_url
+
+DEFAULT_TEMPLATE = "huggingtweets"
+TEMPLATE_PACKAGE = "publisher.templates"
+TEMPLATE_SUFFIXES = (".md.j2", ".md.jinja", ".j2", ".jinja")
+TEMPLATE_MARKER = re.compile(r"<!-- publisher:template=([\w.\-]+)")
+_NEWLINES = re.compile(r"\r\n|[\r\n\u2028\u2029\x85]")
+
+
+# ------------------------------------------------------------------------------------------------ filters
+
+
+def html_escape(value: Any) -> str:
+    return str(escape(str(value)))
+
+
+def _fold(text: str) -> str:
+    return _NEWLINES.sub(" ", text)
+
+
+def _escape_lt_gt_amp(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def table_cell(value: Any) -> str:
+    return _fold(_escape_lt_gt_amp(str(value))).replace("|", "\\|")
+
+
+def markdown_inline(value: Any) -> str:
+    return _fold(_escape_lt_gt_amp(str(value))).replace("[", "\\[").replace("]", "\\]")
+
+
+def markdown_block(value: Any) -> str:
+    return _escape_lt_gt_amp(str(value))
+
+
+class _CardDumper(yaml.SafeDumper):
+    """Safe YAML with multi-line strings double-quoted on one line (no folded surprises)."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    style = '"' if _NEWLINES.search(value) else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_CardDumper.add_representer(str, _represent_str)
+
+
+def _dump(value: Any, **options: Any) -> str:
+    return yaml.dump(
+        value, Dumper=_CardDumper, allow_unicode=True, width=math.inf, sort_keys=False, **options
+    )
+
+
+def yaml_scalar(value: Any) -> str:
+    text = _dump(value)
+    return text.removesuffix("\n...\n").removesuffix("\n")
+
+
+def yaml_quoted(value: Any) -> str:
+    return _dump(str(value), default_style='"').removesuffix("\n")
+
+
+def to_yaml(value: Any) -> str:
+    return _dump(value, default_flow_style=False)
+
+
+def python_string(value: Any) -> str:
+    """A double-quoted Python literal: JSON's escapes (\\" \\\\ \\n \\uNNNN) are all valid Python escapes."""
+    return (
+        json.dumps(str(value), ensure_ascii=False).replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    )
+
+
+def markdown_url(value: Any) -> str:
+    return (
+        str(value)
+        .replace(" ", "%20")
+        .replace("(", "%28")
+        .replace(")", "%29")
+        .replace("<", "%3C")
+        .replace(">", "%3E")
+    )
+
+
+def code_fence(value: Any) -> str:
+    longest = max((len(run) for run in re.findall(r"`+", str(value))), default=0)
+    return "`" * max(3, longest + 1)
+
+
+def format_number(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+FILTERS = {
+    "html": html_escape,
+    "cell": table_cell,
+    "md": markdown_inline,
+    "md_block": markdown_block,
+    "yaml": yaml_scalar,
+    "yaml_quoted": yaml_quoted,
+    "to_yaml": to_yaml,
+    "pystr": python_string,
+    "url": markdown_url,
+    "fence": code_fence,
+    "number": format_number,
+}
+
+
+# ------------------------------------------------------------------------------------------------ loading
+
+
+def template_root() -> Traversable:
+    """The built-in templates: the `publisher.templates` package (publisher/templates links to templates/)."""
+    return resources.files(TEMPLATE_PACKAGE)
+
+
+def _builtin_source(name: str) -> str | None:
+    package = template_root()
+    for suffix in ("", *TEMPLATE_SUFFIXES):
+        candidate = package.joinpath(name + suffix)
+        if name and "/" not in name and candidate.is_file():
+            return candidate.read_text(encoding="utf-8")
+    return None
+
+
+class _CardLoader(jinja2.BaseLoader):
+    """Built-in names first (classic, huggingtweets), then file paths; so a custom template can extend one."""
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str | None, Any]:
+        source = _builtin_source(template)
+        if source is not None:
+            return source, None, lambda: True
+        path = Path(template)
+        if not path.is_file():
+            raise jinja2.TemplateNotFound(template)
+        mtime = path.stat().st_mtime
+        return path.read_text(encoding="utf-8"), str(path), lambda: path.stat().st_mtime == mtime
+
+
+@lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    """The one Jinja environment: strict undefined, explicit escaping, exact whitespace."""
+    env = jinja2.Environment(
+        loader=_CardLoader(),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=True,
+    )
+    env.filters.update(FILTERS)
+    return env
+
+
+def available_templates() -> list[str]:
+    """Names of the built-in templates (usable as --template NAME)."""
+    names = set()
+    for entry in template_root().iterdir():
+        for suffix in TEMPLATE_SUFFIXES:
+            if entry.name.endswith(suffix) and not entry.name.startswith(("_", ".")):
+                names.add(entry.name[: -len(suffix)])
+                break
+    return sorted(names)
+
+
+def _load(template: str) -> jinja2.Template:
+    try:
+        return environment().get_template(template)
+    except jinja2.TemplateNotFound:
+        known = ", ".join(available_templates())
+        raise TemplateError(
+            f"template {template!r} not found (built-in templates: {known}; or give a file path)"
+        ) from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(
+            f"template {exc.filename or template}: line {exc.lineno}: {exc.message}"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TemplateError(f"template {template!r} cannot be read: {exc}") from None
+
+
+# ------------------------------------------------------------------------------------------------ context
+
+
+def _wandb_links(card: Card) -> dict[str, str | None]:
+    w = card.wandb
+    links: dict[str, str | None] = {
+        "report": (w.report_url if w and w.report_url else DEFAULT_REPORT_URL),
+        "preprocess": None,
+        "preprocess_artifacts": None,
+        "train": None,
+        "train_artifacts": None,
+    }
+    if w and w.entity and w.project:
+        for kind, run_id in (("preprocess", w.preprocess_run), ("train", w.train_run)):
+            if run_id:
+                links[kind] = run_url(w.app_url, w.entity, w.project, run_id)
+                links[f"{kind}_artifacts"] = run_artifacts_url(w.app_url, w.entity, w.project, run_id)
+    return links
+
+
+def _widget_entries(card: Card) -> list[dict[str, Any]]:
+    outputs = {}
+    for sample in card.samples:
+        outputs.setdefault(sample.prompt, sample.text)
+    entries: list[dict[str, Any]] = []
+    for prompt in card.widget:
+        entry: dict[str, Any] = {"text": prompt}
+        if prompt in outputs:
+            entry["output"] = {"text": outputs[prompt]}
+        entries.append(entry)
+    return entries
+
+
+def _model_index(card: Card, repo_id: str) -> list[dict[str, Any]] | None:
+    metrics = card.training.metrics if card.training else {}
+    names = {"eval_loss": ("loss", "Eval loss"), "perplexity": ("perplexity", "Perplexity")}
+    results = [{"type": names[k][0], "value": metrics[k], "name": names[k][1]} for k in names if k in metrics]
+    if not results:
+        return None
+    handles = ", ".join(f"@{h}" for h in card.handles)
+    return [
+        {
+            "name": repo_id,
+            "results": [
+                {
+                    "task": {"type": "text-generation", "name": "Text Generation"},
+                    "dataset": {"type": "tweets", "name": f"Tweets from {handles}"},
+                    "metrics": results,
+                }
+            ],
+        }
+    ]
+
+
+def hub_metadata(card: Card, repo_id: str) -> dict[str, Any]:
+    """The default template's front matter: what today's Hub expects of a text-generation model."""
+    data: dict[str, Any] = {}
+    if card.language:
+        data["language"] = card.language
+    data["license"] = card.license
+    data["library_name"] = "transformers"
+    data["pipeline_tag"] = "text-generation"
+    data["base_model"] = card.base_model
+    data["tags"] = ["huggingtweets", *card.handles]
+    if card.thumbnail:
+        data["thumbnail"] = card.thumbnail
+    if card.widget:
+        data["widget"] = _widget_entries(card)
+    model_index = _model_index(card, repo_id)
+    if model_index:
+        data["model-index"] = model_index
+    return data
+
+
+def template_context(card: Card, namespace: str = DEFAULT_NAMESPACE) -> dict[str, Any]:
+    """Everything a template may use: the card itself plus a few derived values."""
+    repo_id = card.effective_repo_id(namespace)
+    stats = [u.stats for u in card.users]
+    return {
+        "card": card,
+        "users": card.users,
+        "names": [u.name for u in card.users],
+        "handles": card.handles,
+        "handle_line": card.handle_line,
+        "repo_id": repo_id,
+        "namespace": namespace,
+        "bot_kind": "BOT" if len(card.users) == 1 else "CYBORG",
+        "all_stats": all(s is not None for s in stats),
+        "wandb": _wandb_links(card),
+        "metrics": dict(card.training.metrics) if card.training else {},
+        "hyperparameters": dict(card.training.hyperparameters) if card.training else {},
+        "samples": card.samples,
+        "card_metadata": hub_metadata(card, repo_id),
+    }
+
+
+def render_card(card: Card, template: str = DEFAULT_TEMPLATE, *, namespace: str = DEFAULT_NAMESPACE) -> str:
+    """The README.md text for `card` (same card + template = same bytes)."""
+    compiled = _load(template)
+    try:
+        return compiled.render(template_context(card, namespace))
+    except jinja2.UndefinedError as exc:
+        raise TemplateError(f"template {template!r}: {exc.message}") from None
+    except jinja2.TemplateError as exc:
+        raise TemplateError(f"template {template!r}: {exc}") from None
+
+
+def template_claimed(text: str) -> str | None:
+    """The template name a rendered card declares in its `<!-- publisher:template=NAME` marker, if any."""
+    match = TEMPLATE_MARKER.search(text)
+    return match.group(1) if match else None
