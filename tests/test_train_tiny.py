@@ -1,0 +1,96 @@
+"""End to end on CPU: demo archive -> prepare -> train --base-model tiny -> loadable model, complete card, W&B."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from publisher.card.model import load_manifest
+
+
+def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: int = 120) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "publisher", *args], capture_output=True, text=True,
+                          timeout=timeout, cwd=cwd, env=env or dict(os.environ))
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory) -> tuple[Path, dict, float]:
+    """One prepare + train of the demo archive, W&B offline into the run directory (WANDB_DIR unset)."""
+    root = tmp_path_factory.mktemp("e2e")
+    env = {k: v for k, v in os.environ.items() if k != "WANDB_DIR"}
+    started = time.monotonic()
+    assert run_cli("demo-archive", "runs/archives/demo.zip", cwd=root, env=env).returncode == 0
+    prepared = run_cli("prepare", "runs/archives/demo.zip", "--out", "runs/demo", "--seed", "1", cwd=root, env=env)
+    assert prepared.returncode == 0, prepared.stderr
+    result = run_cli("train", "runs/demo", "--base-model", "tiny", "--json", cwd=root, env=env)
+    elapsed = time.monotonic() - started
+    assert result.returncode == 0, result.stderr[-3000:]
+    return root / "runs" / "demo", json.loads(result.stdout), elapsed
+
+
+@pytest.mark.slow
+def test_tiny_end_to_end_finishes_in_under_a_minute(trained):
+    assert trained[2] < 60
+
+
+@pytest.mark.slow
+def test_training_completes_the_card(trained):
+    run, doc, _ = trained
+    card = load_manifest(run / "card.json")
+    assert card.training.metrics["eval_loss"] > 0
+    assert card.training.metrics["perplexity"] == pytest.approx(2.718281828 ** card.training.metrics["eval_loss"], rel=1e-6)
+    assert card.training.hyperparameters["learning_rate"] == 1.372e-4
+    assert card.training.hyperparameters["lr_scheduler_type"] == "cosine"
+    assert [s.prompt for s in card.samples] == ["My dream is"] * 3
+    assert all(s.text.startswith("My dream is") and "\n" not in s.text for s in card.samples)
+    assert card.wandb.train_run == doc["wandb_train_run"] and card.wandb.preprocess_run
+    assert card.users[0].stats.kept > 0
+
+
+@pytest.mark.slow
+def test_the_trained_model_loads_and_generates(trained):
+    from transformers import AutoModelForCausalLM, AutoTokenizer, pipeline
+
+    run = trained[0]
+    for name in ("config.json", "generation_config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"):
+        assert (run / name).is_file(), name
+    assert not [p for p in run.iterdir() if p.name.startswith(".")]
+    config = json.loads((run / "config.json").read_text())
+    assert config["task_specific_params"]["text-generation"] == {
+        "do_sample": True, "min_length": 10, "max_length": 160, "temperature": 1.0, "top_p": 0.95, "prefix": "<|endoftext|>"}
+    model = AutoModelForCausalLM.from_pretrained(run)
+    tokenizer = AutoTokenizer.from_pretrained(run)
+    out = pipeline("text-generation", model=model, tokenizer=tokenizer)("My dream is", max_new_tokens=8, do_sample=False)
+    assert out[0]["generated_text"].startswith("My dream is")
+
+
+@pytest.mark.slow
+def test_both_wandb_runs_are_offline_runs_in_the_run_directory(trained):
+    run = trained[0]
+    card = load_manifest(run / "card.json")
+    for run_id in (card.wandb.preprocess_run, card.wandb.train_run):
+        assert list((run / "wandb").glob(f"offline-run-*-{run_id}/run-{run_id}.wandb")), run_id
+
+
+@pytest.mark.slow
+def test_the_card_renders(trained):
+    pytest.importorskip("publisher.commands.render", reason="render lands with the card issue")
+    run = trained[0]
+    rendered = run_cli("render", str(run / "card.json"), "-o", str(run / "README.md"), cwd=run)
+    assert rendered.returncode == 0, rendered.stderr
+    text = (run / "README.md").read_text(encoding="utf-8")
+    assert "@demo" in text and "Demo Bot 🤖" in text
+
+
+def test_train_on_an_unprepared_directory_is_a_usage_error(tmp_path):
+    (tmp_path / "empty").mkdir()
+    result = run_cli("train", "empty", "--base-model", "tiny", cwd=tmp_path)
+    assert result.returncode == 2 and "card.json" in result.stderr
+    missing = run_cli("train", "nope", cwd=tmp_path)
+    assert missing.returncode == 2 and "nope" in missing.stderr
