@@ -40,8 +40,9 @@ def entity_for(settings: Settings, run: Any = None) -> str:
 def _init(run_root: Path, mode: str, settings: Settings, **kwargs: Any) -> Any:
     import wandb
 
+    timeout = float(os.environ.get("WANDB_INIT_TIMEOUT") or INIT_TIMEOUT_S)
     wandb_settings = wandb.Settings(
-        init_timeout=INIT_TIMEOUT_S, console="off", x_disable_stats=True, disable_git=True,
+        init_timeout=timeout, console="off", x_disable_stats=True, disable_git=True,
         disable_code=True, silent=True, x_save_requirements=False,
     )
     directory = None if os.environ.get("WANDB_DIR") else str(run_root)
