@@ -64,19 +64,41 @@ def _card_from_json(raw: bytes, repo_id: str):
     return card_from_dict(data, source=source)
 
 
+_BAD_DECODINGS = ("cp1252", "cp1254", "latin-1", "mac_roman", "sloppy-windows-1252", "sloppy-windows-1254")
+
+
 def _legacy_round_trips(text: str, card, namespace: str) -> bool:
-    """Unedited means parse -> render classic gives the original bytes back (after the same mojibake repair)."""
+    """Unedited means parse -> render classic gives the original bytes back.
+
+    A card whose names the parser repaired (mojibake) is compared with the names put back as the old tool
+    wrote them (the repaired name mis-decoded again), so a repair is not mistaken for a hand edit.
+    """
     from publisher.card.render import render_card
 
-    classic = render_card(card, template="classic", namespace=namespace)
-    if classic == text:
+    if render_card(card, template="classic", namespace=namespace) == text:
         return True
     if not any(w.startswith(MOJIBAKE_PREFIX) for w in card.warnings):
         return False
-    from publisher.text import repair_mojibake
+    for unrepaired in _with_mis_decoded_names(card, text):
+        if render_card(unrepaired, template="classic", namespace=namespace) == text:
+            return True
+    return False
 
-    repaired, _ = repair_mojibake(text, field=README)
-    return classic == repaired
+
+def _with_mis_decoded_names(card, text: str):
+    """The card with each name replaced by its mis-decoded form, when that form appears in `text`."""
+    import ftfy  # noqa: F401 - registers the sloppy-windows-* codecs
+
+    for encoding in _BAD_DECODINGS:
+        users = []
+        for user in card.users:
+            try:
+                broken = user.name.encode("utf-8").decode(encoding)
+            except (UnicodeDecodeError, LookupError):
+                broken = user.name
+            users.append(dataclasses.replace(user, name=broken if broken in text else user.name))
+        if users != list(card.users):
+            yield dataclasses.replace(card, users=users, warnings=[])
 
 
 def decide(snapshot: RepoSnapshot, *, template: str, force: bool = False, local_card=None) -> Decision:

@@ -1,0 +1,188 @@
+"""`publisher regenerate`: re-render many cards on the Hub, never clobbering hand edits.
+
+Parses options, builds the target list (listing, file or run directories; --match; --shard), then hands over
+to `publisher.regenerate.run`. Human output (progress, plan, diffs, summary) goes to stderr; `--json` prints
+one report on stdout. Exit 1 when any repo failed or conflicted, 2 on bad input.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from publisher.errors import BadInputError
+from publisher.output import emit_json, info, warn
+
+_EPILOG = """\b
+Statuses: changed (committed), unchanged (no write), edited (legacy card edited by hand;
+left alone unless --force), unsupported (unknown layout), conflict (the repo moved twice
+while we worked), failed (no access, Hub error).
+\b
+Examples:
+  publisher regenerate --author huggingtweets --shard 1/4 --journal regen-1.jsonl
+  publisher regenerate --repos ids.txt --dry-run
+"""
+
+
+def _read_repo_file(path: str) -> list[str]:
+    """One repo id per line; blank lines and # comments ignored; each id must be 'namespace/name'."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise BadInputError(f"--repos {path}: cannot read ({exc.strerror})") from exc
+    repos = []
+    for number, line in enumerate(lines, start=1):
+        repo_id = line.split("#", 1)[0].strip()
+        if not repo_id:
+            continue
+        if repo_id.count("/") != 1 or not all(repo_id.split("/")):
+            raise BadInputError(f"{path}:{number}: expected a repo id like 'namespace/name', got {repo_id!r}")
+        repos.append(repo_id)
+    return repos
+
+
+def _check_template(template: str) -> None:
+    """Fail before any request when the template is unknown or broken (exit 2)."""
+    from publisher.card.model import card_from_dict
+    from publisher.card.render import render_card
+
+    probe = card_from_dict({"users": [{"handle": "probe", "name": "Probe"}]})
+    render_card(probe, template=template, namespace="probe")
+
+
+class _Progress:
+    """A tqdm bar on stderr: done/total, per-status counts, ETA."""
+
+    def __init__(self, total: int, enabled: bool) -> None:
+        from tqdm import tqdm
+
+        self.counts: dict[str, int] = {}
+        self.bar = tqdm(total=total, file=sys.stderr, unit="repo", disable=not enabled, mininterval=0.5,
+                        dynamic_ncols=True, desc="regenerate")  # fmt: skip
+
+    def __call__(self, result) -> None:
+        self.counts[result.status] = self.counts.get(result.status, 0) + 1
+        order = ("changed", "unchanged", "edited", "unsupported", "conflict", "failed")
+        self.bar.set_postfix_str(" ".join(f"{s}={self.counts[s]}" for s in order if s in self.counts), refresh=False)
+        self.bar.update(1)
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def _print_summary(report, *, dry_run: bool) -> None:
+    rows = [(status, n) for status, n in report.counts.items()]
+    width = max(len(s) for s, _ in rows)
+    info("")
+    info(f"{'status':<{width}}  repos")
+    info(f"{'-' * width}  -----")
+    for status, n in rows:
+        info(f"{status:<{width}}  {n:5d}")
+    if report.skipped:
+        info(f"{'skipped':<{width}}  {len(report.skipped):5d}  (already done according to the journal)")
+    info(f"mojibake repaired in {report.mojibake_repaired} card(s); {report.rate_limited} rate-limit wait(s); "
+         f"{report.retries} retried request(s); {report.elapsed:.1f}s")  # fmt: skip
+    for result in report.results:
+        if result.status in {"failed", "conflict"}:
+            info(f"  {result.status}: {result.repo}: {result.error}")
+    if dry_run:
+        info("dry run: nothing was written")
+
+
+def _print_plan(report) -> None:
+    for result in report.results:
+        if result.status == "changed":
+            info(f"would change {result.repo} ({', '.join(result.files)})")
+            if result.diff:
+                sys.stderr.write(result.diff)
+        else:
+            detail = result.error or result.note
+            info(f"{result.status}: {result.repo}" + (f" ({detail})" if detail else ""))
+    sys.stderr.flush()
+
+
+@click.command("regenerate", epilog=_EPILOG)
+@click.argument("run_dirs", nargs=-1, type=click.Path(file_okay=False))
+@click.option("--author", metavar="ORG", help="Every model of this user or organisation (the Hub's listing).")
+@click.option("--repos", "repos_file", metavar="FILE", help="A file with one repo id per line.")
+@click.option("--match", "pattern", metavar="GLOB", help="Only repos whose id (or name, without '/') matches.")
+@click.option("--shard", metavar="K/N", help="Only shard K of N (a stable hash split of the repo ids).")
+@click.option("--template", default="huggingtweets", show_default=True, metavar="NAME|PATH")
+@click.option("--force", is_flag=True, help="Regenerate legacy cards even if they were edited by hand.")
+@click.option("--create-pr", is_flag=True, help="Open pull requests instead of committing to main.")
+@click.option("--concurrency", default=8, show_default=True, type=click.IntRange(1, 64))
+@click.option("--max-commits-per-hour", default=100, show_default=True, type=click.IntRange(0),
+              help="Sliding-hour commit cap (0: none). The Hub reports ~128/hour.")  # fmt: skip
+@click.option("--journal", "journal_path", metavar="FILE", help="JSON-lines journal; re-running resumes.")
+@click.option("--dry-run", is_flag=True, help="Print the plan and diffs; make no write request.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON report on stdout.")
+@click.option("--hub", default="auto", show_default=True, metavar="auto|local|hf|URL")
+@click.option("--hub-root", default=None, metavar="DIR", help="Root of the embedded local hub (--hub local).")
+@click.option("--namespace", default=None, help="Namespace for run directories whose card.json has no repo_id.")
+@click.option("--no-progress", is_flag=True, help="No progress bar.")
+def command(run_dirs, author, repos_file, pattern, shard, template, force, create_pr, concurrency,
+            max_commits_per_hour, journal_path, dry_run, as_json, hub, hub_root, namespace, no_progress) -> None:  # fmt: skip
+    """Regenerate model cards in bulk (README.md + card.json only), resumably and within Hub quotas."""
+    from publisher.regen.sharding import parse_shard
+
+    sources = [bool(author), bool(repos_file), bool(run_dirs)]
+    if sum(sources) != 1:
+        raise BadInputError("give exactly one of --author ORG, --repos FILE or RUN_DIR...")
+    shard_spec = parse_shard(shard) if shard else None
+    _check_template(template)
+    report = _run(run_dirs, author, repos_file, pattern, shard_spec, template, force, create_pr, concurrency,
+                  max_commits_per_hour, journal_path, dry_run, hub, hub_root, namespace, not no_progress)  # fmt: skip
+    if dry_run and not as_json:
+        _print_plan(report)
+    _print_summary(report, dry_run=dry_run)
+    if as_json:
+        emit_json(report.to_json())
+    if report.exit_code:
+        sys.exit(report.exit_code)
+
+
+def _run(run_dirs, author, repos_file, pattern, shard_spec, template, force, create_pr, concurrency,
+         max_commits_per_hour, journal_path, dry_run, hub, hub_root, namespace, progress):  # fmt: skip
+    from publisher.hub.client import connect, resolve_target
+    from publisher.regen.sharding import in_shard, matches
+    from publisher.regenerate import Options, Target, local_targets, run
+    from publisher.settings import Settings
+
+    settings = Settings.from_env()
+    target = resolve_target(hub, hub_root=hub_root or settings.hub_root)
+    journal = None
+    if journal_path:
+        from publisher.regen.journal import Journal
+
+        journal = Journal(journal_path)
+    with connect(target) as connected:
+        from huggingface_hub.utils import logging as hf_logging
+
+        from publisher.hub.bulk import BulkHub
+
+        hf_logging.set_verbosity_error()  # our summary says what happened; no per-call chatter
+
+        bulk = BulkHub(connected.endpoint, connected.token, on_retry=lambda m: None)
+        bulk.whoami()  # a bad token fails here once (exit 2), not once per repo
+        if author:
+            targets = [Target(r.repo_id, r.sha, r.files) for r in bulk.list_models(author)]
+        elif repos_file:
+            targets = [Target(r) for r in _read_repo_file(repos_file)]
+        else:
+            targets = local_targets(run_dirs, namespace=namespace or settings.namespace)
+        targets = [t for t in dict((t.repo_id, t) for t in targets).values()
+                   if matches(t.repo_id, pattern) and in_shard(t.repo_id, shard_spec)]  # fmt: skip
+        if not targets:
+            warn("no repository matches: nothing to do")
+        options = Options(template=template, force=force, create_pr=create_pr, concurrency=concurrency,
+                          max_commits_per_hour=max_commits_per_hour or None, dry_run=dry_run)  # fmt: skip
+        todo = sum(1 for t in targets if journal is None or not journal.is_done(t.repo_id))
+        bar = _Progress(todo, enabled=progress)
+        try:
+            return run(targets, bulk, options, journal=journal, on_result=bar)
+        finally:
+            bar.close()
+            if journal is not None:
+                journal.close()

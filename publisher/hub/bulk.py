@@ -1,0 +1,286 @@
+"""The Hub calls a bulk regeneration needs, with as few requests as possible.
+
+Request budget per repo (the listing is shared by every repo of a page):
+  read an unchanged repo   1-2 requests: GET resolve/{sha}/README.md (the `X-Repo-Commit` header pins the
+                           revision when the listing gave no sha), then GET card.json at that sha only when
+                           the listing does not already say the repo has none;
+  commit a changed card    + create_commit of README.md and/or card.json only (validate-yaml when README
+                           changes, preupload, commit) with parent_commit = the sha that was read.
+Everything goes through huggingface_hub (its session, URL builder, headers, error classes and HfApi), with
+the endpoint passed explicitly, so the module also works when HF_ENDPOINT was fixed at import.
+
+Retries: 429 never fails a repo. It pauses every worker through the shared RateGate for what Retry-After /
+RateLimit asks, and does not count as an attempt. 5xx and dropped connections are retried with the backoff
+of `publisher.hub.client.retry_delay`; other errors are mapped by `publisher.hub.client.map_hub_error`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from publisher.errors import HubError, PublisherError
+from publisher.hub.client import (
+    DEFAULT_RETRY,
+    RetryPolicy,
+    is_connection_error,
+    map_hub_error,
+    retry_delay,
+    server_wait_seconds,
+)
+from publisher.regen.decide import CARD_JSON, README, RepoSnapshot
+from publisher.regen.pacing import RateGate
+
+T = TypeVar("T")
+
+TOOL_MARKER = "publisher regenerate"
+"""Every commit and PR this tool makes carries this in its title, so its own open PRs can be recognised."""
+READ_TIMEOUT = 60.0
+
+
+@dataclass(frozen=True)
+class ListedRepo:
+    """One repo from the model listing; `sha` and `files` are None when the listing did not include them."""
+
+    repo_id: str
+    sha: str | None = None
+    files: frozenset[str] | None = None
+    private: bool | None = None
+
+
+@dataclass(frozen=True)
+class CommitOutcome:
+    """`noop`: the Hub already held these bytes at the head, so huggingface_hub made no commit."""
+
+    sha: str
+    url: str
+    pr_url: str | None = None
+    noop: bool = False
+
+
+class CommitConflict(PublisherError):
+    """The branch moved since the read (412). `uncertain`: an earlier try may have landed (lost answer)."""
+
+    def __init__(self, message: str, *, uncertain: bool) -> None:
+        super().__init__(message)
+        self.uncertain = uncertain
+
+
+def _status(exc: BaseException) -> int | None:
+    status = getattr(getattr(exc, "response", None), "status_code", None)
+    return status if isinstance(status, int) else None
+
+
+def _headers(exc: BaseException) -> Any:
+    return getattr(getattr(exc, "response", None), "headers", None) or {}
+
+
+class BulkHub:
+    """A Hub session for one bulk run: reads, commits and PR lookups, paced by a shared RateGate."""
+
+    def __init__(
+        self,
+        endpoint: str,
+        token: str | None,
+        *,
+        gate: RateGate | None = None,
+        policy: RetryPolicy = DEFAULT_RETRY,
+        sleep: Callable[[float], None] = time.sleep,
+        on_retry: Callable[[str], None] | None = None,
+    ) -> None:
+        from huggingface_hub import HfApi
+
+        self.endpoint = endpoint.rstrip("/")
+        self._token = token
+        self.api = HfApi(endpoint=self.endpoint, token=token)
+        self.gate = gate or RateGate()
+        self.policy = policy
+        self._sleep = sleep
+        self._on_retry = on_retry
+        self.retries = 0
+        self.rate_limited = 0
+
+    # ------------------------------------------------------------------------------------------- retries
+
+    def _call(self, what: str, fn: Callable[[], T], *, on_error: Callable[[BaseException], None] | None = None) -> T:
+        """Run `fn` until it succeeds: 429 waits (uncounted), 5xx / dropped connections back off, rest maps."""
+        attempt = 0
+        while True:
+            self.gate.wait()
+            try:
+                return fn()
+            except PublisherError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - retried or mapped below
+                if on_error is not None:
+                    on_error(exc)
+                status = _status(exc)
+                if status == 429:
+                    asked = server_wait_seconds(_headers(exc).get("retry-after"), _headers(exc).get("ratelimit"))
+                    self.rate_limited += 1
+                    self.gate.pause(asked + 0.5 if asked is not None else self.policy.base_wait * 2)
+                    self._note(f"{what}: 429 rate limited, waiting {asked if asked is not None else 2:.0f}s")
+                    continue
+                attempt += 1
+                delay = retry_delay(exc, attempt, self.policy)
+                if delay is None:
+                    raise map_hub_error(exc, what, self.endpoint) from exc
+                self.retries += 1
+                self._note(f"{what}: {status or 'connection lost'}, retrying in {delay:.1f}s")
+                self._sleep(delay)
+
+    def _note(self, message: str) -> None:
+        if self._on_retry is not None:
+            self._on_retry(message)
+
+    # ------------------------------------------------------------------------------------------- listing
+
+    def whoami(self) -> dict[str, Any]:
+        return self._call("whoami", self.api.whoami)
+
+    def list_models(self, author: str) -> list[ListedRepo]:
+        """Every model of `author` visible to the token, with sha and file names when the Hub gives them."""
+
+        def _list() -> list[ListedRepo]:
+            found = []
+            # full=True brings each repo's sha and file names: reads can then pin the revision and skip
+            # the card.json probe for repos that have none (hub-api.md §2 #18)
+            for model in self.api.list_models(author=author, full=True):
+                siblings = getattr(model, "siblings", None)
+                files = frozenset(s.rfilename for s in siblings) if siblings is not None else None
+                found.append(ListedRepo(model.id, getattr(model, "sha", None), files, getattr(model, "private", None)))
+            return found
+
+        return self._call(f"list models of {author}", _list)
+
+    # ---------------------------------------------------------------------------------------------- reads
+
+    def _get_file(self, repo_id: str, path: str, revision: str) -> tuple[bytes | None, str | None]:
+        """(content or None if the file is absent, the commit sha the Hub resolved) in one GET."""
+        from huggingface_hub import hf_hub_url
+        from huggingface_hub.errors import EntryNotFoundError
+        from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
+
+        url = hf_hub_url(repo_id, path, revision=revision, endpoint=self.endpoint)
+        headers = build_hf_headers(token=self._token)
+        response = get_session().get(url, headers=headers, timeout=READ_TIMEOUT)
+        self._watch_rate_limit(response.headers)
+        commit = response.headers.get("x-repo-commit")
+        try:
+            hf_raise_for_status(response)
+        except EntryNotFoundError:
+            return None, commit
+        return response.content, commit
+
+    def _watch_rate_limit(self, headers: Any) -> None:
+        """A success that says the quota is spent (`RateLimit: r=0;t=N`) pauses everyone before the 429."""
+        asked = server_wait_seconds(None, headers.get("ratelimit"))
+        if asked:
+            self.gate.pause(asked)
+
+    def read(self, repo_id: str, *, sha: str | None = None, files: Iterable[str] | None = None) -> RepoSnapshot:
+        """README.md and card.json of `repo_id` at one revision: `sha` if known, else the head of main."""
+        readme, commit = self._call(
+            f"read {repo_id}/{README}", lambda: self._get_file(repo_id, README, sha or "main")
+        )
+        pinned = sha or commit
+        if pinned is None:
+            raise HubError(f"read {repo_id}: the Hub sent no X-Repo-Commit header; cannot pin the revision")
+        card_json = None
+        if files is None or CARD_JSON in set(files):
+            card_json, _ = self._call(
+                f"read {repo_id}/{CARD_JSON}", lambda: self._get_file(repo_id, CARD_JSON, pinned)
+            )
+        return RepoSnapshot(repo_id=repo_id, sha=pinned, readme=readme, card_json=card_json)
+
+    # -------------------------------------------------------------------------------------------- commits
+
+    def commit(
+        self,
+        repo_id: str,
+        files: dict[str, bytes],
+        *,
+        parent_commit: str,
+        message: str,
+        description: str = "",
+        create_pr: bool = False,
+    ) -> CommitOutcome:
+        """One commit of `files` (README.md / card.json only) on top of `parent_commit`.
+
+        A 412 raises CommitConflict. A retry after a lost answer cannot commit twice: its parent is stale, so it
+        gets 412 too, and `uncertain` tells the caller to check whether the first try landed.
+        """
+        unexpected = set(files) - {README, CARD_JSON}
+        if unexpected or not files:
+            raise ValueError(f"regenerate commits README.md and card.json only, got {sorted(files)}")
+        from huggingface_hub import CommitOperationAdd
+
+        doubt = {"uncertain": False}
+
+        def _remember(exc: BaseException) -> None:
+            status = _status(exc)
+            if is_connection_error(exc) or (status is not None and status >= 500):
+                doubt["uncertain"] = True
+
+        sent: list[Any] = []
+
+        def _commit():
+            operations = [CommitOperationAdd(path, content) for path, content in sorted(files.items())]
+            sent[:] = operations
+            try:
+                return self.api.create_commit(
+                    repo_id,
+                    operations,
+                    commit_message=message,
+                    commit_description=description,
+                    parent_commit=parent_commit,
+                    create_pr=create_pr or None,
+                )
+            except Exception as exc:
+                if _status(exc) == 412:
+                    raise CommitConflict(
+                        f"commit {repo_id}: the branch moved since it was read (412)", uncertain=doubt["uncertain"]
+                    ) from exc
+                raise
+
+        info = self._call(f"commit {repo_id}", _commit, on_error=_remember)
+        return CommitOutcome(sha=info.oid, url=info.commit_url, pr_url=info.pr_url, noop=_all_unchanged(sent))
+
+    # ------------------------------------------------------------------------------------------------ PRs
+
+    def find_open_pr(self, repo_id: str, files: dict[str, bytes]) -> str | None:
+        """URL of an open PR made by this tool whose README.md and card.json equal `files`, else None.
+
+        PRs are found through the repo's refs (refs/pr/N, newest first); one counts when its discussion is
+        open, its title carries TOOL_MARKER, and the files read at refs/pr/N are byte-equal to `files`.
+        """
+        refs = self._call(
+            f"list refs of {repo_id}", lambda: self.api.list_repo_refs(repo_id, include_pull_requests=True)
+        )
+        for ref in sorted(refs.pull_requests or [], key=lambda r: _pr_number(r.ref), reverse=True):
+            number = _pr_number(ref.ref)
+            details = self._call(
+                f"PR #{number} of {repo_id}", lambda n=number: self.api.get_discussion_details(repo_id, n)
+            )
+            if details.status != "open" or TOOL_MARKER not in (details.title or ""):
+                continue
+            if all(self._read_at(repo_id, path, ref.ref) == content for path, content in files.items()):
+                return f"{self.endpoint}/{repo_id}/discussions/{number}"
+        return None
+
+    def _read_at(self, repo_id: str, path: str, revision: str) -> bytes | None:
+        return self._call(f"read {repo_id}/{path}@{revision}", lambda: self._get_file(repo_id, path, revision))[0]
+
+
+def _all_unchanged(operations: list[Any]) -> bool:
+    """True when preupload found every file already on the Hub byte for byte (create_commit then skips the
+    commit). huggingface_hub keeps the two oids on each operation; if that ever changes we assume a commit."""
+    oids = [(getattr(op, "_remote_oid", None), getattr(op, "_local_oid", None)) for op in operations]
+    return bool(oids) and all(remote is not None and remote == local for remote, local in oids)
+
+
+def _pr_number(ref: str) -> int:
+    tail = ref.rsplit("/", 1)[-1]
+    return int(tail) if tail.isdigit() else -1

@@ -1,0 +1,314 @@
+"""Bulk regeneration: listing -> shard/match -> per-repo read -> decide -> render -> commit or PR -> journal.
+
+The command line only builds the targets and options; `run` does the work and returns a Report. Reads run
+`concurrency` at a time; commits additionally pass the hourly CommitPacer and the Hub's RateGate. Each repo's
+outcome is journaled (fsync'ed) as soon as it is known, and a `committing` intent is journaled before each
+commit, so a run killed at any moment resumes without a second commit and without missing a repo.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from typing import Any
+
+from publisher.errors import PublisherError
+from publisher.regen.decide import CARD_JSON, README, Decision, decide, render_files, unified_diff
+from publisher.regen.journal import INTENT, Journal
+from publisher.regen.pacing import CommitPacer
+
+STATUSES = ("changed", "unchanged", "edited", "unsupported", "conflict", "failed")
+FAILING = frozenset({"failed", "conflict"})
+DEFAULT_TEMPLATE = "huggingtweets"
+COMMIT_TITLE = "Regenerate model card (publisher regenerate)"
+
+
+@dataclass(frozen=True)
+class Target:
+    """One repo to process; `sha`/`files` come from the listing, `local_card` from a run directory."""
+
+    repo_id: str
+    sha: str | None = None
+    files: frozenset[str] | None = None
+    local_card: Any = None
+
+
+@dataclass(frozen=True)
+class Options:
+    template: str = DEFAULT_TEMPLATE
+    force: bool = False
+    create_pr: bool = False
+    concurrency: int = 8
+    max_commits_per_hour: int | None = 100
+    dry_run: bool = False
+
+
+@dataclass
+class RepoResult:
+    repo: str
+    status: str
+    old_sha: str | None = None
+    new_sha: str | None = None
+    error: str | None = None
+    pr_url: str | None = None
+    files: list[str] = field(default_factory=list)
+    mojibake_repaired: int = 0
+    note: str | None = None
+    diff: str | None = None
+    journaled: bool = False
+
+    def journal_record(self) -> dict[str, Any]:
+        record = {
+            "repo": self.repo, "status": self.status, "old_sha": self.old_sha, "new_sha": self.new_sha,
+            "error": self.error, "pr_url": self.pr_url, "files": self.files,
+            "mojibake_repaired": self.mojibake_repaired,
+        }  # fmt: skip
+        if self.note:
+            record["note"] = self.note
+        return record
+
+    def to_json(self) -> dict[str, Any]:
+        data = self.journal_record()
+        if self.diff is not None:
+            data["diff"] = self.diff
+        return data
+
+
+@dataclass
+class Report:
+    results: list[RepoResult]
+    skipped: list[str]
+    dry_run: bool
+    template: str
+    elapsed: float = 0.0
+    rate_limited: int = 0
+    retries: int = 0
+    commit_wait: float = 0.0
+
+    @property
+    def counts(self) -> dict[str, int]:
+        found = Counter(r.status for r in self.results)
+        return {status: found.get(status, 0) for status in STATUSES}
+
+    @property
+    def mojibake_repaired(self) -> int:
+        """Repos whose card had mis-decoded names that this run repaired."""
+        return sum(1 for r in self.results if r.mojibake_repaired)
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if any(r.status in FAILING for r in self.results) else 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "dry_run": self.dry_run,
+            "template": self.template,
+            "total": len(self.results) + len(self.skipped),
+            "processed": len(self.results),
+            "skipped_from_journal": len(self.skipped),
+            "counts": self.counts,
+            "mojibake_repaired": self.mojibake_repaired,
+            "rate_limited": self.rate_limited,
+            "retries": self.retries,
+            "elapsed_seconds": round(self.elapsed, 3),
+            "repos": [r.to_json() for r in self.results],
+        }
+
+
+class _Run:
+    """State shared by the workers of one run."""
+
+    def __init__(self, hub, options: Options, journal: Journal | None, pacer: CommitPacer) -> None:
+        self.hub = hub
+        self.options = options
+        self.journal = journal
+        self.pacer = pacer
+
+    def process(self, target: Target) -> RepoResult:
+        try:
+            return self._process(target)
+        except PublisherError as exc:
+            return RepoResult(target.repo_id, "failed", old_sha=target.sha, error=str(exc))
+        except Exception as exc:  # noqa: BLE001 - one broken repo must not stop a bulk run
+            from publisher.output import redact
+
+            return RepoResult(target.repo_id, "failed", old_sha=target.sha, error=redact(f"{type(exc).__name__}: {exc}"))
+
+    def _process(self, target: Target) -> RepoResult:
+        from publisher.hub.bulk import CommitConflict
+
+        intent = self.journal.pending_intent(target.repo_id) if self.journal and not self.options.dry_run else None
+        sha, files, uncertain = target.sha, target.files, False
+        for attempt in (1, 2):
+            snapshot = self.hub.read(target.repo_id, sha=sha, files=files)
+            decision = decide(
+                snapshot, template=self.options.template, force=self.options.force, local_card=target.local_card
+            )
+            landed = _our_commit_landed(decision, snapshot.sha, intent, uncertain)
+            if landed is not None:
+                return landed
+            if decision.status != "changed":
+                return _result(target.repo_id, decision, snapshot.sha)
+            if self.options.dry_run:
+                return self._planned(target.repo_id, decision, snapshot)
+            try:
+                return self._write(target.repo_id, decision, snapshot)
+            except CommitConflict as exc:
+                if attempt == 2:
+                    return RepoResult(target.repo_id, "conflict", old_sha=snapshot.sha, error=str(exc))
+                # re-read the head of main (not the listing's sha) and decide again, once
+                sha, files, uncertain = None, None, exc.uncertain
+                if exc.uncertain:  # an earlier try may have landed: recognise it rather than call it unchanged
+                    intent = intent or {"old_sha": snapshot.sha, "files": sorted(decision.files)}
+        raise AssertionError("unreachable")
+
+    def _planned(self, repo_id: str, decision: Decision, snapshot) -> RepoResult:
+        diff = unified_diff(repo_id, snapshot.readme, decision.new_readme) if README in decision.files else ""
+        if CARD_JSON in decision.files:
+            diff += unified_diff(repo_id, snapshot.card_json, decision.files[CARD_JSON], CARD_JSON)
+        result = _result(repo_id, decision, snapshot.sha)
+        result.note, result.diff = "dry run: nothing written", diff
+        return result
+
+    def _write(self, repo_id: str, decision: Decision, snapshot) -> RepoResult:
+        result = _result(repo_id, decision, snapshot.sha)
+        if self.options.create_pr:
+            wanted = {README: decision.new_readme, CARD_JSON: decision.files.get(CARD_JSON, snapshot.card_json)}
+            existing = self.hub.find_open_pr(repo_id, wanted)
+            if existing:
+                result.pr_url, result.note = existing, "an identical pull request from this tool is already open"
+                self._journal(result)
+                return result
+        self._journal(RepoResult(repo_id, INTENT, old_sha=snapshot.sha, files=sorted(decision.files)))
+        self.pacer.acquire()
+        outcome = self.hub.commit(
+            repo_id,
+            decision.files,
+            parent_commit=snapshot.sha,
+            message=COMMIT_TITLE,
+            description=_commit_description(self.options.template, decision),
+            create_pr=self.options.create_pr,
+        )
+        result.new_sha, result.pr_url = outcome.sha, outcome.pr_url
+        if outcome.noop:  # the head already held these bytes (read at an older sha): nothing was committed
+            result.status, result.new_sha, result.files = "unchanged", None, []
+            result.old_sha, result.note = outcome.sha, "already current at the head of main"
+        self._journal(result)
+        return result
+
+    def _journal(self, result: RepoResult) -> None:
+        if self.journal is not None and not self.options.dry_run:
+            self.journal.append(result.journal_record())
+        result.journaled = True
+
+
+def _result(repo_id: str, decision: Decision, sha: str | None) -> RepoResult:
+    return RepoResult(
+        repo_id,
+        decision.status,
+        old_sha=sha,
+        error=decision.reason if decision.status == "failed" else None,
+        note=decision.reason if decision.status in {"edited", "unsupported"} else None,
+        files=sorted(decision.files),
+        mojibake_repaired=decision.mojibake_repaired,
+    )
+
+
+def _our_commit_landed(decision: Decision, sha: str | None, intent: dict | None, uncertain: bool) -> RepoResult | None:
+    """After a kill or a lost answer, the card may already be what we wanted: that was our commit, not 'unchanged'."""
+    if decision.status != "unchanged" or not (intent or uncertain):
+        return None
+    old = (intent or {}).get("old_sha")
+    if old and sha == old:
+        return None
+    return RepoResult(
+        "", "changed", old_sha=old, new_sha=sha, files=list((intent or {}).get("files") or []),
+        note="recovered: the commit of an interrupted run had landed",
+    )  # fmt: skip
+
+
+def _commit_description(template: str, decision: Decision) -> str:
+    lines = [f"Rendered with the `{template}` template by publisher regenerate. Only README.md and card.json change."]
+    if decision.mojibake_repaired:
+        lines.append(f"Repaired {decision.mojibake_repaired} mis-decoded (mojibake) text field(s).")
+    return "\n".join(lines)
+
+
+def run(
+    targets: Iterable[Target],
+    hub,
+    options: Options,
+    *,
+    journal: Journal | None = None,
+    on_result: Callable[[RepoResult], None] | None = None,
+    pacer: CommitPacer | None = None,
+) -> Report:
+    """Process every target not already done according to the journal; return the report."""
+    started = time.monotonic()
+    todo, skipped = [], []
+    for target in targets:
+        (skipped if journal is not None and journal.is_done(target.repo_id) else todo).append(target)
+    if pacer is None:
+        history = journal.commit_times() if journal is not None else ()
+        pacer = CommitPacer(options.max_commits_per_hour, history=history)
+    state = _Run(hub, options, journal, pacer)
+    results: list[RepoResult] = []
+    lock = threading.Lock()
+
+    def _one(target: Target) -> RepoResult:
+        result = state.process(target)
+        result.repo = target.repo_id
+        if not result.journaled:
+            state._journal(result)
+        return result
+
+    with ThreadPoolExecutor(max_workers=max(1, options.concurrency), thread_name_prefix="regen") as pool:
+        futures = [pool.submit(_one, t) for t in todo]
+        for future in as_completed(futures):
+            result = future.result()
+            with lock:
+                results.append(result)
+            if on_result is not None:
+                on_result(result)
+    order = {t.repo_id: i for i, t in enumerate(todo)}
+    results.sort(key=lambda r: order.get(r.repo, sys.maxsize))
+    return Report(
+        results=results,
+        skipped=[t.repo_id for t in skipped],
+        dry_run=options.dry_run,
+        template=options.template,
+        elapsed=time.monotonic() - started,
+        rate_limited=getattr(hub, "rate_limited", 0),
+        retries=getattr(hub, "retries", 0),
+        commit_wait=pacer.waited,
+    )
+
+
+def local_targets(run_dirs: Iterable[str], *, namespace: str) -> list[Target]:
+    """Targets from local run directories: each card.json names its repo and supplies the card data."""
+    import json
+    from pathlib import Path
+
+    from publisher.card.model import card_from_dict
+    from publisher.errors import ManifestError
+
+    targets = []
+    for run_dir in run_dirs:
+        path = Path(run_dir) / "card.json"
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ManifestError("no card.json in this run directory", source=str(run_dir)) from None
+        except (OSError, ValueError) as exc:
+            raise ManifestError(f"not readable JSON ({exc})", source=str(path)) from exc
+        card = card_from_dict(data, source=str(path))
+        targets.append(Target(card.effective_repo_id(namespace), local_card=card))
+    return targets
+
+
+__all__ = ["Options", "Report", "RepoResult", "Target", "local_targets", "render_files", "run"]
