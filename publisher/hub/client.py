@@ -396,7 +396,7 @@ def retry_delay(exc: BaseException, attempt: int, policy: RetryPolicy = DEFAULT_
 
 def hub_message(exc: BaseException) -> str:
     """The Hub's own words for an error: its server message if it sent one, else the exception's first line."""
-    server = getattr(exc, "server_message", None)
+    server = getattr(exc, "server_message", None) or getattr(exc.__cause__, "server_message", None)
     text = server.strip() if isinstance(server, str) and server.strip() else str(exc).strip()
     first = text.splitlines()[0] if text else type(exc).__name__
     return redact(first)

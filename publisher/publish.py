@@ -1,0 +1,665 @@
+"""Publish a trained run directory: README.md + card.json + model files in one verified commit.
+
+The flow is a chain of plain functions:
+
+    prepare_run(run_dir)            local checks, card rendering, .bin -> safetensors (no network)
+    plan_publish(local, remote)     which files are added / changed / unchanged, by comparing oids
+    publish(options)                target, write-access check, plan, one commit (or none), tag, verify, back-link
+
+Unchanged files are compared with the Hub's own oids (sha256 for LFS files, the git blob sha1 for regular
+ones, hub-api.md §3), so they are never re-sent, and a publish that changes nothing makes no commit at all.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import os
+import struct
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from publisher.errors import BadInputError, CardCheckError, HubError, PublisherError
+from publisher.hub import client
+from publisher.output import info, warn
+
+README = "README.md"
+CARD_JSON = "card.json"
+CONFIG = "config.json"
+TOKENIZER_CONFIG = "tokenizer_config.json"
+SAFETENSORS = "model.safetensors"
+SAFETENSORS_INDEX = "model.safetensors.index.json"
+PICKLE_WEIGHTS = "pytorch_model.bin"
+# Model files a run directory may hold at its top level; anything else (dataset/, wandb/, logs) stays local.
+MODEL_FILES = (
+    CONFIG,
+    "generation_config.json",
+    SAFETENSORS,
+    SAFETENSORS_INDEX,
+    "tokenizer.json",
+    TOKENIZER_CONFIG,
+    "special_tokens_map.json",
+    "added_tokens.json",
+    "vocab.json",
+    "merges.txt",
+    "vocab.txt",
+    "tokenizer.model",
+    "chat_template.jinja",
+)
+TOKENIZER_SETS = (("tokenizer.json",), ("vocab.json", "merges.txt"), ("tokenizer.model",), ("vocab.txt",))
+PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".pkl", ".pickle", ".ckpt")
+HASH_CHUNK = 8 * 1024 * 1024
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Local files and their oids
+
+
+@dataclass
+class LocalFile:
+    """A file to publish: from disk (`source`) or generated in memory (`data`). Hashes are computed lazily."""
+
+    path: str
+    source: Path | None = None
+    data: bytes | None = None
+    _sha256: str | None = field(default=None, repr=False)
+    _git_oid: str | None = field(default=None, repr=False)
+
+    @property
+    def size(self) -> int:
+        return len(self.data) if self.data is not None else self.source.stat().st_size  # type: ignore[union-attr]
+
+    def _chunks(self) -> Iterator[bytes]:
+        if self.data is not None:
+            yield self.data
+            return
+        with open(self.source, "rb") as handle:  # type: ignore[arg-type]
+            while chunk := handle.read(HASH_CHUNK):
+                yield chunk
+
+    @property
+    def sha256(self) -> str:
+        """The content sha256: the oid the Hub keeps for an LFS file."""
+        if self._sha256 is None:
+            digest = hashlib.sha256()
+            for chunk in self._chunks():
+                digest.update(chunk)
+            self._sha256 = digest.hexdigest()
+        return self._sha256
+
+    @property
+    def git_oid(self) -> str:
+        """The git blob sha1 (`blob <size>\\0` + content): the oid the Hub keeps for a regular file."""
+        if self._git_oid is None:
+            digest = hashlib.sha1(f"blob {self.size}\0".encode())  # noqa: S324 - git's object id, not security
+            for chunk in self._chunks():
+                digest.update(chunk)
+            self._git_oid = digest.hexdigest()
+        return self._git_oid
+
+    def matches(self, remote: client.RemoteFile) -> bool:
+        """True if the Hub already has exactly this content at this path."""
+        if remote.size != self.size:
+            return False
+        if remote.lfs_sha256:
+            return remote.lfs_sha256 == self.sha256
+        return remote.git_oid == self.git_oid
+
+    def operation(self) -> Any:
+        """The huggingface_hub CommitOperationAdd, reusing a sha256 already computed for the plan."""
+        from huggingface_hub import CommitOperationAdd
+
+        content = self.data if self.data is not None else str(self.source)
+        op = CommitOperationAdd(path_in_repo=self.path, path_or_fileobj=content)
+        if self._sha256 is not None and self.data is None:
+            op.upload_info.sha256 = bytes.fromhex(self._sha256)
+        return op
+
+
+@dataclass
+class PreparedRun:
+    """Everything that will be published, checked locally: the card, its rendering and the model files."""
+
+    run_dir: Path
+    repo_id: str
+    card: Any
+    readme: str
+    files: list[LocalFile]
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    converted: bool = False
+
+    @property
+    def namespace(self) -> str:
+        return self.repo_id.split("/", 1)[0]
+
+    @property
+    def widget_prompt(self) -> str:
+        return (self.card.widget or ["My dream is"])[0]
+
+    @property
+    def wandb_run_path(self) -> str | None:
+        """entity/project/run of the training run, as far as the card knows it."""
+        w = self.card.wandb
+        if w is None or not w.train_run:
+            return None
+        return "/".join(p for p in (w.entity, w.project or "huggingtweets", w.train_run) if p)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Checks before any upload (all BadInputError subclasses: exit 2, nothing uploaded)
+
+
+def _read_json(path: Path, what: str) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise BadInputError(f"{path}: {what} is missing") from None
+    except (OSError, ValueError) as exc:
+        raise BadInputError(f"{path}: {what} is not valid JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise BadInputError(f"{path}: {what} must be a JSON object")
+    return data
+
+
+def safetensors_header(path: Path) -> dict[str, Any]:
+    """The safetensors header of `path`, checked against the file size (a truncated file is refused)."""
+    try:
+        with open(path, "rb") as handle:
+            raw_len = handle.read(8)
+            if len(raw_len) != 8:
+                raise BadInputError(f"{path}: not a safetensors file (shorter than 8 bytes)")
+            (header_len,) = struct.unpack("<Q", raw_len)
+            if header_len > 100_000_000:
+                raise BadInputError(f"{path}: not a safetensors file (header length {header_len})")
+            header = json.loads(handle.read(header_len))
+    except (OSError, ValueError) as exc:
+        raise BadInputError(f"{path}: unreadable safetensors header ({exc})") from None
+    end = max((t["data_offsets"][1] for k, t in header.items() if k != "__metadata__"), default=0)
+    if path.stat().st_size < 8 + header_len + end:
+        raise BadInputError(f"{path}: truncated: the header describes {end} bytes of tensors, the file is shorter")
+    return header
+
+
+def _tokenizer_vocab_size(run_dir: Path) -> int | None:
+    path = run_dir / "tokenizer.json"
+    if not path.exists():
+        return None
+    data = _read_json(path, "tokenizer.json")
+    vocab = (data.get("model") or {}).get("vocab")
+    if not isinstance(vocab, dict):
+        return None
+    ids = set(vocab.values()) | {t.get("id") for t in data.get("added_tokens") or [] if isinstance(t, dict)}
+    return max((i for i in ids if isinstance(i, int)), default=-1) + 1
+
+
+def check_model_files(run_dir: Path, weights: Path) -> None:
+    """config, tokenizer and weights are present and agree on the vocabulary and embedding sizes."""
+    config = _read_json(run_dir / CONFIG, "the model config (config.json)")
+    if not (run_dir / TOKENIZER_CONFIG).exists():
+        raise BadInputError(f"{run_dir}: the tokenizer is missing ({TOKENIZER_CONFIG} not found)")
+    if not any(all((run_dir / f).exists() for f in group) for group in TOKENIZER_SETS):
+        wanted = " or ".join("+".join(g) for g in TOKENIZER_SETS)
+        raise BadInputError(f"{run_dir}: the tokenizer is missing (need {wanted})")
+    vocab_size = config.get("vocab_size")
+    tok_size = _tokenizer_vocab_size(run_dir)
+    if isinstance(vocab_size, int) and tok_size is not None and tok_size > vocab_size:
+        raise BadInputError(
+            f"{run_dir / CONFIG}: vocab_size {vocab_size} is smaller than the tokenizer's {tok_size} tokens"
+        )
+    if weights.name == SAFETENSORS:
+        header = safetensors_header(weights)
+        embedding = next((v for k, v in header.items() if k.endswith(("wte.weight", "embed_tokens.weight"))), None)
+        if embedding and isinstance(vocab_size, int) and embedding["shape"][0] != vocab_size:
+            raise BadInputError(
+                f"{weights}: embedding has {embedding['shape'][0]} rows but config.json says vocab_size {vocab_size}"
+            )
+
+
+def render_and_check(card: Any, *, template: str, namespace: str) -> str:
+    """README.md from the card; a card that fails `publisher check` is CardCheckError."""
+    from publisher.card.check import check_card_text
+    from publisher.card.render import render_card
+
+    readme = render_card(card, template=template, namespace=namespace)
+    problems = check_card_text(readme)
+    errors = [p for p in problems if p.severity == "error"]
+    for problem in problems:
+        if problem.severity != "error":
+            warn(f"README.md{f':{problem.line}' if problem.line else ''}: {problem.message}")
+    if errors:
+        lines = "; ".join(f"line {p.line}: {p.message}" if p.line else p.message for p in errors)
+        raise CardCheckError(f"the rendered README.md fails the card check: {lines}")
+    return readme
+
+
+def convert_bin_to_safetensors(run_dir: Path, out_dir: Path) -> Path:
+    """Convert pytorch_model.bin to model.safetensors in `out_dir` (through transformers, so tied weights
+    are handled); the run directory is left untouched."""
+    from transformers import AutoModelForCausalLM
+
+    info(f"converting {run_dir / PICKLE_WEIGHTS} to safetensors")
+    model = AutoModelForCausalLM.from_pretrained(run_dir, use_safetensors=False)
+    model.save_pretrained(out_dir, safe_serialization=True)
+    converted = out_dir / SAFETENSORS
+    if not converted.exists():
+        raise BadInputError(f"{run_dir / PICKLE_WEIGHTS}: conversion did not produce {SAFETENSORS}")
+    return converted
+
+
+def resolve_repo_id(card: Any, repo_id: str | None, namespace: str) -> str:
+    """--repo-id, else the card's repo_id, else namespace/<handles>; always `namespace/name`."""
+    chosen = repo_id or card.effective_repo_id(namespace)
+    if "/" not in chosen:
+        chosen = f"{namespace}/{chosen}"
+    parts = chosen.split("/")
+    if len(parts) != 2 or not all(parts):
+        raise BadInputError(f"--repo-id must look like 'namespace/name', not {chosen!r}")
+    return chosen
+
+
+def prepare_run(
+    run_dir: str | Path,
+    *,
+    repo_id: str | None = None,
+    namespace: str = "huggingtweets",
+    template: str = "huggingtweets",
+    allow_pickle: bool = False,
+    workdir: Path,
+) -> PreparedRun:
+    """Every local check, before any network call: card, rendering, model files; converts .bin weights."""
+    from publisher.card.model import dumps_manifest, load_manifest
+
+    run = Path(run_dir)
+    if not run.is_dir():
+        raise BadInputError(f"{run}: not a run directory")
+    card = load_manifest(run / CARD_JSON)
+    for message in card.warnings:
+        warn(f"{run / CARD_JSON}: {message}")
+    chosen = resolve_repo_id(card, repo_id, namespace)
+    card = replace(card, repo_id=chosen)
+    readme = render_and_check(card, template=template, namespace=chosen.split("/", 1)[0])
+
+    skipped: list[tuple[str, str]] = []
+    converted = False
+    weights = run / SAFETENSORS
+    if not weights.exists() and not (run / SAFETENSORS_INDEX).exists():
+        if not (run / PICKLE_WEIGHTS).exists():
+            raise BadInputError(f"{run}: no weights ({SAFETENSORS} or {PICKLE_WEIGHTS}) found")
+        check_model_files(run, run / PICKLE_WEIGHTS)
+        weights = convert_bin_to_safetensors(run, workdir)
+        converted = True
+    check_model_files(run, weights)
+
+    files = [LocalFile(README, data=readme.encode("utf-8")), LocalFile(CARD_JSON, data=dumps_manifest(card).encode())]
+    for name in MODEL_FILES:
+        if name == SAFETENSORS and converted:
+            files.append(LocalFile(SAFETENSORS, source=weights))
+        elif (run / name).is_file():
+            files.append(LocalFile(name, source=run / name))
+    for extra in sorted(run.glob("model-*-of-*.safetensors")):
+        files.append(LocalFile(extra.name, source=extra))
+    for path in sorted(p for p in run.iterdir() if p.is_file() and p.suffix in PICKLE_SUFFIXES):
+        if allow_pickle:
+            files.append(LocalFile(path.name, source=path))
+        else:
+            skipped.append((path.name, "pickle: not uploaded (use --allow-pickle)"))
+    return PreparedRun(run, chosen, card, readme, files, skipped, converted)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The plan
+
+
+@dataclass(frozen=True)
+class PlanEntry:
+    path: str
+    status: str  # added | changed | unchanged
+    size: int
+    remote_size: int | None = None
+
+
+@dataclass
+class Plan:
+    """What a publish would do against one remote state."""
+
+    repo_id: str
+    revision: str
+    remote: client.RemoteState
+    entries: list[PlanEntry]
+    to_send: list[LocalFile]
+
+    @property
+    def changes(self) -> bool:
+        return bool(self.to_send)
+
+    @property
+    def bytes_to_send(self) -> int:
+        return sum(f.size for f in self.to_send)
+
+    def as_json(self) -> list[dict[str, Any]]:
+        return [{"path": e.path, "status": e.status, "size": e.size} for e in self.entries]
+
+
+def plan_publish(prepared: PreparedRun, remote: client.RemoteState) -> Plan:
+    """Compare every local file with the Hub's copy; only added or changed files are sent."""
+    entries: list[PlanEntry] = []
+    to_send: list[LocalFile] = []
+    for local in prepared.files:
+        theirs = remote.files.get(local.path)
+        if theirs is None:
+            status = "added"
+        elif local.matches(theirs):
+            status = "unchanged"
+        else:
+            status = "changed"
+        entries.append(PlanEntry(local.path, status, local.size, theirs.size if theirs else None))
+        if status != "unchanged":
+            to_send.append(local)
+    return Plan(prepared.repo_id, remote.revision, remote, entries, to_send)
+
+
+def human_size(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "kB", "MB", "GB"):
+        if value < 1000 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{size} B"
+
+
+def format_plan(plan: Plan, skipped: list[tuple[str, str]] = ()) -> str:
+    head = plan.remote.head[:12] if plan.remote.head else ("new repo" if not plan.remote.exists else "new branch")
+    lines = [f"plan for {plan.repo_id} ({plan.revision} @ {head}):"]
+    width = max((len(e.path) for e in plan.entries), default=10)
+    for entry in plan.entries:
+        lines.append(f"  {entry.status:<9} {entry.path:<{width}}  {human_size(entry.size)}")
+    for name, reason in skipped:
+        lines.append(f"  {'skipped':<9} {name:<{width}}  {reason}")
+    n_send = len(plan.to_send)
+    lines.append(f"  {n_send} file(s) to send, {human_size(plan.bytes_to_send)}" if n_send else "  nothing to send")
+    return "\n".join(lines)
+
+
+def readme_diff(remote_text: str | None, local_text: str, repo_id: str) -> str:
+    """Unified diff of README.md on the Hub against the card about to be published."""
+    old = (remote_text or "").splitlines(keepends=True)
+    new = local_text.splitlines(keepends=True)
+    return "".join(
+        difflib.unified_diff(old, new, fromfile=f"{repo_id}/README.md (Hub)", tofile="README.md (local)")
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Publish
+
+
+@dataclass
+class PublishOptions:
+    run_dir: Path
+    hub: str = "auto"
+    hub_root: str = ".hub"
+    repo_id: str | None = None
+    namespace: str = "huggingtweets"
+    template: str = "huggingtweets"
+    private: bool = False
+    revision: str = "main"
+    create_pr: bool = False
+    tag: str | None = None
+    commit_message: str | None = None
+    dry_run: bool = False
+    verify: bool = True
+    allow_pickle: bool = False
+
+
+@dataclass
+class PublishResult:
+    status: str  # published | unchanged | planned | failed
+    repo_id: str | None = None
+    hub: str | None = None
+    endpoint: str | None = None
+    model_url: str | None = None
+    commit_sha: str | None = None
+    commit_url: str | None = None
+    pr_url: str | None = None
+    tag: str | None = None
+    files: list[dict[str, Any]] = field(default_factory=list)
+    verification: dict[str, Any] | None = None
+    wandb: str | None = None
+    readme_diff: str | None = None
+    error: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "repo_id": self.repo_id,
+            "hub": self.hub,
+            "model_url": self.model_url,
+            "commit_sha": self.commit_sha,
+            "commit_url": self.commit_url,
+            "pr_url": self.pr_url,
+            "tag": self.tag,
+            "files": self.files,
+            "verification": self.verification,
+            "wandb": self.wandb,
+            **({"readme_diff": self.readme_diff} if self.readme_diff is not None else {}),
+            **({"error": self.error} if self.error else {}),
+        }
+
+
+def default_commit_message(prepared: PreparedRun) -> str:
+    """Names the model and the W&B training run it came from."""
+    handles = ", ".join(f"@{h}" for h in prepared.card.handles)
+    run = prepared.wandb_run_path
+    trained = f" (W&B training run {run})" if run else " (no W&B training run recorded)"
+    return f"Publish {prepared.repo_id}: model trained on {handles}'s tweets{trained}"
+
+
+@contextmanager
+def _workdir() -> Iterator[Path]:
+    with tempfile.TemporaryDirectory(prefix="publisher-publish-") as tmp:
+        yield Path(tmp)
+
+
+def publish(options: PublishOptions) -> PublishResult:
+    """The whole publish: local checks, target, access check, plan, one commit or none, tag, verify, back-link.
+
+    Raises PublisherError subclasses; a verification failure returns status "failed" (the caller exits 1).
+    """
+    target = client.resolve_target(options.hub, hub_root=options.hub_root)
+    with _workdir() as work:
+        prepared = prepare_run(
+            options.run_dir,
+            repo_id=options.repo_id,
+            namespace=options.namespace,
+            template=options.template,
+            allow_pickle=options.allow_pickle,
+            workdir=work,
+        )
+        with client.connect(target) as target:
+            return _publish_to(target, prepared, options)
+
+
+def _publish_to(target: client.HubTarget, prepared: PreparedRun, options: PublishOptions) -> PublishResult:
+    api = client.hub_api(target)
+    ep = target.endpoint
+    client.check_write_access(api, prepared.namespace, target=target)
+    remote = client.remote_state(api, prepared.repo_id, revision=options.revision, endpoint=ep)
+    if remote.exists and remote.head is None and options.revision != "main":
+        base = client.remote_state(api, prepared.repo_id, revision="main", endpoint=ep)
+        remote = replace(base, revision=options.revision)
+    plan = plan_publish(prepared, remote)
+    info(format_plan(plan, prepared.skipped))
+    result = PublishResult(
+        status="planned",
+        repo_id=prepared.repo_id,
+        hub=target.kind,
+        endpoint=ep,
+        model_url=client.model_page_url(ep, prepared.repo_id),
+        files=plan.as_json(),
+    )
+    if options.dry_run:
+        return _dry_run(api, target, prepared, remote, result)
+    if not plan.changes:
+        result.status = "unchanged"
+        result.commit_sha = remote.head
+        result.commit_url = client.commit_page_url(ep, prepared.repo_id, remote.head) if remote.head else None
+        info(f"unchanged: {prepared.repo_id} already holds this model and card ({(remote.head or '')[:12]})")
+    else:
+        _commit_plan(api, target, prepared, plan, options, result)
+    sha = result.commit_sha
+    if options.tag and sha and not options.create_pr:
+        created = client.tag_commit(api, prepared.repo_id, options.tag, sha, message=result_title(prepared), endpoint=ep)
+        result.tag = options.tag
+        info(f"tag {options.tag} {'created' if created else 'already'} at {sha[:12]}")
+    if options.verify and sha and result.status == "published":
+        _verify(target, prepared, sha, result)
+    elif options.verify and sha and result.status == "unchanged":
+        info("verification skipped: nothing changed since the last publish")
+    if result.status == "published":
+        result.wandb = record_wandb_backlink(prepared, ep, sha)
+    return result
+
+
+def result_title(prepared: PreparedRun) -> str:
+    return f"publisher release of {prepared.repo_id}"
+
+
+def _dry_run(api: Any, target: client.HubTarget, prepared: PreparedRun, remote: client.RemoteState,
+             result: PublishResult) -> PublishResult:
+    """Plan + README diff; reads only (no create_repo, no validate-yaml, no commit)."""
+    remote_readme = None
+    if remote.head and README in remote.files:
+        remote_readme = client.download_text(api, prepared.repo_id, README, revision=remote.head, endpoint=target.endpoint)
+    diff = readme_diff(remote_readme, prepared.readme, prepared.repo_id)
+    result.readme_diff = diff
+    info(diff if diff else "README.md: no difference with the Hub")
+    info("dry run: nothing was sent")
+    return result
+
+
+def _commit_plan(api: Any, target: client.HubTarget, prepared: PreparedRun, plan: Plan,
+                 options: PublishOptions, result: PublishResult) -> None:
+    """create_repo (if needed) + one create_commit pinned to the planned head."""
+    ep = target.endpoint
+    remote = plan.remote
+    if not remote.exists:
+        client.ensure_repo(api, prepared.repo_id, private=options.private, endpoint=ep)
+        # A new repo gets an initial commit (.gitattributes); plan against it so parent_commit is right.
+        remote = client.remote_state(api, prepared.repo_id, revision="main", endpoint=ep)
+        plan = plan_publish(prepared, replace(remote, revision=options.revision))
+    elif options.private and remote.private is False:
+        warn(f"{prepared.repo_id} already exists and is public: --private does not change its visibility")
+    if options.revision != "main" and not options.create_pr:
+        client.ensure_branch(api, prepared.repo_id, options.revision, endpoint=ep)
+    message = options.commit_message or default_commit_message(prepared)
+    info(f"committing {len(plan.to_send)} file(s), {human_size(plan.bytes_to_send)} to {prepared.repo_id}")
+    try:
+        landed = client.commit(
+            api,
+            prepared.repo_id,
+            [f.operation() for f in plan.to_send],
+            message=message,
+            parent_commit=remote.head,
+            revision=options.revision,
+            create_pr=options.create_pr,
+            endpoint=ep,
+        )
+    except HubError as exc:
+        landed = _landed_despite(exc, api, prepared, options, ep)
+    result.status = "published"
+    result.commit_sha = landed.sha
+    result.commit_url = landed.url
+    result.pr_url = landed.pr_url
+    result.files = plan.as_json()
+    info(f"published {prepared.repo_id} at {landed.sha[:12]}: {landed.pr_url or landed.url}")
+
+
+def _landed_despite(exc: HubError, api: Any, prepared: PreparedRun, options: PublishOptions,
+                    endpoint: str) -> client.CommitResult:
+    """A 412 after a retry can mean our own commit landed and only its answer was lost: check the head."""
+    if exc.status != 412 or options.create_pr:
+        raise exc
+    now = client.remote_state(api, prepared.repo_id, revision=options.revision, endpoint=endpoint)
+    if now.head and not plan_publish(prepared, now).changes:
+        info("the commit had landed although its answer was lost; the repo holds this model")
+        return client.CommitResult(now.head, client.commit_page_url(endpoint, prepared.repo_id, now.head))
+    raise HubError(
+        f"{prepared.repo_id} moved while publishing (someone else committed): {exc.message}",
+        status=412,
+        hint="run the publish again: it plans against the new head",
+    ) from exc
+
+
+def _verify(target: client.HubTarget, prepared: PreparedRun, sha: str, result: PublishResult) -> None:
+    from publisher.verify import verify_published
+
+    verification = verify_published(target, prepared.repo_id, sha, prompt=prepared.widget_prompt)
+    result.verification = verification.as_json()
+    if verification.ok:
+        info(f"verified: {prepared.repo_id}@{sha[:12]} downloads, loads and generates")
+        info(f"sample: {printable(verification.sample or '')}")
+    else:
+        result.status = "failed"
+        result.error = f"verification failed at {verification.stage}: {verification.error}"
+
+
+def printable(text: str) -> str:
+    """Generated text for a terminal: control characters shown as escapes, never interpreted."""
+    return "".join(ch if ch.isprintable() or ch == " " else repr(ch)[1:-1] for ch in text)
+
+
+def wandb_is_online(env: dict[str, str] | None = None) -> bool:
+    """W&B online = not offline/disabled and an API key is configured (never probed over the network)."""
+    env = dict(os.environ if env is None else env)
+    if (env.get("WANDB_MODE") or "").lower() in {"offline", "disabled", "dryrun"}:
+        return False
+    if env.get("WANDB_API_KEY"):
+        return True
+    netrc = Path(env.get("NETRC") or Path.home() / ".netrc")
+    try:
+        return "api.wandb.ai" in netrc.read_text() or "forge.coreweave.com" in netrc.read_text()
+    except OSError:
+        return False
+
+
+def record_wandb_backlink(prepared: PreparedRun, endpoint: str, sha: str | None) -> str:
+    """Record the published model on its W&B training run as a reference artifact pinned to the commit sha.
+
+    Returns what happened (for the report); never fails the publish, which has already landed.
+    """
+    run_path = prepared.wandb_run_path
+    if not run_path or not sha:
+        return "skipped: the card names no W&B training run"
+    if not wandb_is_online():
+        info("W&B back-link skipped: W&B is offline (set WANDB_MODE=online and log in to record it)")
+        return "skipped: W&B is offline"
+    try:
+        import wandb
+
+        w = prepared.card.wandb
+        run = wandb.init(id=w.train_run, project=w.project or "huggingtweets", entity=w.entity, resume="must",
+                         job_type="publish", settings=wandb.Settings(silent=True))
+        artifact = wandb.Artifact(
+            name=f"hub-{prepared.repo_id.replace('/', '--')}",
+            type="model",
+            metadata={"repo_id": prepared.repo_id, "commit": sha, "endpoint": endpoint},
+        )
+        artifact.add_reference(f"{endpoint}/{prepared.repo_id}/tree/{sha}", name="hub-model", checksum=False)
+        run.log_artifact(artifact, aliases=[sha[:12]])
+        run.finish()
+    except Exception as exc:  # noqa: BLE001 - the model is published; say what failed and go on
+        warn(f"W&B back-link failed: {type(exc).__name__}: {exc}")
+        return f"failed: {type(exc).__name__}"
+    return f"recorded on {run_path} (pinned to {sha[:12]})"
+
+
+__all__ = [
+    "LocalFile", "PreparedRun", "Plan", "PlanEntry", "PublishOptions", "PublishResult",
+    "prepare_run", "plan_publish", "format_plan", "readme_diff", "publish", "safetensors_header",
+    "check_model_files", "render_and_check", "PublisherError",
+]  # fmt: skip

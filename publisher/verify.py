@@ -1,0 +1,136 @@
+"""Verify a published model the way a user would get it: download at the commit sha, load, generate.
+
+The Hub clients read HF_ENDPOINT at import time and fall back silently to cached files, so verification runs
+in a subprocess with the target's endpoint and token in its environment and a fresh, empty HF_HOME.
+The parent side (`verify_published`) imports nothing heavy; the child side (`main`) imports transformers.
+
+Child protocol: `python -m publisher.verify REPO_ID SHA --prompt TEXT` prints one JSON object on stdout:
+{"ok", "stage", "error", "prompt", "sample", "card_widget"}; stages: card, tokenizer, model, generate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from publisher.output import redact
+
+DEFAULT_TIMEOUT = 900.0
+MAX_NEW_TOKENS = 20
+
+
+@dataclass(frozen=True)
+class Verification:
+    ok: bool
+    stage: str
+    error: str | None = None
+    prompt: str | None = None
+    sample: str | None = None
+    card_widget: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {k: redact(v) if isinstance(v, str) else v for k, v in asdict(self).items()}
+
+
+def verify_published(target: Any, repo_id: str, sha: str, *, prompt: str, timeout: float = DEFAULT_TIMEOUT) -> Verification:
+    """Run the child check against `target` (a hub.client.HubTarget) and return its verdict."""
+    with tempfile.TemporaryDirectory(prefix="publisher-verify-") as hf_home:
+        env = target.child_env(hf_home=hf_home)
+        cmd = [sys.executable, "-m", "publisher.verify", repo_id, sha, "--prompt", prompt]
+        try:
+            proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return Verification(False, "timeout", f"verification did not finish within {timeout:.0f} s", prompt)
+    for line in reversed(proc.stdout.splitlines()):
+        if line.startswith("{"):
+            try:
+                return Verification(**json.loads(line))
+            except (TypeError, ValueError):
+                break
+    tail = redact((proc.stderr.strip().splitlines() or ["no output"])[-1])
+    return Verification(False, "crash", f"verifier exited {proc.returncode}: {tail}", prompt)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Child side
+
+
+def _card_widget(repo_id: str, sha: str) -> str | None:
+    """The card at the commit must exist; its first widget prompt is returned (None if it has none)."""
+    import yaml
+    from huggingface_hub import hf_hub_download
+
+    with open(hf_hub_download(repo_id, "README.md", revision=sha), encoding="utf-8") as handle:
+        text = handle.read()
+    if not text.startswith("---"):
+        return None
+    front = yaml.safe_load(text[3 : text.find("\n---", 3)]) or {}
+    widget = front.get("widget") or []
+    first = widget[0] if widget else None
+    return first.get("text") if isinstance(first, dict) else None
+
+
+def _load_model(repo_id: str, sha: str) -> Any:
+    """Load the weights and refuse a checkpoint that does not fit its config (missing/mismatched tensors)."""
+    from transformers import AutoModelForCausalLM
+
+    model, loading = AutoModelForCausalLM.from_pretrained(repo_id, revision=sha, output_loading_info=True)
+    problems = []
+    for key in ("missing_keys", "mismatched_keys", "unexpected_keys", "error_msgs"):
+        found = [str(k) for k in (loading.get(key) or [])]
+        if found:
+            problems.append(f"{key.replace('_', ' ')}: {', '.join(found[:5])}{' ...' if len(found) > 5 else ''}")
+    if problems:
+        raise ValueError("the weights do not match config.json (" + "; ".join(problems) + ")")
+    return model
+
+
+def check(repo_id: str, sha: str, prompt: str) -> Verification:
+    """Download card, tokenizer and model at `sha` from the endpoint in the environment, then generate."""
+    stage = "card"
+    widget = None
+    try:
+        widget = _card_widget(repo_id, sha)
+        prompt = widget or prompt
+        stage = "tokenizer"
+        from transformers import AutoTokenizer, pipeline, set_seed
+
+        tokenizer = AutoTokenizer.from_pretrained(repo_id, revision=sha)
+        stage = "model"
+        model = _load_model(repo_id, sha)
+        stage = "generate"
+        set_seed(0)
+        generator = pipeline("text-generation", model=model, tokenizer=tokenizer)
+        out = generator(prompt, max_new_tokens=MAX_NEW_TOKENS, do_sample=True, num_return_sequences=1)
+        sample = out[0]["generated_text"]
+        if not isinstance(sample, str) or not sample.startswith(prompt):
+            raise ValueError(f"unexpected pipeline output {out!r}")
+    except Exception as exc:  # noqa: BLE001 - reported as the verdict
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        return Verification(False, stage, redact(f"{type(exc).__name__}: {message}"), prompt, None, widget)
+    return Verification(True, "done", None, prompt, sample, widget)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m publisher.verify", description=__doc__.splitlines()[0])
+    parser.add_argument("repo_id")
+    parser.add_argument("sha")
+    parser.add_argument("--prompt", default="My dream is")
+    args = parser.parse_args(argv)
+    import logging
+    import warnings
+
+    warnings.filterwarnings("ignore")
+    logging.disable(logging.WARNING)
+    verdict = check(args.repo_id, args.sha, args.prompt)
+    print(json.dumps(verdict.as_json(), ensure_ascii=False), flush=True)
+    return 0 if verdict.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

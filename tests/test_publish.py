@@ -1,0 +1,210 @@
+"""`publisher publish` end to end: the real CLI in a subprocess, the real clients, the session's local hub."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from huggingface_hub import HfApi
+
+FAKE_TOKEN = "hf_RecognizableFakeToken0123456789"
+
+
+def write_card(run: Path, **changes) -> None:
+    card = {
+        "users": [{"handle": "demo", "name": "Demo User"}],
+        "wandb": {"entity": "wandb", "project": "huggingtweets", "train_run": "abc123"},
+        "widget": ["My dream is"],
+    }
+    card.update(changes)
+    (run / "card.json").write_text(json.dumps(card, indent=2))
+
+
+@pytest.fixture
+def run_dir(tmp_path: Path, tiny_model_dir: Path) -> Path:
+    """A trained run directory: the session's tiny model plus a card.json."""
+    run = tmp_path / "run"
+    shutil.copytree(tiny_model_dir, run)
+    write_card(run)
+    return run
+
+
+def publish(hub, run: Path, repo_id: str, *args: str, env: dict | None = None, verify: bool = False):
+    """Run `publisher publish --json` against the session hub; returns (exit code, JSON document, stderr)."""
+    cmd = [sys.executable, "-m", "publisher", "publish", str(run), "--hub", "hf", "--repo-id", repo_id, "--json"]
+    cmd += [] if verify else ["--no-verify"]
+    proc = subprocess.run([*cmd, *args], env=env or hub.env(), capture_output=True, text=True, timeout=600)
+    doc = json.loads(proc.stdout) if proc.stdout.strip() else None
+    return proc.returncode, doc, proc.stderr
+
+
+def api(hub) -> HfApi:
+    return HfApi(endpoint=hub.url, token=hub.token)
+
+
+def commit_count(hub, repo_id: str, revision: str = "main") -> int:
+    return len(api(hub).list_repo_commits(repo_id, revision=revision))
+
+
+def routes(hub) -> list[str]:
+    return [entry["route"] for entry in hub.server.requests]
+
+
+def statuses(doc: dict) -> dict[str, str]:
+    return {f["path"]: f["status"] for f in doc["files"]}
+
+
+def test_publish_new_repo_verifies_and_republish_unchanged_makes_no_commit(hub_clean, run_dir):
+    code, doc, err = publish(hub_clean, run_dir, "huggingtweets/pub-new", verify=True)
+    assert code == 0, err
+    assert doc["status"] == "published" and len(doc["commit_sha"]) == 40
+    assert doc["verification"]["ok"] is True and doc["verification"]["sample"].startswith("My dream is")
+    files = set(api(hub_clean).list_repo_files("huggingtweets/pub-new"))
+    assert {"README.md", "card.json", "model.safetensors", "config.json", "tokenizer.json"} <= files
+    commits = commit_count(hub_clean, "huggingtweets/pub-new")
+
+    hub_clean.server.clear_requests()
+    code, again, err = publish(hub_clean, run_dir, "huggingtweets/pub-new")
+    assert code == 0, err
+    assert again["status"] == "unchanged" and again["commit_sha"] == doc["commit_sha"]
+    assert set(statuses(again).values()) == {"unchanged"}
+    assert commit_count(hub_clean, "huggingtweets/pub-new") == commits
+    assert not {"commit", "preupload", "lfs-batch", "lfs-put", "create"} & set(routes(hub_clean))
+
+
+def test_card_only_change_commits_readme_and_card_json_only(hub_clean, run_dir):
+    assert publish(hub_clean, run_dir, "huggingtweets/pub-card")[0] == 0
+    write_card(run_dir, users=[{"handle": "demo", "name": "Demo User Renamed"}])
+    hub_clean.server.clear_requests()
+    code, doc, err = publish(hub_clean, run_dir, "huggingtweets/pub-card")
+    assert code == 0, err
+    changed = {p for p, s in statuses(doc).items() if s != "unchanged"}
+    assert changed == {"README.md", "card.json"}
+    assert "lfs-put" not in routes(hub_clean)
+    readme = Path(api(hub_clean).hf_hub_download("huggingtweets/pub-card", "README.md", revision=doc["commit_sha"]))
+    assert "Demo User Renamed" in readme.read_text()
+
+
+def test_weights_change_is_committed(hub_clean, run_dir):
+    from publisher.tiny_model import save_tiny_model
+
+    first = publish(hub_clean, run_dir, "huggingtweets/pub-weights")[1]
+    save_tiny_model(run_dir, seed=1)
+    code, doc, err = publish(hub_clean, run_dir, "huggingtweets/pub-weights")
+    assert code == 0, err
+    assert statuses(doc)["model.safetensors"] == "changed" and doc["commit_sha"] != first["commit_sha"]
+
+
+def test_create_pr_leaves_main_untouched(hub_clean, run_dir):
+    main_sha = publish(hub_clean, run_dir, "huggingtweets/pub-pr")[1]["commit_sha"]
+    write_card(run_dir, widget=["I think that"])
+    code, doc, err = publish(hub_clean, run_dir, "huggingtweets/pub-pr", "--create-pr")
+    assert code == 0, err
+    assert doc["pr_url"] and "/discussions/" in doc["pr_url"]
+    assert api(hub_clean).model_info("huggingtweets/pub-pr").sha == main_sha
+
+
+def test_tag_points_at_the_new_commit(hub_clean, run_dir):
+    code, doc, err = publish(hub_clean, run_dir, "huggingtweets/pub-tag", "--tag", "v1")
+    assert code == 0, err
+    tags = {t.name: t.target_commit for t in api(hub_clean).list_repo_refs("huggingtweets/pub-tag").tags}
+    assert tags["v1"] == doc["commit_sha"] and doc["tag"] == "v1"
+
+
+def test_private_repo_is_hidden_from_anonymous_readers(hub_clean, run_dir):
+    code, doc, err = publish(hub_clean, run_dir, "huggingtweets/pub-private", "--private")
+    assert code == 0, err
+    assert api(hub_clean).model_info("huggingtweets/pub-private").private is True
+    from huggingface_hub.errors import RepositoryNotFoundError
+
+    with pytest.raises(RepositoryNotFoundError):
+        HfApi(endpoint=hub_clean.url, token=False).model_info("huggingtweets/pub-private")
+
+
+def test_dry_run_sends_no_write_request_and_shows_the_readme_diff(hub_clean, run_dir):
+    assert publish(hub_clean, run_dir, "huggingtweets/pub-dry")[0] == 0
+    write_card(run_dir, users=[{"handle": "demo", "name": "Someone Else"}])
+    hub_clean.server.clear_requests()
+    code, doc, err = publish(hub_clean, run_dir, "huggingtweets/pub-dry", "--dry-run")
+    assert code == 0, err
+    assert doc["status"] == "planned"
+    assert "-" in doc["readme_diff"] and "+" in doc["readme_diff"] and "Someone Else" in doc["readme_diff"]
+    assert "Someone Else" in err  # the diff is shown to people too
+    methods = {(e["method"], e["route"]) for e in hub_clean.server.requests}
+    assert all(method in ("GET", "HEAD") for method, _ in methods), methods
+
+
+def test_dry_run_of_a_new_repo_lists_every_file_as_added(hub_clean, run_dir):
+    code, doc, err = publish(hub_clean, run_dir, "huggingtweets/pub-dry-new", "--dry-run")
+    assert code == 0, err
+    assert set(statuses(doc).values()) == {"added"}
+    assert all(e["method"] in ("GET", "HEAD") for e in hub_clean.server.requests)
+
+
+def test_wrong_token_is_exit_2_and_uploads_nothing(hub_clean, run_dir):
+    code, doc, err = publish(hub_clean, run_dir, "huggingtweets/pub-badtoken", env=hub_clean.env(HF_TOKEN=FAKE_TOKEN))
+    assert code == 2 and doc["status"] == "failed"
+    assert "401" in err and "Invalid credentials" in err
+    assert FAKE_TOKEN not in err + json.dumps(doc)
+    assert not api(hub_clean).repo_exists("huggingtweets/pub-badtoken")
+
+
+def test_foreign_namespace_is_exit_2_and_uploads_nothing(hub_clean, run_dir):
+    hub_clean.server.add_user("alice", "hf_AliceToken000000000001", orgs=["alices-org"])
+    env = hub_clean.env(HF_TOKEN="hf_AliceToken000000000001")
+    code, doc, err = publish(hub_clean, run_dir, "huggingtweets/pub-foreign", env=env)
+    assert code == 2
+    assert "'alice' may not write to namespace 'huggingtweets'" in err
+    assert not api(hub_clean).repo_exists("huggingtweets/pub-foreign")
+
+
+def test_invalid_card_is_exit_2_naming_the_field(hub_clean, run_dir):
+    write_card(run_dir, users=[{"handle": "not a handle!", "name": "X"}])
+    code, doc, err = publish(hub_clean, run_dir, "huggingtweets/pub-badcard")
+    assert code == 2 and "users[0].handle" in err
+    assert hub_clean.server.requests == []
+
+
+def test_missing_tokenizer_is_exit_2(hub_clean, run_dir):
+    (run_dir / "tokenizer.json").unlink()
+    code, doc, err = publish(hub_clean, run_dir, "huggingtweets/pub-notok")
+    assert code == 2 and "tokenizer" in err
+    assert hub_clean.server.requests == []
+
+
+def test_token_on_the_command_line_is_refused(hub_clean, run_dir):
+    code, doc, err = publish(hub_clean, run_dir, "huggingtweets/pub-cli-token", "--token", FAKE_TOKEN)
+    assert code == 2 and "HF_TOKEN" in err and FAKE_TOKEN not in err
+    assert hub_clean.server.requests == []
+
+
+def test_pickle_weights_are_converted_to_safetensors(hub_clean, run_dir):
+    from transformers import AutoModelForCausalLM
+
+    model = AutoModelForCausalLM.from_pretrained(run_dir)
+    (run_dir / "model.safetensors").unlink()
+    (run_dir / "training_args.bin").write_bytes(b"not uploaded")
+    import torch
+
+    torch.save(model.state_dict(), run_dir / "pytorch_model.bin")
+    code, doc, err = publish(hub_clean, run_dir, "huggingtweets/pub-bin", verify=True)
+    assert code == 0, err
+    files = set(api(hub_clean).list_repo_files("huggingtweets/pub-bin"))
+    assert "model.safetensors" in files and "pytorch_model.bin" not in files
+    assert doc["verification"]["ok"] is True
+    assert "--allow-pickle" in err
+
+
+def test_verification_catches_a_broken_model(hub_clean, run_dir):
+    config = json.loads((run_dir / "config.json").read_text())
+    config["n_layer"] = config["n_layer"] + 1  # the weights have one layer fewer than the config says
+    (run_dir / "config.json").write_text(json.dumps(config))
+    code, doc, err = publish(hub_clean, run_dir, "huggingtweets/pub-broken", verify=True)
+    assert code == 1 and doc["status"] == "failed", (err, doc)
+    assert doc["verification"]["ok"] is False and doc["verification"]["stage"] == "model"
+    assert "missing keys" in doc["verification"]["error"]
+    assert "verification failed" in err
