@@ -59,6 +59,7 @@ class Router:
     def __init__(self, hub: HubServer) -> None:
         self.hub = hub
         self.storage = hub.storage
+        self._pages: Any = None
 
     # ================================================================= dispatch
     def match(self, req: Request) -> tuple[str, Handler]:
@@ -129,9 +130,11 @@ class Router:
         return "unknown", self.not_found
 
     def hub_pages(self) -> Any:
-        from publisher.hub.server.pages import Pages
+        if self._pages is None:
+            from publisher.hub.server.pages import Pages
 
-        return Pages(self)
+            self._pages = Pages(self)
+        return self._pages
 
     @staticmethod
     def _key(repo_type: str, namespace: str, name: str) -> RepoKey:

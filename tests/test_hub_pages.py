@@ -1,0 +1,126 @@
+"""Model pages of the local hub: the card rendered as on the Hub, sanitized, checked in headless Chromium."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import uuid
+from pathlib import Path
+
+import pytest
+
+from publisher.hub.server.pages import render_card
+
+REFERENCE_CARD = Path("/work/shared/reference/cards/k_saifullaah.md")
+ARTIFACTS = Path(__file__).parent / "artifacts"
+HOSTILE_NAME = (
+    'Khalid Saifullah<script>document.title="pwned"</script>'
+    "<img src=x onerror=\"document.title='pwned'\"><a href=\"javascript:document.title='pwned'\">x</a>"
+)
+CARD = """---
+language: en
+thumbnail: https://github.com/borisdayma/huggingtweets/blob/master/img/logo.png?raw=true
+tags:
+- huggingtweets
+widget:
+- text: "My dream is"
+---
+
+<div class="inline-flex flex-col" style="line-height: 1.5;">
+    <div class="flex">
+        <div
+\t\t\tstyle="display:inherit; margin-left: 4px; margin-right: 4px; width: 92px; height:92px; border-radius: 50%; background-size: cover; background-image: url(&#39;https://pbs.twimg.com/profile_images/1/a_400x400.jpg&#39;)">
+        </div>
+    </div>
+    <div style="text-align: center; margin-top: 3px; font-size: 16px; font-weight: 800">🤖 AI BOT 🤖</div>
+    <div style="text-align: center; font-size: 16px; font-weight: 800">NAME</div>
+    <div style="text-align: center; font-size: 14px;">@k_saifullaah</div>
+</div>
+
+I was made with [huggingtweets](https://github.com/borisdayma/huggingtweets).
+
+## Training data
+
+| Data | Khalid Saifullah |
+| --- | --- |
+| Tweets kept | 1638 |
+"""
+
+
+@pytest.fixture(scope="module")
+def card_repo(hub) -> str:
+    from huggingface_hub import HfApi
+
+    api = HfApi(endpoint=hub.url, token=hub.token)
+    repo_id = f"local/page-{uuid.uuid4().hex[:8]}"
+    api.create_repo(repo_id)
+    api.upload_file(path_or_fileobj=CARD.replace("NAME", HOSTILE_NAME).encode(), path_in_repo="README.md", repo_id=repo_id)
+    api.upload_file(path_or_fileobj=b"\0" * 2048, path_in_repo="model.safetensors", repo_id=repo_id, commit_message="Add weights")
+    return repo_id
+
+
+def _get(url: str):
+    import httpx2
+
+    return httpx2.get(url)
+
+
+def test_model_page_renders_the_card_without_front_matter_or_scripts(hub, card_repo):
+    response = _get(f"{hub.url}/{card_repo}")
+    assert response.status_code == 200
+    assert "script-src" not in response.headers["Content-Security-Policy"] and "default-src 'none'" in response.headers["Content-Security-Policy"]
+    page = response.text
+    assert "Khalid Saifullah" in page and "<table>" in page and "border-radius:50%" in page
+    assert "thumbnail:" not in page, "front matter is hidden"
+    for hostile in ("<script", "onerror", "javascript:", "pwned"):
+        assert hostile not in page
+    assert "model.safetensors" in page and "LFS" in page, "the file list is shown"
+    assert "Add weights" in page and "initial commit" in page, "the commit history is shown"
+
+
+def test_index_lists_public_models_and_private_pages_are_404(hub, card_repo):
+    from huggingface_hub import HfApi
+
+    assert card_repo in _get(f"{hub.url}/").text
+    private = f"local/private-page-{uuid.uuid4().hex[:6]}"
+    HfApi(endpoint=hub.url, token=hub.token).create_repo(private, private=True)
+    assert private not in _get(f"{hub.url}/").text
+    assert _get(f"{hub.url}/{private}").status_code == 404
+
+
+def test_sanitizer_keeps_layout_styles_and_drops_script_urls():
+    html = render_card(REFERENCE_CARD.read_text() if REFERENCE_CARD.exists() else CARD)
+    assert 'class="inline-flex flex-col"' in html and "text-align:center" in html
+    assert "background-image:url(" in html
+    dirty = render_card('<div style="background-image: url(javascript:alert(1)); color: red" onclick="x()">a</div>')
+    assert dirty.strip() == '<div style="color:red">a</div>'
+
+
+def _chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def _run_chromium(binary: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    flags = [
+        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        f"--user-data-dir={tmp_path / 'chromium-profile'}", "--hide-scrollbars", "--window-size=1100,1400",
+    ]
+    return subprocess.run([binary, *flags, *args], capture_output=True, text=True, timeout=90)
+
+
+@pytest.mark.skipif(_chromium() is None, reason="headless check needs Debian's chromium (apt-get install chromium; .ci/run installs it)")
+def test_page_in_headless_chromium_runs_no_script_and_is_saved_as_a_screenshot(hub, card_repo, tmp_path):
+    binary = _chromium()
+    assert binary is not None
+    url = f"{hub.url}/{card_repo}"
+    dom = _run_chromium(binary, tmp_path, "--dump-dom", url)
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    assert f"<title>{card_repo} - local hub</title>" in dom.stdout, "document.title was not changed by a script"
+    assert "pwned" not in dom.stdout and "Khalid Saifullah" in dom.stdout
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "hub_model_page.png"
+    shot.unlink(missing_ok=True)
+    result = _run_chromium(binary, tmp_path, f"--screenshot={shot}", url)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
