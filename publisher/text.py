@@ -21,7 +21,7 @@ MOJIBAKE_REPAIRED = "mojibake repaired"
 MOJIBAKE_UNREPAIRABLE = "mojibake not repaired"
 
 
-def _fix(text: str) -> str:
+def fix_encoding(text: str) -> str:
     """ftfy with everything off except encoding repair: curly quotes stay curly, HTML and widths stay."""
     return ftfy.fix_text(
         text,
@@ -63,7 +63,7 @@ def repair_mojibake(text: str, *, field: str) -> tuple[str, list[str]]:
     """
     if not text or text.isascii() or not ftfy.is_bad(text):
         return text, []
-    fixed = _fix(text)
+    fixed = fix_encoding(text)
     if fixed != text and _reproduces(text, fixed):
         return fixed, [f"{MOJIBAKE_REPAIRED} in {field}: {text!r} -> {fixed!r}"]
     return text, [

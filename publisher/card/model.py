@@ -125,9 +125,10 @@ class Card:
 class _Reader:
     """Reads one JSON object, remembering the field path for error messages and collecting warnings."""
 
-    def __init__(self, source: str | None, warnings: list[str]) -> None:
+    def __init__(self, source: str | None, warnings: list[str], *, repair: bool = True) -> None:
         self.source = source
         self.warnings = warnings
+        self.repair = repair
 
     def fail(self, path: str, message: str) -> ManifestError:
         return ManifestError(message, field=path, source=self.source)
@@ -141,14 +142,14 @@ class _Reader:
             raise self.fail(where, f"unknown field (expected one of: {', '.join(allowed)})")
         return value
 
-    def text(self, value: Any, path: str, *, empty_ok: bool = False, repair: bool = True) -> str:
+    def text(self, value: Any, path: str, *, empty_ok: bool = False) -> str:
         if not isinstance(value, str):
             raise self.fail(path, "must be a string")
         if not empty_ok and not value.strip():
             raise self.fail(path, "must be a non-empty string")
         if _CONTROL_CHARS.search(value):
             raise self.fail(path, "must not contain control characters")
-        if repair:
+        if self.repair:
             value, found = repair_mojibake(value, field=path)
             self.warnings.extend(found)
         return value
@@ -317,10 +318,13 @@ def _read_repo_id(r: _Reader, value: Any, path: str) -> str | None:
     return value
 
 
-def card_from_dict(data: dict[str, Any], *, source: str | None = None) -> Card:
-    """Validate a manifest dict and build the Card; ManifestError names the first bad field."""
+def card_from_dict(data: dict[str, Any], *, source: str | None = None, repair: bool = True) -> Card:
+    """Validate a manifest dict and build the Card; ManifestError names the first bad field.
+
+    repair=False keeps mojibake as it is (for a byte-exact round trip of a legacy card); default repairs it.
+    """
     warnings: list[str] = []
-    r = _Reader(source, warnings)
+    r = _Reader(source, warnings, repair=repair)
     if not isinstance(data, dict):
         raise ManifestError("a manifest must be a JSON object", source=source)
     version = data.get("schema_version", SCHEMA_VERSION)
