@@ -14,6 +14,7 @@ import json
 import random
 import shutil
 import zipfile
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -126,39 +127,64 @@ class _TweetWriter:
         return {"tweet": body}
 
 
-def generate_tweets(rng: random.Random, handle: str, account_id: str, n_tweets: int) -> list[dict]:
-    """The fictional timeline: mostly ordinary tweets, plus every edge case, retweets, replies, a thread, an edit."""
+def iter_tweets(rng: random.Random, handle: str, account_id: str, n_tweets: int) -> Iterator[dict]:
+    """The fictional timeline, one tweet object at a time: every edge case first (an edit, a thread),
+    then ordinary tweets, retweets, replies, hashtags, links and one-word tweets."""
     w = _TweetWriter(rng, account_id, handle)
-    items: list[dict] = []
+    count = 0
     for _kind, template in EDGE_TEXTS:
-        items.append(w.tweet(template.format(url=_tco(rng))))
+        count += 1
+        yield w.tweet(template.format(url=_tco(rng)))
     first, moment = w.next_id()  # an edited tweet: two revisions, the archive holds both
     second, moment2 = w.next_id()
-    items.append(w.tweet("First draft of this tweet has a typo in teh middle", edit_ids=[first, second], tweet_id=first, moment=moment))
-    items.append(w.tweet("First draft of this tweet has a typo in the middle", edit_ids=[first, second], tweet_id=second, moment=moment2))
+    yield w.tweet("First draft of this tweet has a typo in teh middle", edit_ids=[first, second], tweet_id=first, moment=moment)
+    yield w.tweet("First draft of this tweet has a typo in the middle", edit_ids=[first, second], tweet_id=second, moment=moment2)
     previous = None
     for part in range(3):  # a self-reply thread
-        text = f"Thread part {part + 1}: {_sentence(rng)}"
-        item = w.tweet(text, reply_to=(previous, account_id, handle) if previous else None)
+        item = w.tweet(f"Thread part {part + 1}: {_sentence(rng)}", reply_to=(previous, account_id, handle) if previous else None)
         previous = item["tweet"]["id_str"]
-        items.append(item)
-    while len(items) < n_tweets:
-        roll = rng.random()
-        if roll < 0.12:
-            friend = rng.choice(FRIENDS)
-            items.append(w.tweet(f"RT @{friend}: {_sentence(rng)} {_tco(rng)}"))
-        elif roll < 0.22:
-            friend = rng.choice(FRIENDS)
-            items.append(w.tweet(f"@{friend} {_sentence(rng)}", reply_to=(str(10**17), "1001", friend)))
-        elif roll < 0.30:
-            items.append(w.tweet(f"{_sentence(rng)} {rng.choice(TAGS)}"))
-        elif roll < 0.36:
-            items.append(w.tweet(f"{_sentence(rng)} {_tco(rng)}"))
-        elif roll < 0.40:
-            items.append(w.tweet(rng.choice(["lol", "same", "good morning", "ok ok ok", "yes!"])))
-        else:
-            items.append(w.tweet(_sentence(rng) + (" " + _sentence(rng) if rng.random() < 0.5 else "")))
-    return items[:max(n_tweets, len(EDGE_TEXTS) + 5)]
+        yield item
+    count += 5
+    while count < n_tweets:
+        count += 1
+        yield _ordinary_tweet(w, rng)
+
+
+def _ordinary_tweet(w: _TweetWriter, rng: random.Random) -> dict:
+    roll = rng.random()
+    if roll < 0.12:
+        return w.tweet(f"RT @{rng.choice(FRIENDS)}: {_sentence(rng)} {_tco(rng)}")
+    if roll < 0.22:
+        friend = rng.choice(FRIENDS)
+        return w.tweet(f"@{friend} {_sentence(rng)}", reply_to=(str(10**17), "1001", friend))
+    if roll < 0.30:
+        return w.tweet(f"{_sentence(rng)} {rng.choice(TAGS)}")
+    if roll < 0.36:
+        return w.tweet(f"{_sentence(rng)} {_tco(rng)}")
+    if roll < 0.40:
+        return w.tweet(rng.choice(["lol", "same", "good morning", "ok ok ok", "yes!"]))
+    return w.tweet(_sentence(rng) + (" " + _sentence(rng) if rng.random() < 0.5 else ""))
+
+
+def generate_tweets(rng: random.Random, handle: str, account_id: str, n_tweets: int) -> list[dict]:
+    return list(iter_tweets(rng, handle, account_id, n_tweets))
+
+
+def write_large_archive(out: str | Path, n_tweets: int, *, handle: str = "demo", seed: int = 0) -> Path:
+    """A big single-part archive zip, streamed tweet by tweet (for benchmarks: 100k tweets is ~100 MB)."""
+    out = Path(out)
+    rng = random.Random(seed)
+    small = archive_files(handle, "Demo Bot", 30, seed)
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name in ("data/manifest.js", "data/account.js", "data/profile.js"):
+            zf.writestr(name, small[name].encode("utf-8"))
+        with zf.open("data/tweets.js", "w", force_zip64=True) as member:
+            member.write(b"window.YTD.tweets.part0 = [")
+            for i, item in enumerate(iter_tweets(rng, handle, "123456789", n_tweets)):
+                body = json.dumps(item, indent=2, ensure_ascii=False, separators=(",", " : ")).replace("\n", "\n  ")
+                member.write(((", " if i else " ") + body).encode("utf-8"))
+            member.write(b" ]")
+    return out
 
 
 def _ytd(global_name: str, value: object) -> str:

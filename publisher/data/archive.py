@@ -173,8 +173,9 @@ def iter_archive_tweets(stream: BinaryIO, label: str, superseded: set[str], star
         raise DataError(f"{label}: not UTF-8 after tweet {count} (near byte {reader.position})") from exc
 
 
-def read_x_archive(path: Path) -> ImportedSource:
+def read_x_archive(path: str | Path) -> ImportedSource:
     """Import one X archive (zip or folder): user info plus every tweet of every tweet file."""
+    path = Path(path)
     files = ArchiveFiles(path)
     try:
         data_dir = _data_dir(files)
