@@ -57,8 +57,12 @@ class HubHandle:
         self.token = DEFAULT_LOCAL_TOKEN
 
     def env(self, **extra: str) -> dict[str, str]:
-        """os.environ plus this hub's endpoint, its token and a fresh HF_HOME (a stale cache hides bugs)."""
+        """os.environ plus this hub's endpoint, its token and a fresh HF_HOME (a stale cache hides bugs).
+
+        HF_HUB_DISABLE_IMPLICIT_TOKEN is dropped so the subprocess really sends HF_TOKEN, as a user's shell would.
+        """
         env = dict(os.environ)
+        env.pop("HF_HUB_DISABLE_IMPLICIT_TOKEN", None)
         env.update(
             HF_ENDPOINT=self.url,
             HF_TOKEN=self.token,
