@@ -337,6 +337,21 @@ class RetryPolicy:
 DEFAULT_RETRY = RetryPolicy()
 
 
+def retry_policy_from_env(env: Mapping[str, str] | None = None) -> RetryPolicy:
+    """The default policy, with `PUBLISHER_HUB_RETRIES` (total tries) and `PUBLISHER_HUB_RETRY_WAIT` (first
+    backoff, seconds) overrides: CI jobs and tests can fail fast, slow links can wait longer."""
+    env = os.environ if env is None else env
+    policy = DEFAULT_RETRY
+    try:
+        if env.get("PUBLISHER_HUB_RETRIES"):
+            policy = replace(policy, attempts=max(1, int(env["PUBLISHER_HUB_RETRIES"])))
+        if env.get("PUBLISHER_HUB_RETRY_WAIT"):
+            policy = replace(policy, base_wait=max(0.0, float(env["PUBLISHER_HUB_RETRY_WAIT"])))
+    except ValueError as exc:
+        raise BadInputError(f"PUBLISHER_HUB_RETRIES / PUBLISHER_HUB_RETRY_WAIT: not a number ({exc})") from None
+    return policy
+
+
 def _status_of(exc: BaseException) -> int | None:
     response = getattr(exc, "response", None)
     status = getattr(response, "status_code", None)
@@ -440,7 +455,7 @@ def call_with_retries(
     what: str,
     fn: Callable[..., T],
     *args: Any,
-    policy: RetryPolicy = DEFAULT_RETRY,
+    policy: RetryPolicy | None = None,
     where: str = "",
     sleep: Callable[[float], None] = time.sleep,
     **kwargs: Any,
@@ -450,6 +465,7 @@ def call_with_retries(
     Use it for calls that are safe to repeat: reads, and writes that are idempotent or guarded (a commit with
     `parent_commit` cannot land twice: a repeat after a lost answer gets 412 instead).
     """
+    policy = policy or retry_policy_from_env()
     attempt = 0
     while True:
         attempt += 1
@@ -630,7 +646,7 @@ def commit(
     create_pr: bool = False,
     description: str | None = None,
     endpoint: str = "",
-    policy: RetryPolicy = DEFAULT_RETRY,
+    policy: RetryPolicy | None = None,
 ) -> CommitResult:
     """One `create_commit` of `operations`, retried safely.
 
