@@ -61,6 +61,10 @@ KNOWN_LIBRARIES = frozenset(
 BASE_MODEL_RELATIONS = frozenset({"adapter", "merge", "quantized", "finetune"})
 LANGUAGE_CODE = re.compile(r"^(?:[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*|multilingual)$")
 REPO_ID = re.compile(r"^[A-Za-z0-9][\w.\-]*(?:/[\w.\-]+)?$")
+# The marker comment a publisher template writes right after the front matter: `publisher check` is strict
+# (require_default_fields) for cards that claim the default template.
+TEMPLATE_MARKER = re.compile(r"<!-- publisher:template=([\w.\-]+)")
+DEFAULT_TEMPLATE = "huggingtweets"
 WIDGET_KEYS = frozenset({"text", "src", "example_title", "output", "context", "table", "structured_data"})
 
 
@@ -85,6 +89,16 @@ class FrontMatterError(ValueError):
         super().__init__(message)
         self.message = message
         self.line = line
+
+
+def template_claimed(text: str) -> str | None:
+    """The template name a rendered card declares in its `<!-- publisher:template=NAME` marker, if any."""
+    match = TEMPLATE_MARKER.search(text)
+    return match.group(1) if match else None
+
+
+def claims_default_template(text: str) -> bool:
+    return template_claimed(text) == DEFAULT_TEMPLATE
 
 
 def has_errors(problems: list[Problem]) -> bool:

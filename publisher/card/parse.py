@@ -22,9 +22,9 @@ from typing import Any, Literal
 
 import ftfy
 
-from publisher.card.check import FrontMatterError, split_front_matter
+from publisher.card.check import TEMPLATE_MARKER, FrontMatterError, split_front_matter
 from publisher.card.model import HANDLE_PATTERN, Card, card_from_dict
-from publisher.card.render import TEMPLATE_MARKER, render_card
+from publisher.card.render import render_card
 from publisher.errors import ManifestError, UnsupportedLayoutError
 from publisher.text import MOJIBAKE_REPAIRED, fix_encoding
 

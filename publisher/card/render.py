@@ -42,7 +42,6 @@ from publisher.wandb_links import DEFAULT_REPORT_URL, run_artifacts_url, run_url
 DEFAULT_TEMPLATE = "huggingtweets"
 TEMPLATE_PACKAGE = "publisher.templates"
 TEMPLATE_SUFFIXES = (".md.j2", ".md.jinja", ".j2", ".jinja")
-TEMPLATE_MARKER = re.compile(r"<!-- publisher:template=([\w.\-]+)")
 _NEWLINES = re.compile(r"\r\n|[\r\n\u2028\u2029\x85]")
 
 
@@ -327,9 +326,3 @@ def render_card(card: Card, template: str = DEFAULT_TEMPLATE, *, namespace: str 
         raise TemplateError(f"template {template!r}: {exc.message}") from None
     except jinja2.TemplateError as exc:
         raise TemplateError(f"template {template!r}: {exc}") from None
-
-
-def template_claimed(text: str) -> str | None:
-    """The template name a rendered card declares in its `<!-- publisher:template=NAME` marker, if any."""
-    match = TEMPLATE_MARKER.search(text)
-    return match.group(1) if match else None
