@@ -46,6 +46,8 @@ class Options:
     concurrency: int = 8
     max_commits_per_hour: int | None = 100
     dry_run: bool = False
+    read_only_namespaces: frozenset[str] = frozenset()
+    """Namespaces the token may not write (whoami); a dry run reports their changed repos as failed."""
 
 
 @dataclass
@@ -155,6 +157,10 @@ class _Run:
             if decision.status != "changed":
                 return _result(target.repo_id, decision, snapshot.sha)
             if self.options.dry_run:
+                namespace = target.repo_id.split("/", 1)[0]
+                if namespace in self.options.read_only_namespaces:
+                    return RepoResult(target.repo_id, "failed", old_sha=snapshot.sha, files=sorted(decision.files),
+                                      error=f"no write access to namespace {namespace!r} (dry run: from whoami)")  # fmt: skip
                 return self._planned(target.repo_id, decision, snapshot)
             try:
                 return self._write(target.repo_id, decision, snapshot)

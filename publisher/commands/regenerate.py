@@ -143,6 +143,20 @@ def command(run_dirs, author, repos_file, pattern, shard, template, force, creat
         sys.exit(report.exit_code)
 
 
+def _read_only_namespaces(bulk, target, namespaces: set[str]) -> set[str]:
+    """Namespaces the token may not write, by the same rule as `publish` (whoami orgs; the local hub's user)."""
+    from publisher.errors import AuthError
+    from publisher.hub.client import check_write_access
+
+    denied = set()
+    for namespace in sorted(namespaces):
+        try:
+            check_write_access(bulk.api, namespace, target=target)
+        except AuthError:
+            denied.add(namespace)
+    return denied
+
+
 def _run(run_dirs, author, repos_file, pattern, shard_spec, template, force, create_pr, concurrency,
          max_commits_per_hour, journal_path, dry_run, hub, hub_root, namespace, progress):  # fmt: skip
     from publisher.hub.client import connect, resolve_target
@@ -176,8 +190,10 @@ def _run(run_dirs, author, repos_file, pattern, shard_spec, template, force, cre
                    if matches(t.repo_id, pattern) and in_shard(t.repo_id, shard_spec)]  # fmt: skip
         if not targets:
             warn("no repository matches: nothing to do")
+        read_only = _read_only_namespaces(bulk, connected, {t.repo_id.split("/", 1)[0] for t in targets}) if dry_run else set()
         options = Options(template=template, force=force, create_pr=create_pr, concurrency=concurrency,
-                          max_commits_per_hour=max_commits_per_hour or None, dry_run=dry_run)  # fmt: skip
+                          max_commits_per_hour=max_commits_per_hour or None, dry_run=dry_run,
+                          read_only_namespaces=frozenset(read_only))  # fmt: skip
         todo = sum(1 for t in targets if journal is None or not journal.is_done(t.repo_id))
         bar = _Progress(todo, enabled=progress)
         try:

@@ -64,41 +64,16 @@ def _card_from_json(raw: bytes, repo_id: str):
     return card_from_dict(data, source=source)
 
 
-_BAD_DECODINGS = ("cp1252", "cp1254", "latin-1", "mac_roman", "sloppy-windows-1252", "sloppy-windows-1254")
-
-
-def _legacy_round_trips(text: str, card, namespace: str) -> bool:
+def _legacy_round_trips(text: str, namespace: str) -> bool:
     """Unedited means parse -> render classic gives the original bytes back.
 
-    A card whose names the parser repaired (mojibake) is compared with the names put back as the old tool
-    wrote them (the repaired name mis-decoded again), so a repair is not mistaken for a hand edit.
+    The comparison parses without mojibake repair, so a card whose names an old tool mis-decoded still
+    counts as unedited (the repair happens when regenerating, not when deciding).
     """
+    from publisher.card.parse import parse_card
     from publisher.card.render import render_card
 
-    if render_card(card, template="classic", namespace=namespace) == text:
-        return True
-    if not any(w.startswith(MOJIBAKE_PREFIX) for w in card.warnings):
-        return False
-    for unrepaired in _with_mis_decoded_names(card, text):
-        if render_card(unrepaired, template="classic", namespace=namespace) == text:
-            return True
-    return False
-
-
-def _with_mis_decoded_names(card, text: str):
-    """The card with each name replaced by its mis-decoded form, when that form appears in `text`."""
-    import ftfy  # noqa: F401 - registers the sloppy-windows-* codecs
-
-    for encoding in _BAD_DECODINGS:
-        users = []
-        for user in card.users:
-            try:
-                broken = user.name.encode("utf-8").decode(encoding)
-            except (UnicodeDecodeError, LookupError):
-                broken = user.name
-            users.append(dataclasses.replace(user, name=broken if broken in text else user.name))
-        if users != list(card.users):
-            yield dataclasses.replace(card, users=users, warnings=[])
+    return render_card(parse_card(text, repair=False), template="classic", namespace=namespace) == text
 
 
 def decide(snapshot: RepoSnapshot, *, template: str, force: bool = False, local_card=None) -> Decision:
@@ -144,7 +119,7 @@ def _card_for(snapshot: RepoSnapshot, *, force: bool, local_card):
         return None, Decision("unsupported", reason="README.md is not UTF-8")
     card = parse_card(text)
     namespace = snapshot.repo_id.split("/", 1)[0]
-    if not force and not _legacy_round_trips(text, card, namespace):
+    if not force and not _legacy_round_trips(text, namespace):
         return None, Decision("edited", reason="the card was edited by hand (parse -> render classic differs)")
     return card, None
 

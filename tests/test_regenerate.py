@@ -1,0 +1,189 @@
+"""`publisher regenerate` against the local hub seeded with 220+ repos made from classic cards.
+
+The tests of this module share one seeded namespace and run in order: dry run (writes nothing), real run
+(every status right, only changed cards committed), re-run (all unchanged, no empty commit), shards, force,
+pull-request mode.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from click.testing import CliRunner
+from regen_seed import make_cards, seed_hub
+
+from publisher.cli import cli
+from publisher.regenerate import COMMIT_TITLE
+
+ORG = "regen-org"
+OWNER = "regen-stranger"
+BOT_TOKEN = "hf_regenbotsecrettoken0001"
+OWNER_TOKEN = "hf_regenstrangertoken00001"
+WRITE_METHODS = {"POST", "PUT", "DELETE", "PATCH"}
+
+
+@pytest.fixture(scope="module")
+def seeded(hub, tmp_path_factory):
+    """220 repos in ORG (+ a few of another user), seeded once for the module; the bot may write ORG only."""
+    hub.server.add_user("regen-bot", BOT_TOKEN, [ORG])
+    hub.server.add_user(OWNER, OWNER_TOKEN, [])
+    seed = seed_hub(hub.url, hub.token, make_cards(ORG, OWNER), owner_token=OWNER_TOKEN)
+    repos_file = tmp_path_factory.mktemp("regen") / "repos.txt"
+    repos_file.write_text("\n".join(seed.ids()) + "\n", encoding="utf-8")
+    seed.repos_file = str(repos_file)
+    return seed
+
+
+def regenerate(hub, *args: str, token: str = BOT_TOKEN) -> tuple[int, dict, str]:
+    """Run the CLI in-process; returns (exit code, the --json report, stderr)."""
+    result = CliRunner().invoke(
+        cli, ["regenerate", *args, "--json", "--no-progress"], env={"HF_TOKEN": token, "HF_ENDPOINT": hub.url}
+    )
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, json.loads(result.stdout), result.stderr
+
+
+def statuses(report: dict) -> dict[str, str]:
+    return {r["repo"]: r["status"] for r in report["repos"]}
+
+
+def commit_titles(hub, repo_id: str) -> list[str]:
+    from huggingface_hub import HfApi
+
+    return [c.title for c in HfApi(endpoint=hub.url, token=hub.token).list_repo_commits(repo_id)]
+
+
+def readme_on_hub(hub, repo_id: str) -> bytes:
+    from huggingface_hub import HfApi
+
+    path = HfApi(endpoint=hub.url, token=hub.token).hf_hub_download(repo_id, "README.md", cache_dir=str(hub.root.parent / "regen-cache"))
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
+def requests_per_repo(entries: list[dict]) -> dict[str, int]:
+    """Requests whose path names a repo (listing and whoami are shared by the whole run)."""
+    counts: Counter[str] = Counter()
+    for entry in entries:
+        parts = entry["path"].strip("/").split("/")
+        if parts[:2] == ["api", "models"] and len(parts) >= 4:
+            counts[f"{parts[2]}/{parts[3]}"] += 1
+        elif parts[0] not in {"api", ""} and len(parts) >= 2:
+            counts[f"{parts[0]}/{parts[1].removesuffix('.git')}"] += 1
+    return counts
+
+
+def test_dry_run_reports_every_status_and_makes_no_write_request(hub_clean, seeded):
+    code, report, stderr = regenerate(hub_clean, "--repos", seeded.repos_file, "--dry-run")
+    errors = {r["error"] for r in report["repos"] if r["status"] == "failed"}
+    assert statuses(report) == seeded.expected(), errors
+    assert code == 1  # the repos of the other user fail (no access), even in a dry run
+    assert not [e for e in hub_clean.server.requests if e["method"] in WRITE_METHODS]
+    changed = [r for r in report["repos"] if r["status"] == "changed"]
+    assert all(r["diff"].startswith("--- a/") and "+library_name: transformers" in r["diff"] for r in changed if "README.md" in r["files"])
+    assert "dry run: nothing was written" in stderr
+
+
+def test_run_commits_only_changed_cards_and_leaves_the_rest_untouched(hub_clean, seeded):
+    code, report, stderr = regenerate(hub_clean, "--repos", seeded.repos_file, "--max-commits-per-hour", "0")
+    per_repo = requests_per_repo(hub_clean.server.requests)  # before the checks below add their own
+    got = statuses(report)
+    assert got == seeded.expected()
+    assert code == 1
+    failed = {r["repo"]: r["error"] for r in report["repos"] if r["status"] == "failed"}
+    assert all("not found" in e or "403" in e or "permission" in e.lower() for e in failed.values()), failed
+    assert report["mojibake_repaired"] == len(seeded.ids("mojibake"))
+    by_id = seeded.by_id()
+
+    def check(repo_id: str) -> None:
+        titles = commit_titles(hub_clean, repo_id)
+        if got[repo_id] == "changed":
+            assert titles.count(COMMIT_TITLE) == 1, repo_id
+            assert readme_on_hub(hub_clean, repo_id) != by_id[repo_id].readme
+        else:
+            assert COMMIT_TITLE not in titles, repo_id
+            assert readme_on_hub(hub_clean, repo_id) == by_id[repo_id].readme  # edited cards untouched
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(check, [r for r in got if by_id[r].kind not in {"private", "foreign"}]))
+    readable = [r for r in seeded.repos if r.kind not in {"private", "foreign"}]
+    assert max(per_repo[r.repo_id] for r in readable if got[r.repo_id] != "changed") <= 2
+    assert max(per_repo[r.repo_id] for r in readable if got[r.repo_id] == "changed") <= 5
+    assert "changed" in stderr and "unchanged" in stderr  # the summary table
+
+
+def test_commits_touch_only_readme_and_card_json(hub, seeded):
+    from huggingface_hub import HfApi
+
+    api = HfApi(endpoint=hub.url, token=hub.token)
+    for repo_id in seeded.ids("legacy", "mojibake")[:10]:
+        assert set(api.list_repo_files(repo_id)) <= {".gitattributes", "README.md", "card.json"}
+        path = api.hf_hub_download(repo_id, "card.json", cache_dir=str(hub.root.parent / "regen-cache"))
+        with open(path, encoding="utf-8") as handle:
+            card = json.load(handle)
+        assert card["repo_id"] == repo_id
+
+
+def test_second_run_changes_nothing_and_makes_no_empty_commit(hub_clean, seeded):
+    readable = [r for r in seeded.ids() if not r.startswith(OWNER + "/")]
+    code, report, _ = regenerate(hub_clean, "--author", ORG)
+    assert code == 0
+    assert set(statuses(report)) == set(readable)
+    assert Counter(statuses(report).values()) == Counter(
+        {"unchanged": len(seeded.ids("legacy", "mojibake", "current", "stale_json")),
+         "edited": len(seeded.ids("edited")), "unsupported": len(seeded.ids("unsupported"))}
+    )  # fmt: skip
+    assert not [e for e in hub_clean.server.requests if e["method"] in WRITE_METHODS]
+
+
+def test_shards_cover_every_repo_exactly_once(hub, seeded):
+    seen: dict[str, list[int]] = defaultdict(list)
+    for k in (1, 2, 3):
+        _, report, _ = regenerate(hub, "--author", ORG, "--shard", f"{k}/3", "--dry-run")
+        for repo_id in statuses(report):
+            seen[repo_id].append(k)
+    assert set(seen) == {r for r in seeded.ids() if not r.startswith(OWNER + "/")}
+    assert all(len(shards) == 1 for shards in seen.values())
+
+
+def test_match_selects_by_glob(hub, seeded):
+    one = seeded.ids("edited")[0]
+    _, report, _ = regenerate(hub, "--author", ORG, "--match", one, "--dry-run")
+    assert list(statuses(report)) == [one]
+
+
+def test_force_regenerates_a_hand_edited_card(hub, seeded):
+    target = seeded.ids("edited")[0]
+    code, report, _ = regenerate(hub, "--author", ORG, "--match", target, "--force")
+    assert code == 0 and statuses(report) == {target: "changed"}
+    assert commit_titles(hub, target).count(COMMIT_TITLE) == 1
+
+
+def test_create_pr_does_not_open_a_second_identical_pr(hub, seeded):
+    from huggingface_hub import HfApi
+
+    target = seeded.ids("edited")[1]
+    _, first, _ = regenerate(hub, "--author", ORG, "--match", target, "--force", "--create-pr")
+    _, second, _ = regenerate(hub, "--author", ORG, "--match", target, "--force", "--create-pr")
+    assert first["repos"][0]["pr_url"].endswith("/discussions/1")
+    assert second["repos"][0]["pr_url"] == first["repos"][0]["pr_url"]
+    assert "already open" in second["repos"][0]["note"]
+    refs = HfApi(endpoint=hub.url, token=hub.token).list_repo_refs(target, include_pull_requests=True)
+    assert len(refs.pull_requests) == 1
+    assert readme_on_hub(hub, target) == seeded.by_id()[target].readme  # main untouched in PR mode
+
+
+def test_unknown_template_is_a_usage_error_before_any_request(hub_clean, seeded):
+    result = CliRunner().invoke(cli, ["regenerate", "--author", ORG, "--template", "no-such-template"],
+                                env={"HF_TOKEN": BOT_TOKEN})  # fmt: skip
+    assert "no-such-template" in str(result.exception)
+    assert not [e for e in hub_clean.server.requests if e["route"] in {"whoami", "list"}]
+
+
+def test_exactly_one_source_is_required(hub):
+    result = CliRunner().invoke(cli, ["regenerate", "--author", ORG, "--repos", "x.txt"], env={"HF_TOKEN": BOT_TOKEN})
+    assert "exactly one of" in str(result.exception)
