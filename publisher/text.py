@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import itertools
 
-import ftfy
-
 # Decodings that produce mojibake in the wild; ftfy registers the "sloppy" ones (undefined bytes → C1 chars).
 _BAD_DECODINGS = ("cp1252", "cp1254", "latin-1", "mac_roman", "sloppy-windows-1252", "sloppy-windows-1254")
 _MAX_LAYERS = 3  # double or triple mojibake ("donÃ¢â‚¬â„¢t") is real
@@ -23,6 +21,8 @@ MOJIBAKE_UNREPAIRABLE = "mojibake not repaired"
 
 def fix_encoding(text: str) -> str:
     """ftfy with everything off except encoding repair: curly quotes stay curly, HTML and widths stay."""
+    import ftfy  # 30 ms to import; only text with non-ASCII characters needs it
+
     return ftfy.fix_text(
         text,
         uncurl_quotes=False,
@@ -61,7 +61,11 @@ def repair_mojibake(text: str, *, field: str) -> tuple[str, list[str]]:
 
     Warnings start with "mojibake" so callers can count them.
     """
-    if not text or text.isascii() or not ftfy.is_bad(text):
+    if not text or text.isascii():
+        return text, []
+    import ftfy
+
+    if not ftfy.is_bad(text):
         return text, []
     fixed = fix_encoding(text)
     if fixed != text and _reproduces(text, fixed):

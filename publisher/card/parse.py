@@ -20,8 +20,6 @@ from dataclasses import dataclass
 from itertools import combinations
 from typing import Any, Literal
 
-import ftfy
-
 from publisher.card.check import TEMPLATE_MARKER, FrontMatterError, split_front_matter
 from publisher.card.model import HANDLE_PATTERN, Card, card_from_dict
 from publisher.card.render import render_card
@@ -224,6 +222,8 @@ def parse_card(text: str, *, source: str | None = None, repair: bool = True) -> 
 
 def _encoding_blind(text: str) -> list[str]:
     """The text with ftfy's best guess applied line by line: only for comparing, never for output."""
+    import ftfy
+
     return [fix_encoding(line) if ftfy.is_bad(line) else line for line in text.split("\n")]
 
 

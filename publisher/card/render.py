@@ -23,7 +23,6 @@ in a wheel). They are read with importlib.resources, so an installed, non-editab
 from __future__ import annotations
 
 import json
-import math
 import re
 from functools import lru_cache
 from importlib import resources
@@ -72,7 +71,7 @@ def markdown_block(value: Any) -> str:
     return _escape_lt_gt_amp(str(value))
 
 
-class _CardDumper(yaml.SafeDumper):
+class _CardDumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
     """Safe YAML with multi-line strings double-quoted on one line (no folded surprises)."""
 
 
@@ -86,7 +85,7 @@ _CardDumper.add_representer(str, _represent_str)
 
 def _dump(value: Any, **options: Any) -> str:
     return yaml.dump(
-        value, Dumper=_CardDumper, allow_unicode=True, width=math.inf, sort_keys=False, **options
+        value, Dumper=_CardDumper, allow_unicode=True, width=2**31 - 1, sort_keys=False, **options
     )
 
 
