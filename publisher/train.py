@@ -15,6 +15,7 @@ import os
 import shutil
 import sys
 import tempfile
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -160,9 +161,15 @@ def generate_samples(model: Any, tokenizer: Any, prompts: list[str], seed: int, 
             new = seq[start:].tolist()
             if tokenizer.eos_token_id in new:
                 new = new[: new.index(tokenizer.eos_token_id)]
-            text = (prompt + tokenizer.decode(new, skip_special_tokens=True)).split("\n")[0].strip()
-            samples.append({"prompt": prompt, "text": text})
+            text = (prompt + tokenizer.decode(new, skip_special_tokens=True)).split("\n")[0]
+            samples.append({"prompt": prompt, "text": printable(text)})
     return samples
+
+
+def printable(text: str) -> str:
+    """A generation as the card can show it: control characters (byte-level BPE can emit any byte) become
+    spaces, whitespace is collapsed as in the training text."""
+    return " ".join("".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text).split())
 
 
 def configure_generation(model: Any, tokenizer: Any) -> None:
