@@ -125,3 +125,22 @@ def test_evaluation_tweets_are_held_out_of_training():
     for t in ds.eval_tweets[0]:
         assert f"<|endoftext|>{t}<|endoftext|>" not in ds.train_text
         assert t in ds.eval_text
+
+
+EXPECTED_EDGE = {
+    "plain": "kept", "url-end": "kept", "url-start": "kept", "url-middle": "kept", "url-line": "kept",
+    "url-only": "short", "short": "short", "emoji": "kept", "emoji-short": "short", "emoji-spaced": "kept",
+    "cjk": "short", "zwsp": "kept", "mojibake": "kept", "eos": "kept", "hashtags": "short",
+    "mention-short": "short", "crlf": "kept",
+}
+
+
+def test_every_demo_edge_case_is_classified_as_huggingtweets_would():
+    from publisher.demo import EDGE_TEXTS
+
+    for kind, template in EDGE_TEXTS:
+        data = merge_sources([source("alice", [template.format(url="https://t.co/abcdef1234")])])[0]
+        dedupe_and_cap(data, None)
+        count_user(data)
+        assert data.statuses == [EXPECTED_EDGE[kind]], (kind, template, data.kept_texts)
+
