@@ -171,7 +171,7 @@ def test_lfs_upload_whose_bytes_do_not_match_the_oid_is_rejected(hub_clean):
     repo_id = "local/wrong-bytes"
     api.create_repo(repo_id, exist_ok=True)
     size = 1000
-    oid = hashlib.sha256(b"a" * size).hexdigest()
+    oid = hashlib.sha256(os.urandom(size)).hexdigest()
     href = _signed_upload_url(hub_clean.url, repo_id, oid, size)
     conn = _start_partial_put(href, size, 0)
     conn.send(b"b" * size)
@@ -185,9 +185,10 @@ def test_lfs_upload_url_with_a_forged_signature_is_refused(hub_clean):
     api = _api(hub_clean.url)
     repo_id = "local/forged"
     api.create_repo(repo_id, exist_ok=True)
-    oid = hashlib.sha256(b"x").hexdigest()
-    href = _signed_upload_url(hub_clean.url, repo_id, oid, 1).replace("sig=", "sig=0")
-    request = urllib.request.Request(href, data=b"x", method="PUT")
+    content = os.urandom(16)
+    oid = hashlib.sha256(content).hexdigest()
+    href = _signed_upload_url(hub_clean.url, repo_id, oid, len(content)).replace("sig=", "sig=0")
+    request = urllib.request.Request(href, data=content, method="PUT")
     with pytest.raises(urllib.error.HTTPError) as exc:
         urllib.request.urlopen(request)
     assert exc.value.code == 403

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
 import json
 import re
@@ -60,6 +61,7 @@ class Router:
         self.hub = hub
         self.storage = hub.storage
         self._pages: Any = None
+        self._card_cache: dict[str, dict[str, Any]] = {}
 
     # ================================================================= dispatch
     def match(self, req: Request) -> tuple[str, Handler]:
@@ -254,9 +256,22 @@ class Router:
             return None
         return self.storage.read_blob(entry.sha256).decode("utf-8", "replace")
 
+    def card_data(self, commit: Commit) -> dict[str, Any]:
+        """cardData of the commit's README, cached by the README's content hash (blobs never change)."""
+        entry = commit.files.get("README.md")
+        if entry is None:
+            return {}
+        cached = self._card_cache.get(entry.sha256)
+        if cached is None:
+            cached = card_data(self.file_text(commit, "README.md") or "")
+            if len(self._card_cache) > 1024:
+                self._card_cache.clear()
+            self._card_cache[entry.sha256] = cached
+        return copy.deepcopy(cached)
+
     def describe(self, key: RepoKey, state: dict[str, Any], commit: Commit, *, blobs: bool, siblings: bool = True) -> dict[str, Any]:
         """The model-info document (hub-api.md §2 #4)."""
-        data = card_data(self.file_text(commit, "README.md") or "")
+        data = self.card_data(commit)
         config = self.file_text(commit, "config.json")
         library = data.get("library_name") or ("transformers" if config is not None else None)
         pipeline = data.get("pipeline_tag") or _infer_pipeline_tag(config)

@@ -21,6 +21,7 @@ import os
 import shutil
 import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -41,6 +42,7 @@ INITIAL_GITATTRIBUTES = (
     b"*tfevents* filter=lfs diff=lfs merge=lfs -text\n"
 )
 _CHUNK = 1024 * 1024
+_COMMIT_CACHE_SIZE = 512
 
 
 class StorageError(Exception):
@@ -198,6 +200,8 @@ class Storage:
             d.mkdir(parents=True, exist_ok=True)
         self._clear_partial_writes()
         self._locks: dict[RepoKey, threading.Lock] = {}
+        self._commit_cache: OrderedDict[tuple[RepoKey, str], Commit] = OrderedDict()
+        self._cache_lock = threading.Lock()
         self._locks_guard = threading.Lock()
         self.create_lock = threading.Lock()
 
@@ -349,6 +353,7 @@ class Storage:
         """Move the repo away in one rename, then remove it; blobs stay (they may be shared)."""
         trash = self._tmp_path()
         os.replace(self.repo_dir(key), trash)
+        self.forget_repo(key)
         shutil.rmtree(trash, ignore_errors=True)
 
     # ----------------------------------------------------------------- commits
@@ -363,12 +368,28 @@ class Storage:
         self.write_atomic(path, json.dumps(commit.to_json()).encode())
 
     def load_commit(self, key: RepoKey, commit_id: str) -> Commit | None:
+        """A commit by full id; commits are immutable, so recently used ones are cached (never mutate them)."""
         if len(commit_id) != 40 or any(c not in "0123456789abcdef" for c in commit_id):
             return None
+        with self._cache_lock:
+            cached = self._commit_cache.get((key, commit_id))
+            if cached is not None:
+                self._commit_cache.move_to_end((key, commit_id))
+                return cached
         try:
-            return Commit.from_json(json.loads((self.repo_dir(key) / "commits" / f"{commit_id}.json").read_text()))
+            commit = Commit.from_json(json.loads((self.repo_dir(key) / "commits" / f"{commit_id}.json").read_text()))
         except FileNotFoundError:
             return None
+        with self._cache_lock:
+            self._commit_cache[(key, commit_id)] = commit
+            while len(self._commit_cache) > _COMMIT_CACHE_SIZE:
+                self._commit_cache.popitem(last=False)
+        return commit
+
+    def forget_repo(self, key: RepoKey) -> None:
+        with self._cache_lock:
+            for cached in [k for k in self._commit_cache if k[0] == key]:
+                del self._commit_cache[cached]
 
     def find_commit_by_prefix(self, key: RepoKey, prefix: str) -> str | None:
         if len(prefix) < 7 or any(c not in "0123456789abcdef" for c in prefix):
