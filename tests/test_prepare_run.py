@@ -102,3 +102,30 @@ def test_demo_archive_command_writes_an_archive_prepare_accepts(tmp_path):
     assert "@demo:" in prepared.stderr
     again = run_cli("demo-archive", "runs/archives/demo.zip", cwd=tmp_path)
     assert again.returncode == 2 and "already exists" in again.stderr
+
+
+def test_two_users_keep_input_order_and_the_run_is_named_by_sorted_handles(tmp_path, demo_zip):
+    zed = write_demo_archive(tmp_path / "zed.zip", handle="zed", name="Zed", n_tweets=200, seed=8)
+    monkey_cwd = tmp_path / "work"
+    monkey_cwd.mkdir()
+    old = os.getcwd()
+    os.chdir(monkey_cwd)
+    try:
+        result = prepare_run([zed, demo_zip], None, PrepareOptions(seed=1, wandb=False))
+    finally:
+        os.chdir(old)
+    assert result.run_dir == Path("runs") / "demo-zed"
+    card = load_manifest(monkey_cwd / "runs" / "demo-zed" / "card.json")
+    assert card.handles == ["zed", "demo"]
+    info = json.loads((monkey_cwd / "runs" / "demo-zed" / "dataset" / "prepare.json").read_text())
+    assert [u["handle"] for u in info["users"]] == ["zed", "demo"]
+
+
+def test_cap_and_character_threshold_options_change_the_counts(tmp_path, demo_zip):
+    capped = prepare_run([demo_zip], tmp_path / "a", PrepareOptions(seed=1, max_tweets=150, wandb=False))
+    s = capped.users[0].stats
+    assert s.downloaded == 150 and s.downloaded == s.retweets + s.short + s.kept
+    assert capped.users[0].beyond_cap == 299 - 150
+    chars = prepare_run([demo_zip], tmp_path / "b", PrepareOptions(seed=1, short_threshold_chars=4, wandb=False))
+    default = prepare_run([demo_zip], tmp_path / "c", PrepareOptions(seed=1, wandb=False))
+    assert chars.users[0].stats.short < default.users[0].stats.short
