@@ -31,3 +31,49 @@ render: install
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
+
+# ------------------------------------------------------------------------------------------------- publish
+# make publish USER=handle[-handle...] [HUB=auto|local|hf|URL] [ARCHIVE="a.zip b.zip"] [BASE_MODEL=...]
+#              [PRIVATE=1] [TAG=name] [DRY_RUN=1]
+# prepare -> train -> publish runs/$(USER), each only when its output is missing: an existing trained run is
+# never retrained (delete runs/<name> to start over). USER=demo builds a synthetic archive and a tiny model.
+# USER is also the login name in the environment, so only a USER given on the command line counts.
+.PHONY: publish hub
+HUB ?= auto
+HUB_ROOT ?= .hub
+HUB_PORT ?= 8777
+PRIVATE ?=
+TAG ?=
+DRY_RUN ?=
+PUBLISH_USAGE := usage: make publish USER=handle[-handle...] [HUB=auto|local|hf|URL] [ARCHIVE=...] [BASE_MODEL=...] [PRIVATE=1] [TAG=name] [DRY_RUN=1]
+_on = $(filter-out 0 no false off,$(1))
+
+ifeq ($(origin USER),command line)
+RUN_DIR := runs/$(USER)
+ARCHIVE ?= $(foreach h,$(subst -, ,$(USER)),runs/archives/$(h).zip)
+BASE_MODEL ?= $(if $(filter demo,$(USER)),tiny,openai-community/gpt2)
+
+publish: $(STAMP) $(RUN_DIR)/model.safetensors
+	$(PY) -m publisher publish $(RUN_DIR) --hub $(HUB) --hub-root $(HUB_ROOT) \
+		$(if $(call _on,$(PRIVATE)),--private) $(if $(TAG),--tag $(TAG)) $(if $(call _on,$(DRY_RUN)),--dry-run)
+
+$(RUN_DIR)/model.safetensors: | $(STAMP) $(RUN_DIR)/card.json
+	$(PY) -m publisher train $(RUN_DIR) --base-model $(BASE_MODEL)
+
+$(RUN_DIR)/card.json: | $(STAMP) $(ARCHIVE)
+	$(PY) -m publisher prepare $(ARCHIVE) --out $(RUN_DIR) --force
+
+runs/archives/demo.zip: | $(STAMP)
+	@mkdir -p $(@D)
+	$(PY) -m publisher demo-archive $@ --handle demo
+
+runs/archives/%.zip:
+	@echo "error: no tweet archive for @$*: put it at $@ or pass ARCHIVE=path (X archive zip/folder, JSONL, CSV)" >&2; exit 2
+else
+publish:
+	@echo "$(PUBLISH_USAGE)" >&2; exit 2
+endif
+
+# Browse the local hub the publishes went to: make hub, then open http://127.0.0.1:$(HUB_PORT)/
+hub: $(STAMP)
+	$(PY) -m publisher hub serve --root $(HUB_ROOT) --port $(HUB_PORT)

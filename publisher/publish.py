@@ -522,6 +522,10 @@ def _publish_to(target: client.HubTarget, prepared: PreparedRun, options: Publis
         info("verification skipped: nothing changed since the last publish")
     if result.status == "published":
         result.wandb = record_wandb_backlink(prepared, ep, sha)
+    if result.status in ("published", "unchanged"):
+        info(f"model page: {result.model_url}")
+        if target.is_local:
+            info(f"browse the local hub later with `make hub` (publisher hub serve --root {target.hub_root})")
     return result
 
 

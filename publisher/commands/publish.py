@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from publisher.errors import BadInputError, PublisherError, VerificationError
-from publisher.output import emit_json, info, register_secret
+from publisher.output import emit_json, register_secret
 from publisher.settings import Settings
 
 
@@ -83,5 +83,3 @@ def command(run_dir: Path, hub: str, hub_root: str | None, repo_id: str | None, 
         emit_json(result.as_json())
     if result.status == "failed":
         raise VerificationError(result.error or "publish failed")
-    if result.model_url and result.status in ("published", "unchanged"):
-        info(f"model page: {result.model_url}")
