@@ -217,6 +217,8 @@ def install_files(staging: Path, run_dir: Path) -> list[str]:
     weights = run_dir / rundir.MODEL_WEIGHTS
     weights.unlink(missing_ok=True)
     names = sorted(p.name for p in staging.iterdir() if p.is_file())
+    for name in names:
+        rundir.use_default_permissions(staging / name)
     for name in [n for n in names if n != rundir.MODEL_WEIGHTS]:
         os.replace(staging / name, run_dir / name)
     return names

@@ -129,3 +129,13 @@ def test_cap_and_character_threshold_options_change_the_counts(tmp_path, demo_zi
     chars = prepare_run([demo_zip], tmp_path / "b", PrepareOptions(seed=1, short_threshold_chars=4, wandb=False))
     default = prepare_run([demo_zip], tmp_path / "c", PrepareOptions(seed=1, wandb=False))
     assert chars.users[0].stats.short < default.users[0].stats.short
+
+
+def test_run_directory_files_get_ordinary_permissions(tmp_path, demo_zip):
+    import stat
+
+    run = prepare_run([demo_zip], tmp_path / "perm", PrepareOptions(seed=1, wandb=False)).run_dir
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE(run.stat().st_mode) == 0o777 & ~mask
+    assert stat.S_IMODE((run / "dataset" / "prepare.json").stat().st_mode) == 0o666 & ~mask

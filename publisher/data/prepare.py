@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -143,4 +145,5 @@ def log_preprocess(staging: Path, users: list[UserData], info: dict[str, Any], o
         return base
     from publisher import wandb_run
 
-    return wandb_run.log_preprocess(staging, users, info, settings)
+    with contextlib.redirect_stdout(sys.stderr):  # stdout is reserved for --json
+        return wandb_run.log_preprocess(staging, users, info, settings)

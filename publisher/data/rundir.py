@@ -23,12 +23,24 @@ WANDB_DIR = "wandb"
 MODEL_WEIGHTS = "model.safetensors"
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def use_default_permissions(path: Path) -> None:
+    """Give a file or dir made by mkstemp/mkdtemp (0600/0700) the permissions a plain open/mkdir would."""
+    os.chmod(path, (0o777 if path.is_dir() else 0o666) & ~_umask())
+
+
 def write_text_atomic(path: Path, text: str) -> None:
     """Write UTF-8 text to a temp file next to `path`, then rename it over `path`."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
+        use_default_permissions(Path(tmp))
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -60,6 +72,7 @@ def staged_directory(target: Path, *, force: bool = False) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    use_default_permissions(staging)
     if target.exists():
         old = target.with_name(f".{target.name}.old-{os.getpid()}")
         target.rename(old)
