@@ -295,6 +295,7 @@ def _write_card(path: Path, card: dict[str, Any]) -> None:
     from publisher.card import model as card_model
 
     card_model.write_manifest(card_model.card_from_dict(card, source=str(path)), path)
+    rundir.use_default_permissions(path)
 
 
 def _start_wandb(run_dir: Path, options: TrainOptions, handles: list[str], hyper: dict[str, Any],

@@ -139,3 +139,4 @@ def test_run_directory_files_get_ordinary_permissions(tmp_path, demo_zip):
     os.umask(mask)
     assert stat.S_IMODE(run.stat().st_mode) == 0o777 & ~mask
     assert stat.S_IMODE((run / "dataset" / "prepare.json").stat().st_mode) == 0o666 & ~mask
+    assert stat.S_IMODE((run / "card.json").stat().st_mode) == 0o666 & ~mask

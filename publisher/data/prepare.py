@@ -110,6 +110,7 @@ def write_card(path: Path, card: dict[str, Any]) -> None:
         rundir.write_json_atomic(path, card)
         return
     card_model.write_manifest(card_model.card_from_dict(card, source=str(path)), path)
+    rundir.use_default_permissions(path)
 
 
 def prepare_run(inputs: list[str | Path], out: str | Path | None, options: PrepareOptions) -> PrepareResult:
