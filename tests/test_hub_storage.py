@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from publisher.hub.server import DEFAULT_LOCAL_TOKEN, HubServer
-from publisher.hub.server.storage import Storage
+from publisher.hub.server.storage import RepoKey, Storage
 
 WEIGHTS = bytes(range(256)) * 4096  # 1 MiB with NUL bytes: the server picks LFS for it
 
@@ -192,3 +192,25 @@ def test_lfs_upload_url_with_a_forged_signature_is_refused(hub_clean):
     with pytest.raises(urllib.error.HTTPError) as exc:
         urllib.request.urlopen(request)
     assert exc.value.code == 403
+
+
+def test_concurrent_commits_to_one_branch_all_land_in_one_linear_history(hub_clean):
+    from concurrent.futures import ThreadPoolExecutor
+
+    api = _api(hub_clean.url)
+    repo_id = f"local/concurrent-{os.getpid()}-{time.monotonic_ns()}"
+    api.create_repo(repo_id)
+
+    def upload(i: int) -> str:
+        return api.upload_file(path_or_fileobj=f"file {i}".encode(), path_in_repo=f"f{i}.txt", repo_id=repo_id).oid
+
+    with ThreadPoolExecutor(8) as pool:
+        oids = list(pool.map(upload, range(8)))
+    commits = api.list_repo_commits(repo_id)
+    assert len(commits) == 9 and {c.commit_id for c in commits[:8]} == set(oids)
+    assert sorted(api.list_repo_files(repo_id)) == [".gitattributes", *sorted(f"f{i}.txt" for i in range(8))]
+
+
+def test_repo_type_outside_the_known_ones_never_touches_the_filesystem(tmp_path):
+    storage = Storage(tmp_path)
+    assert storage.load_state(RepoKey("../..", "etc", "passwd")) is None

@@ -28,6 +28,7 @@ from publisher.hub.server.storage import Storage, StorageError
 
 UPLOAD_MODES = ("auto", "regular")
 _DRAIN_LIMIT = 1024 * 1024
+MAX_JSON_BODY = 64 * 1024 * 1024
 
 
 class HTTPError(StorageError):
@@ -99,6 +100,8 @@ class Request:
         return (self.param(name) or "").lower() in ("1", "true", "yes")
 
     def json(self) -> Any:
+        if self.body.length > MAX_JSON_BODY:
+            raise HTTPError(413, f"JSON body of {self.body.length} bytes is over the {MAX_JSON_BODY}-byte limit")
         raw = self.body.read()
         if not raw:
             return {}

@@ -308,7 +308,7 @@ class Storage:
         return self.repos / key.type / key.namespace / key.name
 
     def load_state(self, key: RepoKey) -> dict[str, Any] | None:
-        if not (_safe_segment(key.namespace) and _safe_segment(key.name)):
+        if key.type not in REPO_TYPES or not (_safe_segment(key.namespace) and _safe_segment(key.name)):
             return None
         try:
             return json.loads((self.repo_dir(key) / "state.json").read_text())
