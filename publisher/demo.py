@@ -4,7 +4,7 @@ It exercises the edge cases of tweet-data.md §5: HTML entities (also double-esc
 start, middle, end and on their own line, retweets (`RT @…`, `"retweeted" : false` as in real archives),
 replies and self-reply threads, hashtags, emoji with joiners and skin tones, CJK text, zero-width
 characters, mojibake, a literal `<|endoftext|>`, edited tweets (two revisions), a tweet repeated in two
-parts, a multi-part `tweets.js` in non-chronological order, and decoys (`deleted-tweets.js`,
+parts, a long post truncated in `tweets.js` and whole in `note-tweet.js`, a multi-part `tweets.js` in non-chronological order, and decoys (`deleted-tweets.js`,
 `tweet-headers.js`) that must not be read.
 """
 
@@ -187,6 +187,28 @@ def write_large_archive(out: str | Path, n_tweets: int, *, handle: str = "demo",
     return out
 
 
+LONG_POST = (
+    "This is a long post, written to test the note-tweet path of the importer. The archive keeps only the "
+    "first part of it in tweets.js, followed by an ellipsis and a link, and the whole text in note-tweet.js. "
+    "A good importer puts the two back together, so the model learns from complete sentences, not from "
+    "fragments that stop in the middle of a thought and then point to a link nobody will ever open again."
+)
+
+
+def _long_post(handle: str, account_id: str, seed: int) -> tuple[dict, dict]:
+    """A premium long post: truncated in tweets.js, whole in note-tweet.js (same creation second)."""
+    moment = START - timedelta(days=1)
+    writer = _TweetWriter(random.Random(seed + 1), account_id, handle)
+    tweet_id = _snowflake(moment, 0)
+    truncated = LONG_POST[:270].rstrip() + "… https://t.co/LongPost01"
+    tweet = writer.tweet(truncated, tweet_id=tweet_id, moment=moment)
+    note = {"noteTweet": {"noteTweetId": str(int(tweet_id) - 7), "updatedAt": moment.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                          "lifecycle": {"value": "3", "name": "Tombstoned", "originalName": "Tombstoned"},
+                          "createdAt": moment.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                          "core": {"styletags": [], "urls": [], "text": LONG_POST, "mentions": [], "cashtags": [], "hashtags": []}}}
+    return tweet, note
+
+
 def _ytd(global_name: str, value: object) -> str:
     """A file in the archive's style: `window.YTD.x.part0 = [ ... ]`, Jackson-style `"key" : value`."""
     body = json.dumps(value, indent=2, ensure_ascii=False, separators=(",", " : "))
@@ -199,8 +221,9 @@ def archive_files(handle: str, name: str, n_tweets: int, seed: int) -> dict[str,
     account_id = str(rng.randint(10**8, 10**9))
     tweets = generate_tweets(rng, handle, account_id, n_tweets)
     rng.shuffle(tweets)  # real parts are not chronological
+    long_post, note = _long_post(handle, account_id, seed)
     cut = len(tweets) * 2 // 3
-    part0, part1 = tweets[:cut], tweets[cut:] + tweets[:1]  # one tweet appears in both parts
+    part0, part1 = [long_post] + tweets[:cut], tweets[cut:] + tweets[:1]  # one tweet appears in both parts
     manifest = {
         "userInfo": {"accountId": account_id, "userName": handle, "displayName": name},
         "archiveInfo": {"sizeBytes": "0", "generationDate": "2024-01-01T00:00:00.000Z", "isPartialArchive": False},
@@ -224,7 +247,7 @@ def archive_files(handle: str, name: str, n_tweets: int, seed: int) -> dict[str,
         "data/tweets-part1.js": _ytd("YTD.tweets.part1", part1),
         "data/deleted-tweets.js": _ytd("YTD.deleted_tweets.part0", deleted),
         "data/tweet-headers.js": _ytd("YTD.tweet_headers.part0", headers),
-        "data/note-tweet.js": _ytd("YTD.note_tweet.part0", []),
+        "data/note-tweet.js": _ytd("YTD.note_tweet.part0", [note]),
         "data/like.js": _ytd("YTD.like.part0", []),
     }
 

@@ -148,3 +148,20 @@ def test_protected_history_marks_the_account_protected(tmp_path):
     path = write_zip(tmp_path / "p.zip", {"data/account.js": ACCOUNT, "data/tweets.js": ytd("tweets", []),
                                            "data/protected-history.js": history})
     assert read_x_archive(path).user.protected
+
+
+def test_long_posts_get_their_full_text_from_note_tweet_js(tmp_path):
+    from publisher.demo import LONG_POST
+
+    src = read_x_archive(write_demo_archive(tmp_path / "d.zip", n_tweets=60, seed=1))
+    assert sum(t.text == LONG_POST for t in src.tweets) == 1
+    assert not any(t.text.startswith(LONG_POST[:50]) and t.text != LONG_POST for t in src.tweets)
+
+
+def test_a_note_is_not_applied_to_a_different_tweet_of_the_same_second(tmp_path):
+    # tweet() gives every tweet created_at "Sat Aug 12 16:10:37 +0000 2023", the note's second
+    note = {"noteTweet": {"createdAt": "2023-08-12T16:10:37.000Z", "core": {"text": "A long post that goes on and on"}}}
+    files = {"data/account.js": ACCOUNT, "data/note-tweet.js": ytd("note_tweet", [note]),
+             "data/tweets.js": ytd("tweets", [tweet("1", "A long post that… https://t.co/x"), tweet("2", "Something else entirely")])}
+    src = read_x_archive(write_zip(tmp_path / "n.zip", files))
+    assert [t.text for t in src.tweets] == ["A long post that goes on and on", "Something else entirely"]

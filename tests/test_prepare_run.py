@@ -125,7 +125,7 @@ def test_cap_and_character_threshold_options_change_the_counts(tmp_path, demo_zi
     capped = prepare_run([demo_zip], tmp_path / "a", PrepareOptions(seed=1, max_tweets=150, wandb=False))
     s = capped.users[0].stats
     assert s.downloaded == 150 and s.downloaded == s.retweets + s.short + s.kept
-    assert capped.users[0].beyond_cap == 299 - 150
+    assert capped.users[0].beyond_cap == 300 - 150
     chars = prepare_run([demo_zip], tmp_path / "b", PrepareOptions(seed=1, short_threshold_chars=4, wandb=False))
     default = prepare_run([demo_zip], tmp_path / "c", PrepareOptions(seed=1, wandb=False))
     assert chars.users[0].stats.short < default.users[0].stats.short

@@ -3,7 +3,8 @@
 Tweets come from `data/tweets.js`, `data/tweets-partN.js` or the older `data/tweet.js` (tweet-data.md §2),
 streamed with ijson straight out of the zip; `account.js` gives the handle and display name, `profile.js`
 the avatar, `protected-history.js` whether the account is protected. Look-alikes such as
-`deleted-tweets.js` and `tweet-headers.js` are never read.
+`deleted-tweets.js` and `tweet-headers.js` are never read; `note-tweet.js` only restores the full text of
+long posts.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
@@ -142,7 +144,44 @@ def edit_chain(tweet: dict) -> list[str]:
     return []
 
 
-def iter_archive_tweets(stream: BinaryIO, label: str, superseded: set[str], start: int = 0) -> Iterator[Tweet]:
+ARCHIVE_TIME_FORMAT = "%a %b %d %H:%M:%S +0000 %Y"
+_TRUNCATION_TAIL = re.compile(r"\s*…?\s*(https://t\.co/\S+\s*)?$")
+
+
+def read_note_tweets(files: ArchiveFiles, data_dir: str) -> dict[str, list[str]]:
+    """Full texts of long posts (note-tweet.js), keyed by creation time in tweets.js's `created_at` format.
+
+    tweets.js holds only a truncated `full_text` for posts over 280 characters. The join key between the
+    two files is undocumented (tweet-data.md §2.4), so a note replaces a tweet only when both were created
+    in the same second and the tweet's visible text is a prefix of the note."""
+    notes: dict[str, list[str]] = {}
+    for item in _read_optional(files, data_dir + "note-tweet.js") or []:
+        note = item.get("noteTweet", item) if isinstance(item, dict) else {}
+        core = note.get("core") if isinstance(note.get("core"), dict) else {}
+        text, created = core.get("text") or note.get("text"), note.get("createdAt")
+        if isinstance(text, str) and isinstance(created, str):
+            try:
+                moment = datetime.fromisoformat(created.replace("Z", "+00:00")).astimezone(timezone.utc)
+            except ValueError:
+                continue
+            notes.setdefault(moment.strftime(ARCHIVE_TIME_FORMAT), []).append(text)
+    return notes
+
+
+def expand_note(text: str, created_at: object, notes: dict[str, list[str]]) -> str:
+    """The note's full text when this tweet is its truncated copy, else the tweet's own text."""
+    candidates = notes.get(created_at) if isinstance(created_at, str) else None
+    if not candidates:
+        return text
+    visible = _TRUNCATION_TAIL.sub("", text)
+    for note in candidates:
+        if visible and len(note) >= len(visible) and note.startswith(visible):
+            return note
+    return text
+
+
+def iter_archive_tweets(stream: BinaryIO, label: str, superseded: set[str], start: int = 0,
+                        notes: dict[str, list[str]] | None = None) -> Iterator[Tweet]:
     """Stream the tweets of one tweets.js file; a truncated or malformed file raises DataError."""
     import ijson
 
@@ -162,6 +201,8 @@ def iter_archive_tweets(stream: BinaryIO, label: str, superseded: set[str], star
                 last = max(chain, key=lambda i: (len(i), i))
                 superseded.update(i for i in chain if i != last)
             count += 1
+            if notes:
+                text = expand_note(text, tweet.get("created_at"), notes)
             yield Tweet(tweet_id, text, text.startswith("RT @"), order_key(tweet_id, start + count))
     except ijson.JSONError as exc:
         raise DataError(
@@ -183,11 +224,12 @@ def read_x_archive(path: str | Path) -> ImportedSource:
         names = _tweet_files(files, data_dir)
         if not names:
             raise DataError(f"{path}: no tweets found: the archive has no {data_dir}tweets.js (or tweet.js)")
+        notes = read_note_tweets(files, data_dir)
         tweets: list[Tweet] = []
         superseded: set[str] = set()
         for name in names:
             with files.open(name) as stream:
-                tweets.extend(iter_archive_tweets(stream, files.label(name), superseded, start=len(tweets)))
+                tweets.extend(iter_archive_tweets(stream, files.label(name), superseded, len(tweets), notes))
         return ImportedSource(str(path), "x-archive", user, tweets, superseded, names)
     finally:
         files.close()
