@@ -234,3 +234,17 @@ def test_installed_wheel_ships_the_templates_and_renders_outside_the_source_tree
         cwd=tmp_path, capture_output=True, text=True, encoding="utf-8", check=True,
     )  # fmt: skip
     assert result.stdout == _read("k_saifullaah.md")
+
+
+@pytest.mark.parametrize("template", ["huggingtweets", "classic"])
+def test_yaml_lookalike_values_stay_strings_in_front_matter(template):
+    card = Card(
+        users=[User("a", "A")],
+        language="no",  # Norwegian, a YAML 1.1 boolean when unquoted
+        thumbnail="https://example.com/t.png?a=1&b=2#frag",
+        widget=["yes", "123", "null", "@mention: #tag"],
+    )
+    meta = parse_front_matter(render_card(card, template))
+    assert meta["language"] == "no"
+    assert meta["thumbnail"] == "https://example.com/t.png?a=1&b=2#frag"
+    assert [w["text"] for w in meta["widget"]] == ["yes", "123", "null", "@mention: #tag"]
