@@ -1,0 +1,153 @@
+"""Benchmark: `publisher publish` vs `hf upload` of the same model folder to the same local hub.
+
+    .venv/bin/python bench/bench_publish.py [--size-mb 500] [--workdir /tmp]
+
+What it measures (one run each, on one `publisher hub serve` subprocess with a request log):
+1. wall time of `hf upload <repo> <folder>` (a fresh repo);
+2. wall time of `publisher publish <folder> --no-verify` (another fresh repo; the weights differ by one byte so
+   the hub cannot deduplicate them against step 1). Goal: ratio publish / hf upload <= 1.1;
+3. an unchanged re-publish: requests, bytes sent (request bodies) and weight bytes sent. Goal: 0 bytes of weights.
+Both tools run as subprocesses with Xet off (the local hub speaks the LFS protocol) and a warm page cache.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+LOCAL_TOKEN = "hf_publisherlocalhub"
+
+
+def build_model_folder(folder: Path, size_mb: int) -> int:
+    """A loadable GPT-2 (random weights, locally trained tokenizer) whose safetensors is about `size_mb` MB."""
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    from publisher.tiny_model import train_tokenizer
+
+    tokenizer = train_tokenizer(["My dream is to publish a model.", "hello world"] * 10)
+    n_embd = 1024 if size_mb >= 100 else 256
+    per_layer = 12 * n_embd * n_embd + 13 * n_embd
+    n_layer = max(1, round((size_mb * 1e6 / 4 - (len(tokenizer) + 128) * n_embd) / per_layer))
+    config = GPT2Config(vocab_size=len(tokenizer), n_positions=128, n_embd=n_embd, n_layer=n_layer, n_head=8,
+                        bos_token_id=tokenizer.eos_token_id, eos_token_id=tokenizer.eos_token_id)
+    GPT2LMHeadModel(config).save_pretrained(folder, safe_serialization=True)
+    tokenizer.save_pretrained(folder)
+    card = {"users": [{"handle": "bench", "name": "Bench Mark"}], "widget": ["My dream is"]}
+    (folder / "card.json").write_text(json.dumps(card, indent=2))
+    return sum(p.stat().st_size for p in folder.iterdir() if p.is_file())
+
+
+def start_hub(root: Path, log: Path) -> tuple[subprocess.Popen, str]:
+    cmd = [sys.executable, "-m", "publisher", "hub", "serve", "--root", str(root), "--port", "0",
+           "--request-log", str(log)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(600):
+        try:
+            info = json.loads((root / "server.json").read_text())
+            if info.get("pid") == proc.pid:
+                return proc, info["url"]
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.1)
+    proc.kill()
+    raise SystemExit("the local hub did not start")
+
+
+def timed(cmd: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    result = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd[:4])} failed ({result.returncode}):\n{result.stderr[-2000:]}")
+    return elapsed
+
+
+def warm(folder: Path) -> None:
+    for path in folder.iterdir():
+        if path.is_file():
+            with open(path, "rb") as handle:
+                while handle.read(16 * 1024 * 1024):
+                    pass
+
+
+def flip_last_byte(path: Path) -> None:
+    with open(path, "r+b") as handle:
+        handle.seek(-1, os.SEEK_END)
+        last = handle.read(1)
+        handle.seek(-1, os.SEEK_END)
+        handle.write(bytes([last[0] ^ 1]))
+
+
+def log_entries(log: Path, start: int = 0) -> list[dict]:
+    return [json.loads(line) for line in log.read_text().splitlines()[start:] if line.strip()]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size-mb", type=int, default=500)
+    parser.add_argument("--workdir", default=None, help="where the folder and the hub go (removed afterwards)")
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="bench-publish-", dir=args.workdir))
+    folder, hub_root, log = work / "run", work / "hub", work / "requests.jsonl"
+    proc = None
+    try:
+        total = build_model_folder(folder, args.size_mb)
+        proc, url = start_hub(hub_root, log)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("HF_")}
+        env.update(HF_ENDPOINT=url, HF_TOKEN=LOCAL_TOKEN, HF_HOME=str(work / "hf_home"), HF_HUB_DISABLE_XET="1",
+                   HF_HUB_DISABLE_TELEMETRY="1", HF_HUB_DISABLE_PROGRESS_BARS="1")
+        hf = str(Path(sys.executable).with_name("hf"))
+        publisher = [sys.executable, "-m", "publisher", "publish", str(folder), "--hub", url, "--no-verify"]
+        warm(folder)
+
+        t_hf = timed([hf, "upload", "huggingtweets/bench-hf-upload", str(folder), "--commit-message", "bench"], env)
+        flip_last_byte(folder / "model.safetensors")
+        warm(folder)
+        t_pub = timed([*publisher, "--repo-id", "huggingtweets/bench-publisher"], env)
+
+        before = len(log_entries(log))
+        t_same = timed([*publisher, "--repo-id", "huggingtweets/bench-publisher"], env)
+        same = log_entries(log, before)
+        results = {
+            "folder_bytes": total,
+            "hf_upload_s": round(t_hf, 2),
+            "publish_s": round(t_pub, 2),
+            "ratio": round(t_pub / t_hf, 3),
+            "unchanged_publish_s": round(t_same, 2),
+            "unchanged_requests": len(same),
+            "unchanged_routes": sorted({e["route"] for e in same}),
+            "unchanged_bytes_sent": sum(e.get("bytes_in", 0) for e in same),
+            "unchanged_weight_bytes_sent": sum(e.get("bytes_in", 0) for e in same if e["route"] == "lfs-put"),
+            "unchanged_commits": sum(1 for e in same if e["route"] == "commit"),
+        }
+    finally:
+        if proc is not None:
+            proc.terminate()
+            proc.wait(timeout=30)
+        shutil.rmtree(work, ignore_errors=True)
+
+    if args.json:
+        print(json.dumps(results, indent=2))
+        return
+    mb = results["folder_bytes"] / 1e6
+    print(f"model folder: {mb:.0f} MB")
+    print(f"hf upload:          {results['hf_upload_s']:7.2f} s")
+    print(f"publisher publish:  {results['publish_s']:7.2f} s   ratio {results['ratio']:.3f} (goal <= 1.1)")
+    print(f"unchanged publish:  {results['unchanged_publish_s']:7.2f} s   {results['unchanged_requests']} requests, "
+          f"{results['unchanged_bytes_sent']} bytes sent, {results['unchanged_weight_bytes_sent']} bytes of weights, "
+          f"{results['unchanged_commits']} commits (goal: 0 bytes of weights)")
+    print(f"unchanged routes: {', '.join(results['unchanged_routes'])}")
+
+
+if __name__ == "__main__":
+    main()
