@@ -187,3 +187,25 @@ def test_unknown_template_is_a_usage_error_before_any_request(hub_clean, seeded)
 def test_exactly_one_source_is_required(hub):
     result = CliRunner().invoke(cli, ["regenerate", "--author", ORG, "--repos", "x.txt"], env={"HF_TOKEN": BOT_TOKEN})
     assert "exactly one of" in str(result.exception)
+
+
+def test_run_directory_card_json_is_the_source_of_the_card(hub, seeded, tmp_path):
+    repo = next(r for r in seeded.repos if r.kind == "current")
+    data = json.loads(repo.card_json)
+    data["license"] = "apache-2.0"
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    (run_dir / "card.json").write_text(json.dumps(data), encoding="utf-8")
+    code, report, _ = regenerate(hub, str(run_dir))
+    assert code == 0 and statuses(report) == {repo.repo_id: "changed"}
+    assert b"license: apache-2.0" in readme_on_hub(hub, repo.repo_id)
+
+
+def test_dry_run_prints_the_plan_and_a_unified_diff_on_stderr(hub, seeded, tmp_path):
+    target = seeded.ids("edited")[2]
+    result = CliRunner().invoke(cli, ["regenerate", "--author", ORG, "--match", target, "--force", "--dry-run",
+                                      "--no-progress"], env={"HF_TOKEN": BOT_TOKEN})  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert f"would change {target} (README.md, card.json)" in result.stderr
+    assert f"--- a/{target}/README.md" in result.stderr and f"+++ b/{target}/README.md" in result.stderr
+    assert result.stdout == ""

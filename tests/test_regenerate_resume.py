@@ -129,3 +129,23 @@ def test_kill_between_commit_and_journal_is_recognised_not_committed_twice(hub_c
     assert result.new_sha is not None and result.old_sha == json.loads(lines[0])["old_sha"]
     assert regen_commits(hub_clean, repo_id) == 1
     assert Journal(path).is_done(repo_id)
+
+
+def test_commits_wait_for_the_hourly_cap(hub_clean):
+    from publisher.regen.pacing import CommitPacer
+
+    class Clock:
+        now = 10_000.0
+
+        def __call__(self) -> float:
+            return self.now
+
+        def sleep(self, seconds: float) -> None:
+            self.now += seconds
+
+    seed = _seed(hub_clean, "regen-paced", mix={"legacy": 3})
+    clock = Clock()
+    pacer = CommitPacer(2, clock=clock, sleep=clock.sleep)
+    report = run([Target(r) for r in seed.ids()], BulkHub(hub_clean.url, hub_clean.token), Options(), pacer=pacer)
+    assert [r.status for r in report.results] == ["changed"] * 3
+    assert clock.now - 10_000.0 == pytest.approx(3600.0)  # the third commit waited for the window

@@ -155,3 +155,65 @@ def test_rate_gate_holds_every_worker_until_the_reset():
     gate.pause(2)  # a shorter pause does not shorten the longer one
     assert gate.wait() == pytest.approx(5)
     assert gate.wait() == 0
+
+
+# --------------------------------------------------------------------------------------------------- decide
+
+
+@pytest.fixture(scope="module")
+def cards():
+    from regen_seed import make_cards
+
+    mix = {"legacy": 2, "mojibake": 2, "edited": 2, "current": 2, "stale_json": 2, "unsupported": 1}
+    return make_cards("org", "other", mix=mix, seed=5)
+
+
+def _snapshot(repo):
+    from publisher.regen.decide import RepoSnapshot
+
+    return RepoSnapshot(repo.repo_id, "a" * 40, repo.readme, repo.card_json)
+
+
+def test_decide_gives_the_expected_status_for_every_kind_of_card(cards):
+    from publisher.regen.decide import decide
+
+    for repo in cards.repos:
+        assert decide(_snapshot(repo), template="huggingtweets").status == repo.expected, repo.kind
+
+
+def test_decide_commits_only_the_files_that_differ(cards):
+    from publisher.regen.decide import decide
+
+    stale = next(r for r in cards.repos if r.kind == "stale_json")
+    assert set(decide(_snapshot(stale), template="huggingtweets").files) == {"README.md"}
+    legacy = next(r for r in cards.repos if r.kind == "legacy")
+    assert set(decide(_snapshot(legacy), template="huggingtweets").files) == {"README.md", "card.json"}
+
+
+def test_decide_repairs_mojibake_and_counts_it(cards):
+    from publisher.regen.decide import decide
+
+    repo = next(r for r in cards.repos if r.kind == "mojibake")
+    decision = decide(_snapshot(repo), template="huggingtweets")
+    assert decision.mojibake_repaired >= 1
+    assert "Ã" not in decision.files["README.md"].decode("utf-8")
+
+
+def test_decide_force_regenerates_an_edited_card(cards):
+    from publisher.regen.decide import decide
+
+    repo = next(r for r in cards.repos if r.kind == "edited")
+    assert decide(_snapshot(repo), template="huggingtweets", force=True).status == "changed"
+
+
+def test_decide_reports_an_invalid_card_json_as_failed_naming_the_file():
+    from publisher.regen.decide import RepoSnapshot, decide
+
+    decision = decide(RepoSnapshot("org/x", "a" * 40, b"# x\n", b'{"users": []}'), template="huggingtweets")
+    assert decision.status == "failed" and "org/x/card.json" in decision.reason and "users" in decision.reason
+
+
+def test_decide_without_readme_or_card_json_is_unsupported():
+    from publisher.regen.decide import RepoSnapshot, decide
+
+    assert decide(RepoSnapshot("org/x", "a" * 40, None, None), template="huggingtweets").status == "unsupported"
