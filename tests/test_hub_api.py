@@ -145,6 +145,8 @@ def test_list_models_filters_by_author_and_search_across_pages(api, hub):
         assert sorted(m.id for m in api.list_models(author=org)) == [f"{org}/alpha-one", f"{org}/alpha-two", f"{org}/beta"]
         assert sorted(m.id for m in api.list_models(author=org, search="alpha")) == [f"{org}/alpha-one", f"{org}/alpha-two"]
         assert len(list(api.list_models(author=org, limit=2))) == 2
+        api.upload_file(path_or_fileobj=b"---\ntags:\n- huggingtweets\n---\n", path_in_repo="README.md", repo_id=f"{org}/beta")
+        assert [m.id for m in api.list_models(author=org, filter="huggingtweets")] == [f"{org}/beta"]
     finally:
         hub.server.page_size = 1000
 

@@ -317,31 +317,29 @@ class Router:
         return json_response(self.describe(key, state, commit, blobs=req.flag("blobs")))
 
     def list_repos(self, req: Request, repo_type: str) -> Response:
+        """Repos the caller may see, filtered by author/search (and tags/pipeline_tag), paginated with Link."""
         author, search = req.param("author"), (req.param("search") or "").lower()
+        wanted_tags, wanted_pipeline = set(req.query.get("filter", [])), req.param("pipeline_tag")
         rows = []
         for key, state in self.storage.iter_repos(repo_type):
-            if author and key.namespace != author:
-                continue
-            if search and search not in key.id.lower():
+            if (author and key.namespace != author) or (search and search not in key.id.lower()):
                 continue
             if state.get("private") and not (req.user and req.user.can_write(key.namespace)):
                 continue
-            rows.append((key, state))
-        sort = req.param("sort")
-        if sort in ("lastModified", "createdAt"):
-            rows.sort(key=lambda kv: kv[1].get(sort) or "", reverse=req.param("direction") == "-1")
-        items, link = self._page(req, rows)
-        full, with_card = req.flag("full"), req.flag("cardData")
-        out = []
-        for key, state in items:
             commit = self.storage.load_commit(key, state["branches"].get("main", ""))
             if commit is None:
                 continue
-            info = self.describe(key, state, commit, blobs=False, siblings=full)
-            if not with_card and not full:
+            info = self.describe(key, state, commit, blobs=False, siblings=req.flag("full"))
+            if not wanted_tags <= set(info["tags"]) or (wanted_pipeline and info["pipeline_tag"] != wanted_pipeline):
+                continue
+            if not req.flag("cardData") and not req.flag("full"):
                 info.pop("cardData", None)
-            out.append(info)
-        return json_response(out, headers=link)
+            rows.append(info)
+        sort = req.param("sort")
+        if sort in ("lastModified", "createdAt"):
+            rows.sort(key=lambda info: info.get(sort) or "", reverse=req.param("direction") == "-1")
+        items, link = self._page(req, rows)
+        return json_response(items, headers=link)
 
     def _page(self, req: Request, items: list[Any], page_size: int | None = None) -> tuple[list[Any], dict[str, str]]:
         """One page of `items` and the `Link: <next>; rel="next"` header (GitHub-style, as the Hub)."""
