@@ -9,6 +9,7 @@ a fresh HF_HOME and W&B dirs per session, Xet and telemetry off, W&B offline. HF
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 
 _SESSION_TMP = tempfile.mkdtemp(prefix="publisher-tests-")
@@ -43,6 +44,8 @@ from publisher.hub.server import DEFAULT_LOCAL_TOKEN, HubServer  # noqa: E402
 _HUB_ROOT = Path(_SESSION_TMP) / "hub"
 _HUB_SERVER = HubServer(_HUB_ROOT, port=0).start()
 os.environ["HF_ENDPOINT"] = _HUB_SERVER.url
+if "huggingface_hub" in sys.modules:  # it would have frozen the wrong endpoint
+    raise RuntimeError("huggingface_hub was imported before conftest set HF_ENDPOINT; keep it out of publisher.hub.server")
 
 import pytest  # noqa: E402
 

@@ -62,3 +62,12 @@ def test_dataset_repos_upload_and_download_like_models(hub, tmp_path):
     path = hf_hub_download(repo_id, "blob.bin", repo_type="dataset", endpoint=hub.url, cache_dir=tmp_path)
     assert Path(path).read_bytes() == b"\0" * 1024
     assert sorted(api.list_repo_files(repo_id, repo_type="dataset")) == [".gitattributes", "blob.bin", "train.csv"]
+
+
+def test_importing_the_server_pulls_in_no_client_or_ml_library():
+    code = (
+        "import sys, publisher.hub.server, publisher.commands.hub;"
+        "print([m for m in ('huggingface_hub', 'transformers', 'torch', 'wandb') if m in sys.modules])"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "[]", result.stderr
