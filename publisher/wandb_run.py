@@ -80,8 +80,6 @@ def run_dir_of(run: Any, run_root: Path) -> str | None:
 
 def log_preprocess(run_root: Path, users: list[UserData], info: dict[str, Any], settings: Settings) -> dict[str, Any]:
     """The preprocess run: config (seed data, options), per-user stats, raw and train dataset artifacts."""
-    import wandb
-
     handles = [u.user.handle for u in users]
     model_name = "-".join(sorted(handles))
     run, mode = start_run(
@@ -92,6 +90,8 @@ def log_preprocess(run_root: Path, users: list[UserData], info: dict[str, Any], 
                                   "project": settings.wandb_project}
     if run is None:
         return wandb_info
+    import wandb
+
     try:
         for user in info["users"]:
             for key, value in user["stats"].items():

@@ -59,3 +59,14 @@ def test_disabled_wandb_still_writes_a_valid_card_without_run_ids(tmp_path, demo
     assert result.returncode == 0, result.stderr
     card = load_manifest(tmp_path / "runs" / "x" / "card.json")
     assert card.wandb.preprocess_run is None and not (tmp_path / "runs" / "x" / "wandb").exists()
+
+
+def test_prepare_imports_no_torch_or_transformers_and_no_wandb_when_disabled(tmp_path, demo_zip):
+    code = (
+        "import sys\nfrom publisher.cli import main\n"
+        f"try:\n    main(['prepare', {str(demo_zip)!r}, '--out', 'run', '--seed', '1'])\nexcept SystemExit:\n    pass\n"
+        "print('HEAVY', [m for m in ('torch', 'transformers', 'wandb') if m in sys.modules])\n"
+    )
+    env = {**os.environ, "WANDB_MODE": "disabled"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=tmp_path, env=env)
+    assert "HEAVY []" in out.stdout, out.stderr
