@@ -214,3 +214,35 @@ def test_concurrent_commits_to_one_branch_all_land_in_one_linear_history(hub_cle
 def test_repo_type_outside_the_known_ones_never_touches_the_filesystem(tmp_path):
     storage = Storage(tmp_path)
     assert storage.load_state(RepoKey("../..", "etc", "passwd")) is None
+
+
+def _peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmHWM in /proc status")
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc to read the server's peak memory")
+def test_large_lfs_upload_streams_to_disk_with_bounded_server_memory(tmp_path):
+    size, chunk = 160 * 1024 * 1024, b"\2" * (1024 * 1024)
+    digest = hashlib.sha256()
+    for _ in range(size // len(chunk)):
+        digest.update(chunk)
+    oid = digest.hexdigest()
+    root = tmp_path / "root"
+    root.mkdir()
+    proc, url = _start_subprocess_hub(root)
+    try:
+        _api(url).create_repo("local/big")
+        before = _peak_rss_mb(proc.pid)
+        conn = _start_partial_put(_signed_upload_url(url, "local/big", oid, size), size, 0)
+        for _ in range(size // len(chunk)):
+            conn.send(chunk)
+        assert conn.getresponse().status == 200
+        growth = _peak_rss_mb(proc.pid) - before
+        assert Storage(root).has_blob(oid)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=20)
+    assert growth < 40, f"server memory grew by {growth:.0f} MB for a {size >> 20} MB upload"
