@@ -261,7 +261,8 @@ def _train_run(run_dir: Path, options: TrainOptions) -> TrainResult:
         shutil.rmtree(staging / "checkpoints", ignore_errors=True)
         if wandb_active is not None:
             _finish_wandb(wandb_active, staging, handles, metrics)
-        card = complete_card(card, hub_id, hyper, metrics, samples, wandb_active)
+        card = complete_card(card, hub_id, hyper, metrics, samples, wandb_active,
+                             from_scratch=options.base_model == TINY)
         files = install_files(staging, run_dir)
         _write_card(run_dir / rundir.CARD, card)
         os.replace(staging / rundir.MODEL_WEIGHTS, run_dir / rundir.MODEL_WEIGHTS)
@@ -278,10 +279,11 @@ def _train_run(run_dir: Path, options: TrainOptions) -> TrainResult:
 
 
 def complete_card(card: dict[str, Any], hub_id: str | None, hyper: dict[str, Any], metrics: dict[str, float],
-                  samples: list[dict[str, str]], wandb_run: Any) -> dict[str, Any]:
+                  samples: list[dict[str, str]], wandb_run: Any, *, from_scratch: bool = False) -> dict[str, Any]:
     """card.json as train leaves it: base model, hyperparameters, metrics, samples, the train run id."""
     card = dict(card)
-    if hub_id:
+    if hub_id or from_scratch:
+        # a Hub base model is named; a tiny model trained from scratch names none (null in card.json)
         card["base_model"] = hub_id
     card["training"] = {"hyperparameters": hyper,
                         "metrics": {k: metrics[k] for k in ("eval_loss", "perplexity") if k in metrics}}

@@ -248,3 +248,15 @@ def test_yaml_lookalike_values_stay_strings_in_front_matter(template):
     assert meta["language"] == "no"
     assert meta["thumbnail"] == "https://example.com/t.png?a=1&b=2#frag"
     assert [w["text"] for w in meta["widget"]] == ["yes", "123", "null", "@mention: #tag"]
+
+
+def test_card_without_base_model_claims_no_pretrained_base():
+    from publisher.card.check import check_card_text
+    from publisher.card.model import card_from_dict
+    from publisher.card.render import render_card
+
+    card = card_from_dict({"users": [{"handle": "demo", "name": "Demo"}], "base_model": None})
+    text = render_card(card)
+    assert "base_model" not in text.split("\n---\n")[0]
+    assert "random initialisation" in text and "pre-trained" not in text
+    assert not [p for p in check_card_text(text, require_default_fields=True) if p.severity == "error"]

@@ -96,7 +96,7 @@ class Card:
     thumbnail: str | None = None
     language: str | None = DEFAULT_LANGUAGE
     widget: list[str] = field(default_factory=lambda: list(DEFAULT_WIDGET))
-    base_model: str = DEFAULT_BASE_MODEL
+    base_model: str | None = DEFAULT_BASE_MODEL  # None: trained from scratch, no Hub base model
     license: str = DEFAULT_LICENSE
     samples: list[Sample] = field(default_factory=list)
     training: Training | None = None
@@ -345,8 +345,8 @@ def card_from_dict(data: dict[str, Any], *, source: str | None = None, repair: b
             r.text(p, f"widget[{i}]")
             for i, p in enumerate(r.array(data.get("widget", list(DEFAULT_WIDGET)), "widget"))
         ],
-        base_model=_read_repo_id(r, data.get("base_model", DEFAULT_BASE_MODEL), "base_model")
-        or DEFAULT_BASE_MODEL,
+        # absent -> GPT-2 (the huggingtweets default); an explicit null -> no Hub base model (e.g. tiny)
+        base_model=_read_repo_id(r, data.get("base_model", DEFAULT_BASE_MODEL), "base_model"),
         license=_read_license(r, data.get("license", DEFAULT_LICENSE)),
         samples=_read_samples(r, data.get("samples", [])),
         training=_read_training(r, data.get("training")),

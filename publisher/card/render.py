@@ -282,7 +282,8 @@ def hub_metadata(card: Card, repo_id: str) -> dict[str, Any]:
     data["license"] = card.license
     data["library_name"] = "transformers"
     data["pipeline_tag"] = "text-generation"
-    data["base_model"] = card.base_model
+    if card.base_model:
+        data["base_model"] = card.base_model
     data["tags"] = ["huggingtweets", *card.handles]
     if card.thumbnail:
         data["thumbnail"] = card.thumbnail
