@@ -258,5 +258,5 @@ def test_card_without_base_model_claims_no_pretrained_base():
     card = card_from_dict({"users": [{"handle": "demo", "name": "Demo"}], "base_model": None})
     text = render_card(card)
     assert "base_model" not in text.split("\n---\n")[0]
-    assert "random initialisation" in text and "pre-trained" not in text
+    assert "random initialisation" in text and "based on the pre-trained" not in text
     assert not [p for p in check_card_text(text, require_default_fields=True) if p.severity == "error"]
