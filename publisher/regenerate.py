@@ -123,13 +123,19 @@ class Report:
 
 
 class _Run:
-    """State shared by the workers of one run."""
+    """State shared by the workers of one run.
+
+    Reads and commits have separate slots (`concurrency` each): a worker gives up its read slot while it
+    waits for the commit pacer or commits, so reading the next repos goes on meanwhile.
+    """
 
     def __init__(self, hub, options: Options, journal: Journal | None, pacer: CommitPacer) -> None:
         self.hub = hub
         self.options = options
         self.journal = journal
         self.pacer = pacer
+        self.read_slots = threading.BoundedSemaphore(max(1, options.concurrency))
+        self.commit_slots = threading.BoundedSemaphore(max(1, options.concurrency))
 
     def process(self, target: Target) -> RepoResult:
         try:
@@ -147,7 +153,8 @@ class _Run:
         intent = self.journal.pending_intent(target.repo_id) if self.journal and not self.options.dry_run else None
         sha, files, uncertain = target.sha, target.files, False
         for attempt in (1, 2):
-            snapshot = self.hub.read(target.repo_id, sha=sha, files=files)
+            with self.read_slots:
+                snapshot = self.hub.read(target.repo_id, sha=sha, files=files)
             decision = decide(
                 snapshot, template=self.options.template, force=self.options.force, local_card=target.local_card
             )
@@ -185,21 +192,23 @@ class _Run:
         result = _result(repo_id, decision, snapshot.sha)
         if self.options.create_pr:
             wanted = {README: decision.new_readme, CARD_JSON: decision.files.get(CARD_JSON, snapshot.card_json)}
-            existing = self.hub.find_open_pr(repo_id, wanted)
+            with self.read_slots:
+                existing = self.hub.find_open_pr(repo_id, wanted)
             if existing:
                 result.pr_url, result.note = existing, "an identical pull request from this tool is already open"
                 self._journal(result)
                 return result
-        self._journal(RepoResult(repo_id, INTENT, old_sha=snapshot.sha, files=sorted(decision.files)))
-        self.pacer.acquire()
-        outcome = self.hub.commit(
-            repo_id,
-            decision.files,
-            parent_commit=snapshot.sha,
-            message=COMMIT_TITLE,
-            description=_commit_description(self.options.template, decision),
-            create_pr=self.options.create_pr,
-        )
+        with self.commit_slots:
+            self.pacer.acquire()
+            self._journal(RepoResult(repo_id, INTENT, old_sha=snapshot.sha, files=sorted(decision.files)))
+            outcome = self.hub.commit(
+                repo_id,
+                decision.files,
+                parent_commit=snapshot.sha,
+                message=COMMIT_TITLE,
+                description=_commit_description(self.options.template, decision),
+                create_pr=self.options.create_pr,
+            )
         result.new_sha, result.pr_url = outcome.sha, outcome.pr_url
         if outcome.noop:  # the head already held these bytes (read at an older sha): nothing was committed
             result.status, result.new_sha, result.files = "unchanged", None, []
@@ -273,7 +282,8 @@ def run(
             state._journal(result)
         return result
 
-    with ThreadPoolExecutor(max_workers=max(1, options.concurrency), thread_name_prefix="regen") as pool:
+    workers = 2 * max(1, options.concurrency)  # `concurrency` reading + `concurrency` committing
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="regen") as pool:
         futures = [pool.submit(_one, t) for t in todo]
         for future in as_completed(futures):
             result = future.result()
