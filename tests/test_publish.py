@@ -54,6 +54,12 @@ def routes(hub) -> list[str]:
     return [entry["route"] for entry in hub.server.requests]
 
 
+def assert_hub_untouched(hub) -> None:
+    """No request of this test reached the hub (a late log line of the previous test may still arrive)."""
+    touched = {"whoami", "create", "info", "tree", "preupload", "commit", "lfs-batch", "lfs-put", "validate"}
+    assert not touched & set(routes(hub)), routes(hub)
+
+
 def statuses(doc: dict) -> dict[str, str]:
     return {f["path"]: f["status"] for f in doc["files"]}
 
@@ -166,20 +172,20 @@ def test_invalid_card_is_exit_2_naming_the_field(hub_clean, run_dir):
     write_card(run_dir, users=[{"handle": "not a handle!", "name": "X"}])
     code, doc, err = publish(hub_clean, run_dir, "huggingtweets/pub-badcard")
     assert code == 2 and "users[0].handle" in err
-    assert hub_clean.server.requests == []
+    assert_hub_untouched(hub_clean)
 
 
 def test_missing_tokenizer_is_exit_2(hub_clean, run_dir):
     (run_dir / "tokenizer.json").unlink()
     code, doc, err = publish(hub_clean, run_dir, "huggingtweets/pub-notok")
     assert code == 2 and "tokenizer" in err
-    assert hub_clean.server.requests == []
+    assert_hub_untouched(hub_clean)
 
 
 def test_token_on_the_command_line_is_refused(hub_clean, run_dir):
     code, doc, err = publish(hub_clean, run_dir, "huggingtweets/pub-cli-token", "--token", FAKE_TOKEN)
     assert code == 2 and "HF_TOKEN" in err and FAKE_TOKEN not in err
-    assert hub_clean.server.requests == []
+    assert_hub_untouched(hub_clean)
 
 
 def test_pickle_weights_are_converted_to_safetensors(hub_clean, run_dir):
@@ -208,3 +214,52 @@ def test_verification_catches_a_broken_model(hub_clean, run_dir):
     assert doc["verification"]["ok"] is False and doc["verification"]["stage"] == "model"
     assert "missing keys" in doc["verification"]["error"]
     assert "verification failed" in err
+
+
+def test_revision_commits_to_a_new_branch_and_leaves_main(hub_clean, run_dir):
+    main_sha = publish(hub_clean, run_dir, "huggingtweets/pub-branch")[1]["commit_sha"]
+    write_card(run_dir, widget=["Tomorrow I will"])
+    code, doc, err = publish(hub_clean, run_dir, "huggingtweets/pub-branch", "--revision", "staging")
+    assert code == 0, err
+    assert {p for p, s in statuses(doc).items() if s != "unchanged"} == {"README.md", "card.json"}
+    branches = {b.name: b.target_commit for b in api(hub_clean).list_repo_refs("huggingtweets/pub-branch").branches}
+    assert branches["staging"] == doc["commit_sha"] and branches["main"] == main_sha
+
+
+def test_auto_in_ci_without_token_fails_before_any_request(hub_clean, run_dir, tmp_path):
+    env = hub_clean.env(CI="true", HF_HOME=str(tmp_path / "empty_home"))
+    del env["HF_TOKEN"]
+    cmd = [sys.executable, "-m", "publisher", "publish", str(run_dir), "--hub-root", str(tmp_path / ".hub")]
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and "CI=true" in proc.stderr
+    assert not (tmp_path / ".hub").exists()
+    assert_hub_untouched(hub_clean)
+
+
+def test_local_hub_already_running_is_found_and_left_running(run_dir, tmp_path):
+    import os
+    import time
+
+    root = tmp_path / "hub"
+    server = subprocess.Popen([sys.executable, "-m", "publisher", "hub", "serve", "--root", str(root), "--port", "0"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(300):
+            if (root / "server.json").exists():
+                break
+            time.sleep(0.1)
+        url = json.loads((root / "server.json").read_text())["url"]
+        env = {k: v for k, v in os.environ.items() if k not in ("HF_TOKEN", "HF_ENDPOINT")}
+        env["HF_HOME"] = str(tmp_path / "home")
+        cmd = [sys.executable, "-m", "publisher", "publish", str(run_dir), "--hub", "local", "--hub-root", str(root),
+               "--no-verify", "--json"]
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        doc = json.loads(proc.stdout)
+        assert doc["hub"] == "local" and doc["model_url"] == f"{url}/huggingtweets/demo"
+        assert "starting the local hub" not in proc.stderr
+        assert server.poll() is None and (root / "server.json").exists()
+        assert "huggingtweets/demo" in [m.id for m in HfApi(endpoint=url).list_models()]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
