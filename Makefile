@@ -53,9 +53,10 @@ RUN_DIR := runs/$(USER)
 ARCHIVE ?= $(foreach h,$(subst -, ,$(USER)),runs/archives/$(h).zip)
 BASE_MODEL ?= $(if $(filter demo,$(USER)),tiny,openai-community/gpt2)
 
+PUBLISH_FLAGS = $(if $(call _on,$(PRIVATE)),--private) $(if $(TAG),--tag $(TAG)) $(if $(call _on,$(DRY_RUN)),--dry-run)
+
 publish: $(STAMP) $(RUN_DIR)/model.safetensors
-	$(PY) -m publisher publish $(RUN_DIR) --hub $(HUB) --hub-root $(HUB_ROOT) \
-		$(if $(call _on,$(PRIVATE)),--private) $(if $(TAG),--tag $(TAG)) $(if $(call _on,$(DRY_RUN)),--dry-run)
+	$(PY) -m publisher publish $(RUN_DIR) --hub $(HUB) --hub-root $(HUB_ROOT) $(strip $(PUBLISH_FLAGS))
 
 $(RUN_DIR)/model.safetensors: | $(STAMP) $(RUN_DIR)/card.json
 	$(PY) -m publisher train $(RUN_DIR) --base-model $(BASE_MODEL)

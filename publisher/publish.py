@@ -380,6 +380,9 @@ def format_plan(plan: Plan, skipped: list[tuple[str, str]] = ()) -> str:
         lines.append(f"  {entry.status:<9} {entry.path:<{width}}  {human_size(entry.size)}")
     for name, reason in skipped:
         lines.append(f"  {'skipped':<9} {name:<{width}}  {reason}")
+    local = {e.path for e in plan.entries}
+    for name in sorted(set(plan.remote.files) - local - {".gitattributes"}):
+        lines.append(f"  {'kept':<9} {name:<{width}}  on the Hub, not in the run directory (left as is)")
     n_send = len(plan.to_send)
     lines.append(f"  {n_send} file(s) to send, {human_size(plan.bytes_to_send)}" if n_send else "  nothing to send")
     return "\n".join(lines)
@@ -502,6 +505,8 @@ def _publish_to(target: client.HubTarget, prepared: PreparedRun, options: Publis
         model_url=client.model_page_url(ep, prepared.repo_id),
         files=plan.as_json(),
     )
+    if options.tag and not options.create_pr and remote.exists:
+        _check_tag_is_free(api, prepared.repo_id, options.tag, remote.head if not plan.changes else None, ep)
     if options.dry_run:
         return _dry_run(api, target, prepared, remote, result)
     if not plan.changes:
@@ -512,6 +517,8 @@ def _publish_to(target: client.HubTarget, prepared: PreparedRun, options: Publis
     else:
         _commit_plan(api, target, prepared, plan, options, result)
     sha = result.commit_sha
+    if options.tag and options.create_pr:
+        info(f"--tag {options.tag} ignored: a pull request is not a release (tag after merging)")
     if options.tag and sha and not options.create_pr:
         created = client.tag_commit(api, prepared.repo_id, options.tag, sha, message=result_title(prepared), endpoint=ep)
         result.tag = options.tag
@@ -527,6 +534,17 @@ def _publish_to(target: client.HubTarget, prepared: PreparedRun, options: Publis
         if target.is_local:
             info(f"browse the local hub later with `make hub` (publisher hub serve --root {target.hub_root})")
     return result
+
+
+def _check_tag_is_free(api: Any, repo_id: str, tag: str, allowed_sha: str | None, endpoint: str) -> None:
+    """Before uploading: a release tag that already names another commit would fail after the commit (409)."""
+    refs = client.call_with_retries("list refs", api.list_repo_refs, repo_id, where=endpoint)
+    for existing in refs.tags:
+        if existing.name == tag and existing.target_commit != allowed_sha:
+            raise BadInputError(
+                f"tag {tag!r} already exists on {repo_id} (at {existing.target_commit[:12]}); nothing was uploaded",
+                hint="release tags are immutable: choose a new tag",
+            )
 
 
 def result_title(prepared: PreparedRun) -> str:

@@ -263,3 +263,26 @@ def test_local_hub_already_running_is_found_and_left_running(run_dir, tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_existing_tag_on_another_commit_is_refused_before_upload(hub_clean, run_dir):
+    first = publish(hub_clean, run_dir, "huggingtweets/pub-tag-twice", "--tag", "v1")[1]
+    assert publish(hub_clean, run_dir, "huggingtweets/pub-tag-twice", "--tag", "v1")[1]["status"] == "unchanged"
+    write_card(run_dir, widget=["Second release"])
+    code, doc, err = publish(hub_clean, run_dir, "huggingtweets/pub-tag-twice", "--tag", "v1")
+    assert code == 2 and "tag 'v1' already exists" in err
+    assert api(hub_clean).model_info("huggingtweets/pub-tag-twice").sha == first["commit_sha"]
+
+
+def test_unreachable_hub_is_one_line_exit_1(run_dir, tmp_path):
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "HF_ENDPOINT"}
+    env.update(HF_TOKEN=FAKE_TOKEN, HF_HOME=str(tmp_path / "home"), PUBLISHER_HUB_RETRIES="2",
+               PUBLISHER_HUB_RETRY_WAIT="0.1")
+    cmd = [sys.executable, "-m", "publisher", "publish", str(run_dir), "--hub", "http://127.0.0.1:9", "--no-verify"]
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "cannot reach the Hub" in errors[0], proc.stderr
+    assert FAKE_TOKEN not in proc.stderr
