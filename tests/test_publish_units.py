@@ -81,3 +81,64 @@ def test_readme_diff_is_unified_and_empty_when_equal():
 
 def test_human_size():
     assert [human_size(n) for n in (5, 1500, 2_500_000)] == ["5 B", "1.5 kB", "2.5 MB"]
+
+
+class _FakeWandb:
+    """Records what the back-link asks of wandb (no W&B server exists offline; wandb.md A4)."""
+
+    def __init__(self):
+        self.calls = []
+        outer = self
+
+        class Artifact:
+            def __init__(self, name, type, metadata):  # noqa: A002 - wandb's signature
+                outer.calls.append(("artifact", name, type, metadata))
+
+            def add_reference(self, uri, name=None, checksum=True):
+                outer.calls.append(("reference", uri, checksum))
+
+        class Run:
+            def log_artifact(self, artifact, aliases=()):
+                outer.calls.append(("log", list(aliases)))
+
+            def finish(self):
+                outer.calls.append(("finish",))
+
+        self.Artifact = Artifact
+        self.Settings = lambda **kw: kw
+        self.init = lambda **kw: outer.calls.append(("init", kw)) or Run()
+
+
+def _prepared_with_wandb():
+    from publisher.card.model import card_from_dict
+    from publisher.publish import PreparedRun
+
+    card = card_from_dict({"users": [{"handle": "demo", "name": "D"}],
+                           "wandb": {"entity": "ent", "project": "huggingtweets", "train_run": "run42"}})
+    return PreparedRun(run_dir=None, repo_id="huggingtweets/demo", card=card, readme="", files=[])
+
+
+def test_wandb_backlink_online_logs_a_reference_pinned_to_the_commit(monkeypatch):
+    import sys
+
+    from publisher.publish import record_wandb_backlink
+
+    fake = _FakeWandb()
+    monkeypatch.setitem(sys.modules, "wandb", fake)
+    monkeypatch.setenv("WANDB_MODE", "online")
+    monkeypatch.setenv("WANDB_API_KEY", "x" * 40)
+    sha = "c" * 40
+    outcome = record_wandb_backlink(_prepared_with_wandb(), "https://huggingface.co", sha)
+    assert outcome.startswith("recorded on ent/huggingtweets/run42")
+    init = next(c[1] for c in fake.calls if c[0] == "init")
+    assert init["id"] == "run42" and init["resume"] == "must"
+    assert ("reference", f"https://huggingface.co/huggingtweets/demo/tree/{sha}", False) in fake.calls
+    assert not any("resolve/main" in str(c) for c in fake.calls)
+
+
+def test_wandb_backlink_offline_is_skipped_and_says_so(monkeypatch, capsys):
+    from publisher.publish import record_wandb_backlink
+
+    monkeypatch.setenv("WANDB_MODE", "offline")
+    assert record_wandb_backlink(_prepared_with_wandb(), "http://127.0.0.1:1", "c" * 40) == "skipped: W&B is offline"
+    assert "W&B back-link skipped: W&B is offline" in capsys.readouterr().err
