@@ -120,3 +120,30 @@ def test_a_recognizable_token_never_appears_in_output_logs_or_files(hub_clean, r
     info = HfApi(endpoint=hub_clean.url, token=hub_clean.token)
     messages = [c.title + c.message for c in info.list_repo_commits(repo)]
     assert all(FAKE_TOKEN not in m for m in messages)
+
+
+def test_concurrent_commit_during_publish_is_a_clear_412_and_rerun_publishes(hub_clean, run_dir):
+    from huggingface_hub import CommitOperationAdd
+
+    repo = "huggingtweets/pub-race"
+    publish(hub_clean, run_dir, repo)
+    write_card(run_dir, widget=["Racing ahead"])
+    hub_clean.server.clear_requests()
+    hub_clean.server.set_latency(300)
+    cmd = [sys.executable, "-m", "publisher", "publish", str(run_dir), "--hub", "hf", "--repo-id", repo, "--no-verify"]
+    proc = subprocess.Popen(cmd, env=hub_clean.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and "tree" not in routes(hub_clean):
+        time.sleep(0.02)
+    other = api(hub_clean).create_commit(  # someone else pushes between the plan and the commit
+        repo, [CommitOperationAdd("notes.txt", b"hello")], commit_message="a concurrent edit"
+    )
+    _, err = proc.communicate(timeout=120)
+    hub_clean.server.set_latency(0)
+    assert proc.returncode == 1, err
+    assert "moved while publishing (someone else committed)" in err and "run the publish again" in err
+    assert api(hub_clean).model_info(repo).sha == other.oid
+
+    code, doc, err = publish(hub_clean, run_dir, repo)
+    assert code == 0 and doc["status"] == "published", err
+    assert "notes.txt" in api(hub_clean).list_repo_files(repo)  # the other commit is kept
