@@ -286,3 +286,9 @@ def test_unreachable_hub_is_one_line_exit_1(run_dir, tmp_path):
     errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and "cannot reach the Hub" in errors[0], proc.stderr
     assert FAKE_TOKEN not in proc.stderr
+
+
+def test_hf_hub_offline_is_ignored_for_a_loopback_hub(hub_clean, run_dir):
+    code, doc, err = publish(hub_clean, run_dir, "huggingtweets/pub-offline-env", env=hub_clean.env(HF_HUB_OFFLINE="1"))
+    assert code == 0 and doc["status"] == "published", err
+    assert "HF_HUB_OFFLINE ignored: the hub is local" in err

@@ -269,12 +269,31 @@ def stop_local_hub(proc: subprocess.Popen) -> None:
         log.close()
 
 
+def _allow_network_for(target: HubTarget) -> None:
+    """HF_HUB_OFFLINE blocks every request, 127.0.0.1 included (hub-api.md §1): ignore it for a loopback hub
+    (an offline machine can still rehearse locally), refuse it for a remote one."""
+    flags = [n for n in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
+             if (os.environ.get(n) or "").strip().lower() in {"1", "true", "yes", "on"}]
+    if not flags:
+        return
+    if target.is_local or _is_loopback(target.endpoint):
+        for name in flags:
+            os.environ.pop(name, None)
+        info(f"{'/'.join(flags)} ignored: the hub is local ({target.endpoint})")
+        return
+    raise BadInputError(
+        f"{'/'.join(flags)} is set: huggingface_hub would refuse every request to {target.endpoint}",
+        hint="unset it to publish, or use --hub local to rehearse offline",
+    )
+
+
 def configure_environment(target: HubTarget) -> None:
     """Point this process's Hub clients at `target`: set HF_ENDPOINT (and Xet off for a local hub).
 
     Must run before huggingface_hub/transformers are imported; if they already are, HfApi is still given the
     endpoint explicitly (hub_api), but module-level helpers would not follow, so say so.
     """
+    _allow_network_for(target)
     os.environ["HF_ENDPOINT"] = target.endpoint
     if target.is_local or _is_loopback(target.endpoint):
         os.environ["HF_HUB_DISABLE_XET"] = "1"
