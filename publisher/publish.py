@@ -531,8 +531,9 @@ def _publish_to(target: client.HubTarget, prepared: PreparedRun, options: Publis
         result.wandb = record_wandb_backlink(prepared, ep, sha)
     if result.status in ("published", "unchanged"):
         info(f"model page: {result.model_url}")
-        if target.is_local:
-            info(f"browse the local hub later with `make hub` (publisher hub serve --root {target.hub_root})")
+        if target.started_here:
+            info(f"the local hub stops now; browse it later with `make hub` (publisher hub serve --root "
+                 f"{target.hub_root} --port 8777), then open http://127.0.0.1:8777/{prepared.repo_id}")
     return result
 
 

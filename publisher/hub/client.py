@@ -102,6 +102,7 @@ class HubTarget:
     token_source: str
     hub_root: Path | None = None
     notice: str | None = None
+    started_here: bool = False  # the local hub was started by `connect` and stops when it exits
 
     @property
     def is_local(self) -> bool:
@@ -321,7 +322,7 @@ def connect(target: HubTarget) -> Iterator[HubTarget]:
         if url is None:
             info(f"starting the local hub over {target.hub_root}/")
             proc, url = start_local_hub(target.hub_root)
-        target = replace(target, endpoint=url)
+        target = replace(target, endpoint=url, started_here=proc is not None)
     if target.notice:
         info(f"notice: {target.notice}")
     configure_environment(target)
