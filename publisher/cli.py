@@ -63,7 +63,8 @@ def cli() -> None:
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI, turn PublisherError into one line on stderr and its exit code."""
     try:
-        cli.main(args=argv, prog_name="publisher", standalone_mode=False)
+        # without standalone mode click returns (not raises) the code of ctx.exit(code)
+        code = cli.main(args=argv, prog_name="publisher", standalone_mode=False)
     except PublisherError as exc:
         error(str(exc))
         sys.exit(exc.exit_code)
@@ -81,4 +82,4 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # noqa: BLE001 - last resort: one redacted line, never a token in a traceback
         error(f"unexpected {type(exc).__name__}: {redact(str(exc))}")
         sys.exit(EXIT_FAILED)
-    sys.exit(0)
+    sys.exit(code if isinstance(code, int) else 0)

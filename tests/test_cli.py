@@ -1,6 +1,9 @@
 import subprocess
 import sys
 
+import click
+import pytest
+
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "publisher", *args], capture_output=True, text=True, timeout=60)
@@ -27,3 +30,20 @@ def test_help_imports_no_heavy_library():
 def test_unknown_command_is_a_usage_error():
     result = run_cli("no-such-command")
     assert result.returncode == 2
+
+
+
+@click.command()
+@click.pass_context
+def command(ctx: click.Context) -> None:
+    """A subcommand that ends with ctx.exit(3), registered by the test below."""
+    ctx.exit(3)
+
+
+def test_ctx_exit_code_reaches_the_shell(monkeypatch):
+    from publisher import cli as cli_module
+
+    monkeypatch.setitem(cli_module.COMMANDS, "exits-three", (__name__, "test only"))
+    with pytest.raises(SystemExit) as info:
+        cli_module.main(["exits-three"])
+    assert info.value.code == 3
