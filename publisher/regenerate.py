@@ -282,7 +282,9 @@ def run(
             state._journal(result)
         return result
 
-    workers = 2 * max(1, options.concurrency)  # `concurrency` reading + `concurrency` committing
+    # `concurrency` reading, `concurrency` committing, the rest holding decisions for a commit slot, so
+    # reading never stalls behind the (longer, paced) commits
+    workers = 4 * max(1, options.concurrency)
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="regen") as pool:
         futures = [pool.submit(_one, t) for t in todo]
         for future in as_completed(futures):

@@ -87,6 +87,11 @@ def _print_summary(report, *, dry_run: bool) -> None:
     for result in report.results:
         if result.status in {"failed", "conflict"}:
             info(f"  {result.status}: {result.repo}: {result.error}")
+    for status in ("edited", "unsupported"):
+        repos = [r.repo for r in report.results if r.status == status]
+        if repos:
+            more = f" and {len(repos) - 10} more" if len(repos) > 10 else ""
+            info(f"  {status} (left as they are): {', '.join(repos[:10])}{more}")
     if dry_run:
         info("dry run: nothing was written")
 
