@@ -114,6 +114,7 @@ def test_run_commits_only_changed_cards_and_leaves_the_rest_untouched(hub_clean,
     assert max(per_repo[r.repo_id] for r in readable if got[r.repo_id] != "changed") <= 2
     assert max(per_repo[r.repo_id] for r in readable if got[r.repo_id] == "changed") <= 5
     assert "changed" in stderr and "unchanged" in stderr  # the summary table
+    assert BOT_TOKEN not in stderr and BOT_TOKEN not in json.dumps(report)
 
 
 def test_commits_touch_only_readme_and_card_json(hub, seeded):
@@ -130,7 +131,12 @@ def test_commits_touch_only_readme_and_card_json(hub, seeded):
 
 def test_second_run_changes_nothing_and_makes_no_empty_commit(hub_clean, seeded):
     readable = [r for r in seeded.ids() if not r.startswith(OWNER + "/")]
-    code, report, _ = regenerate(hub_clean, "--author", ORG)
+    hub_clean.server.page_size = 40  # the listing comes in 6 pages (Link: rel="next")
+    try:
+        code, report, _ = regenerate(hub_clean, "--author", ORG)
+    finally:
+        hub_clean.server.page_size = 1000
+    assert len([e for e in hub_clean.server.requests if e["route"] == "list"]) == 6
     assert code == 0
     assert set(statuses(report)) == set(readable)
     assert Counter(statuses(report).values()) == Counter(

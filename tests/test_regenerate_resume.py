@@ -106,6 +106,7 @@ def test_kill_9_mid_run_then_resume_processes_every_repo_exactly_once(hub_clean,
     assert report["skipped_from_journal"] >= 6
     final = _journal_statuses(journal)
     assert final == seed.expected()
+    assert hub_clean.token not in journal.read_text(encoding="utf-8") + resumed.stdout + resumed.stderr
     for repo in seed.repos:
         assert regen_commits(hub_clean, repo.repo_id) == (1 if repo.expected == "changed" else 0), repo.repo_id
 
