@@ -215,3 +215,11 @@ def test_dry_run_prints_the_plan_and_a_unified_diff_on_stderr(hub, seeded, tmp_p
     assert f"would change {target} (README.md, card.json)" in result.stderr
     assert f"--- a/{target}/README.md" in result.stderr and f"+++ b/{target}/README.md" in result.stderr
     assert result.stdout == ""
+
+
+def test_a_rejected_token_fails_once_before_any_repo_is_read(hub_clean, seeded):
+    result = CliRunner().invoke(cli, ["regenerate", "--author", ORG, "--no-progress"],
+                                env={"HF_TOKEN": "hf_notavalidtoken12345", "HF_ENDPOINT": hub_clean.url})  # fmt: skip
+    assert getattr(result.exception, "exit_code", None) == 2
+    assert "401" in str(result.exception) and "hf_notavalidtoken12345" not in str(result.exception)
+    assert not [e for e in hub_clean.server.requests if e["route"] in {"list", "resolve"}]
