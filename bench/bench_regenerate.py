@@ -10,16 +10,11 @@ without latency; then every request gets 50 ms.
   naive       a sequential loop, as people write it: ModelCard.load -> edit (the same parse/render, skipping
               hand-edited and unknown cards) -> ModelCard.push_to_hub, for every repo of its own copy
 
-The local hub writes a response's headers and body in two sends; without TCP_NODELAY each response then waits
-~40 ms for the client's delayed ACK (Nagle), a cost the real Hub does not have and which would add to the
-50 ms we mean to simulate. The benchmark turns TCP_NODELAY on for its server (both sides alike); `--nagle`
-keeps the server as it is.
-
 Both client sides run in subprocesses whose environment has HF_ENDPOINT set before huggingface_hub is
 imported (ModelCard has no endpoint argument). Requests per repo come from the server's request log,
 grouped by the repo named in the path and by the repo's outcome; listing/whoami requests are shared.
 
-    .venv/bin/python bench/bench_regenerate.py [--repos 500] [--latency-ms 50] [--concurrency 8 16] [--nagle]
+    .venv/bin/python bench/bench_regenerate.py [--repos 500] [--latency-ms 50] [--concurrency 8 16]
 """
 
 from __future__ import annotations
@@ -134,15 +129,12 @@ def main() -> None:
     parser.add_argument("--repos", type=int, default=500)
     parser.add_argument("--latency-ms", type=float, default=50)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[8, 16], help="one regenerate run per value")
-    parser.add_argument("--nagle", action="store_true", help="leave the server's Nagle/delayed-ACK stall in")
     args = parser.parse_args()
 
     tmp = tempfile.mkdtemp(prefix="bench-regen-")
     os.environ.update(HF_HOME=os.path.join(tmp, "hf"), HF_HUB_DISABLE_XET="1", HF_HUB_DISABLE_TELEMETRY="1")
-    from publisher.hub.server import DEFAULT_LOCAL_TOKEN, HubServer, app
+    from publisher.hub.server import DEFAULT_LOCAL_TOKEN, HubServer
 
-    if not args.nagle:
-        app._Handler.disable_nagle_algorithm = True  # stdlib StreamRequestHandler: TCP_NODELAY per connection
     server = HubServer(Path(tmp) / "root", port=0).start()
     os.environ["HF_ENDPOINT"] = server.url
     from regen_seed import make_cards, seed_hub
@@ -167,7 +159,6 @@ def main() -> None:
     result = {
         "repos": args.repos,
         "latency_ms": args.latency_ms,
-        "tcp_nodelay": not args.nagle,
         "statuses": dict(Counter(outcome.values())),
         "naive_seconds": round(naive_s, 2),
         "naive_requests_per_repo": _by_status(naive_per_repo, outcome, "bench-naive", naive_other["validate"]),

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from publisher.errors import AuthError, BadInputError, CardCheckError, HubError, PublisherError
 from publisher.output import info, redact, register_secret, warn
+from publisher.processes import pid_alive
 from publisher.settings import DEFAULT_ENDPOINT, DEFAULT_HUB_ROOT
 
 if TYPE_CHECKING:
@@ -195,16 +196,6 @@ def _local_target(hub_root: str | Path, env: Mapping[str, str], *, notice: str |
 # The embedded local hub (`publisher hub serve`), found through <root>/server.json or started for the duration
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _answers_http(url: str, timeout: float = 2.0) -> bool:
     """True if something speaks HTTP at `url` (any status counts: we only need a live server)."""
     try:
@@ -230,7 +221,7 @@ def find_local_hub(root: str | Path) -> str | None:
     if not data:
         return None
     pid = data.get("pid")
-    if isinstance(pid, int) and not _pid_alive(pid):
+    if isinstance(pid, int) and not pid_alive(pid):
         return None
     url = str(data["url"]).rstrip("/")
     return url if _answers_http(url) else None

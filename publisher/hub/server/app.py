@@ -155,6 +155,9 @@ def error_response(exc: StorageError) -> Response:
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "publisher-local-hub"
+    # headers and body go out in two sends; without TCP_NODELAY every response would wait ~40 ms for the
+    # client's delayed ACK (Nagle), a stall the real Hub does not have
+    disable_nagle_algorithm = True
     timeout = 300  # idle keep-alive connections are dropped after this many seconds
     server: _ThreadingServer
 

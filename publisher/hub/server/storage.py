@@ -28,6 +28,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from publisher.processes import pid_alive
+
 REPO_TYPES = ("model", "dataset", "space")
 INITIAL_GITATTRIBUTES = (
     b"*.bin filter=lfs diff=lfs merge=lfs -text\n"
@@ -149,18 +151,6 @@ def clean_repo_path(path: str) -> str:
     return "/".join(parts)
 
 
-def _process_alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 class RepoLock:
     """Context manager: thread lock, then an exclusive flock on a per-repo lock file (released on crash)."""
 
@@ -209,7 +199,7 @@ class Storage:
         """Temp files left by a crashed process are garbage (nothing refers to them); a live one's are not."""
         for leftover in self.tmp.iterdir():
             pid = leftover.name.split(".", 1)[0]
-            if pid.isdigit() and _process_alive(int(pid)):
+            if pid.isdigit() and pid_alive(int(pid)):
                 continue
             if leftover.is_dir():
                 shutil.rmtree(leftover, ignore_errors=True)
