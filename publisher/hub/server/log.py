@@ -42,8 +42,11 @@ class RequestLog:
             self._lock.wait_for(lambda: self._in_flight <= 0, timeout=wait_s)
             return list(self._entries)
 
-    def clear(self) -> None:
+    def clear(self, wait_s: float = 2.0) -> None:
+        """Forget the log, after the requests in flight finish: a client may hold its answer before the
+        handler logs it, and that late entry must not leak into the next reader's log."""
         with self._lock:
+            self._lock.wait_for(lambda: self._in_flight <= 0, timeout=wait_s)
             self._entries.clear()
 
     def close(self) -> None:
