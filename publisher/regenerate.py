@@ -1,19 +1,21 @@
 """Bulk regeneration: listing -> shard/match -> per-repo read -> decide -> render -> commit or PR -> journal.
 
-The command line only builds the targets and options; `run` does the work and returns a Report. Reads run
-`concurrency` at a time; commits additionally pass the hourly CommitPacer and the Hub's RateGate. Each repo's
+The command line only builds the targets and options; `run` does the work and returns a Report. A pipeline of
+two stages: reads (and decisions) run `concurrency` at a time, and changed repos are handed to a commit pool
+of its own, whose commits also pass the hourly CommitPacer and the Hub's RateGate. Each repo's
 outcome is journaled (fsync'ed) as soon as it is known, and a `committing` intent is journaled before each
 commit, so a run killed at any moment resumes without a second commit and without missing a repo.
 """
 
 from __future__ import annotations
 
+import queue
 import sys
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -122,11 +124,23 @@ class Report:
         }
 
 
-class _Run:
-    """State shared by the workers of one run.
+@dataclass
+class _Pending:
+    """A repo that was read and must be committed: handed from the read stage to the commit stage."""
 
-    Reads and commits have separate slots (`concurrency` each): a worker gives up its read slot while it
-    waits for the commit pacer or commits, so reading the next repos goes on meanwhile.
+    target: Target
+    decision: Decision
+    snapshot: Any
+    intent: dict | None
+    attempt: int
+
+
+class _Run:
+    """State shared by the two stages of one run: reading (and deciding) and committing.
+
+    The stages run in separate pools of `concurrency` workers each, so reading never stalls behind the
+    commits (which are longer, and paced): unchanged, edited and unsupported repos are settled at the pace
+    of reads while the changed ones queue for commits.
     """
 
     def __init__(self, hub, options: Options, journal: Journal | None, pacer: CommitPacer) -> None:
@@ -137,9 +151,18 @@ class _Run:
         self.read_slots = threading.BoundedSemaphore(max(1, options.concurrency))
         self.commit_slots = threading.BoundedSemaphore(max(1, options.concurrency))
 
-    def process(self, target: Target) -> RepoResult:
+    def read(self, target: Target) -> RepoResult | _Pending:
+        """Stage 1: read the repo and decide; a changed repo comes back as _Pending for stage 2."""
+        intent = self.journal.pending_intent(target.repo_id) if self.journal and not self.options.dry_run else None
+        return self._guarded(target, lambda: self._read_and_decide(target, target.sha, target.files, intent))
+
+    def commit(self, pending: _Pending) -> RepoResult:
+        """Stage 2: commit a changed repo (a 412 re-reads the head and tries once more)."""
+        return self._guarded(pending.target, lambda: self._commit(pending))
+
+    def _guarded(self, target: Target, work: Callable[[], Any]) -> Any:
         try:
-            return self._process(target)
+            return work()
         except PublisherError as exc:
             return RepoResult(target.repo_id, "failed", old_sha=target.sha, error=str(exc))
         except Exception as exc:  # noqa: BLE001 - one broken repo must not stop a bulk run
@@ -147,38 +170,40 @@ class _Run:
 
             return RepoResult(target.repo_id, "failed", old_sha=target.sha, error=redact(f"{type(exc).__name__}: {exc}"))
 
-    def _process(self, target: Target) -> RepoResult:
+    def _read_and_decide(
+        self, target: Target, sha: str | None, files, intent: dict | None, *, uncertain: bool = False, attempt: int = 1
+    ) -> RepoResult | _Pending:
+        with self.read_slots:
+            snapshot = self.hub.read(target.repo_id, sha=sha, files=files)
+        decision = decide(snapshot, template=self.options.template, force=self.options.force, local_card=target.local_card)
+        landed = _our_commit_landed(decision, snapshot.sha, intent, uncertain)
+        if landed is not None:
+            return landed
+        if decision.status != "changed":
+            return _result(target.repo_id, decision, snapshot.sha)
+        if self.options.dry_run:
+            namespace = target.repo_id.split("/", 1)[0]
+            if namespace in self.options.read_only_namespaces:
+                return RepoResult(target.repo_id, "failed", old_sha=snapshot.sha, files=sorted(decision.files),
+                                  error=f"no write access to namespace {namespace!r} (dry run: from whoami)")  # fmt: skip
+            return self._planned(target.repo_id, decision, snapshot)
+        return _Pending(target, decision, snapshot, intent, attempt)
+
+    def _commit(self, pending: _Pending) -> RepoResult:
         from publisher.hub.bulk import CommitConflict
 
-        intent = self.journal.pending_intent(target.repo_id) if self.journal and not self.options.dry_run else None
-        sha, files, uncertain = target.sha, target.files, False
-        for attempt in (1, 2):
-            with self.read_slots:
-                snapshot = self.hub.read(target.repo_id, sha=sha, files=files)
-            decision = decide(
-                snapshot, template=self.options.template, force=self.options.force, local_card=target.local_card
-            )
-            landed = _our_commit_landed(decision, snapshot.sha, intent, uncertain)
-            if landed is not None:
-                return landed
-            if decision.status != "changed":
-                return _result(target.repo_id, decision, snapshot.sha)
-            if self.options.dry_run:
-                namespace = target.repo_id.split("/", 1)[0]
-                if namespace in self.options.read_only_namespaces:
-                    return RepoResult(target.repo_id, "failed", old_sha=snapshot.sha, files=sorted(decision.files),
-                                      error=f"no write access to namespace {namespace!r} (dry run: from whoami)")  # fmt: skip
-                return self._planned(target.repo_id, decision, snapshot)
-            try:
-                return self._write(target.repo_id, decision, snapshot)
-            except CommitConflict as exc:
-                if attempt == 2:
-                    return RepoResult(target.repo_id, "conflict", old_sha=snapshot.sha, error=str(exc))
-                # re-read the head of main (not the listing's sha) and decide again, once
-                sha, files, uncertain = None, None, exc.uncertain
-                if exc.uncertain:  # an earlier try may have landed: recognise it rather than call it unchanged
-                    intent = intent or {"old_sha": snapshot.sha, "files": sorted(decision.files)}
-        raise AssertionError("unreachable")
+        target, snapshot = pending.target, pending.snapshot
+        try:
+            return self._write(target.repo_id, pending.decision, snapshot)
+        except CommitConflict as exc:
+            if pending.attempt == 2:
+                return RepoResult(target.repo_id, "conflict", old_sha=snapshot.sha, error=str(exc))
+            intent = pending.intent
+            if exc.uncertain:  # an earlier try may have landed: recognise it rather than call it unchanged
+                intent = intent or {"old_sha": snapshot.sha, "files": sorted(pending.decision.files)}
+            # re-read the head of main (not the listing's sha) and decide again, once
+            again = self._read_and_decide(target, None, None, intent, uncertain=exc.uncertain, attempt=2)
+            return self._commit(again) if isinstance(again, _Pending) else again
 
     def _planned(self, repo_id: str, decision: Decision, snapshot) -> RepoResult:
         diff = unified_diff(repo_id, snapshot.readme, decision.new_readme) if README in decision.files else ""
@@ -275,24 +300,41 @@ def run(
     results: list[RepoResult] = []
     lock = threading.Lock()
 
-    def _one(target: Target) -> RepoResult:
-        result = state.process(target)
+    def _record(result: RepoResult, target: Target) -> None:
         result.repo = target.repo_id
         if not result.journaled:
             state._journal(result)
-        return result
+        with lock:
+            results.append(result)
+        if on_result is not None:
+            on_result(result)
 
-    # `concurrency` reading, `concurrency` committing, the rest holding decisions for a commit slot, so
-    # reading never stalls behind the (longer, paced) commits
-    workers = 4 * max(1, options.concurrency)
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="regen") as pool:
-        futures = [pool.submit(_one, t) for t in todo]
-        for future in as_completed(futures):
-            result = future.result()
-            with lock:
-                results.append(result)
-            if on_result is not None:
-                on_result(result)
+    workers = max(1, options.concurrency)
+    finished: queue.SimpleQueue = queue.SimpleQueue()  # (target, future) as each completes: O(1) per repo
+    with (
+        ThreadPoolExecutor(max_workers=workers, thread_name_prefix="regen-read") as readers,
+        ThreadPoolExecutor(max_workers=workers, thread_name_prefix="regen-commit") as committers,
+    ):
+
+        def _submit(pool: ThreadPoolExecutor, fn: Callable[[Any], Any], arg: Any, target: Target) -> None:
+            pool.submit(fn, arg).add_done_callback(lambda future: finished.put((target, future)))
+
+        for target in todo:
+            _submit(readers, state.read, target, target)
+        outstanding = len(todo)
+        try:
+            while outstanding:
+                target, future = finished.get()
+                outcome = future.result()
+                if isinstance(outcome, _Pending):
+                    _submit(committers, state.commit, outcome, target)
+                    continue
+                outstanding -= 1
+                _record(outcome, target)
+        except BaseException:  # Ctrl-C: drop the queued repos, let commits in flight finish (journal stays true)
+            readers.shutdown(wait=False, cancel_futures=True)
+            committers.shutdown(wait=False, cancel_futures=True)
+            raise
     order = {t.repo_id: i for i, t in enumerate(todo)}
     results.sort(key=lambda r: order.get(r.repo, sys.maxsize))
     return Report(
