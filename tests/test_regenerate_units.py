@@ -217,3 +217,39 @@ def test_decide_without_readme_or_card_json_is_unsupported():
     from publisher.regen.decide import RepoSnapshot, decide
 
     assert decide(RepoSnapshot("org/x", "a" * 40, None, None), template="huggingtweets").status == "unsupported"
+
+
+def _legacy_snapshot(text: str):
+    from publisher.hub.bulk import RepoSnapshot
+
+    return RepoSnapshot("huggingtweets/k_saifullaah", "a" * 40, text.encode("utf-8"), None)
+
+
+
+
+def _reference_card() -> str:
+    from pathlib import Path
+
+    from publisher.card.model import load_manifest
+    from publisher.card.render import render_card
+
+    fixtures = Path(__file__).parent / "fixtures" / "cards"
+    return render_card(load_manifest(fixtures / "k_saifullaah.json"), "classic")
+
+
+def test_decide_regenerates_a_card_whose_whole_text_was_mis_decoded():
+    from publisher.regen.decide import decide
+
+    garbled = _reference_card().encode("utf-8").decode("cp1252", errors="replace").replace("\ufffd", "")
+    assert "ðŸ¤– AI BOT" in garbled  # the template's own 🤖 arrives as mojibake, not just the names
+    decision = decide(_legacy_snapshot(garbled), template="huggingtweets")
+    assert decision.status == "changed"
+    assert "🤖 AI BOT 🤖" in decision.new_readme.decode("utf-8")
+
+
+def test_decide_leaves_the_pre_2021_quantity_layout_alone_unless_forced():
+    from publisher.regen.decide import decide
+
+    text = _reference_card().replace("| Data | Khalid Saifullah |\n| --- | --- |", "| Data | Quantity |\n| --- | --- |")
+    assert decide(_legacy_snapshot(text), template="huggingtweets").status == "unsupported"
+    assert decide(_legacy_snapshot(text), template="huggingtweets", force=True).status == "changed"

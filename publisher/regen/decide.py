@@ -64,16 +64,9 @@ def _card_from_json(raw: bytes, repo_id: str):
     return card_from_dict(data, source=source)
 
 
-def _legacy_round_trips(text: str, namespace: str) -> bool:
-    """Unedited means parse -> render classic gives the original bytes back.
-
-    The comparison parses without mojibake repair, so a card whose names an old tool mis-decoded still
-    counts as unedited (the repair happens when regenerating, not when deciding).
-    """
-    from publisher.card.parse import parse_card
-    from publisher.card.render import render_card
-
-    return render_card(parse_card(text, repair=False), template="classic", namespace=namespace) == text
+# The pre-May-2021 single-user table: `parse` reads it, but no template reproduces that layout byte for byte,
+# so an unedited card cannot be told from an edited one.
+OLD_SINGLE_USER_TABLE = "| Data | Quantity |"
 
 
 def decide(snapshot: RepoSnapshot, *, template: str, force: bool = False, local_card=None) -> Decision:
@@ -111,17 +104,24 @@ def _card_for(snapshot: RepoSnapshot, *, force: bool, local_card):
         return _card_from_json(snapshot.card_json, snapshot.repo_id), None
     if snapshot.readme is None:
         return None, Decision("unsupported", reason="no README.md and no card.json")
-    from publisher.card.parse import parse_card
+    from publisher.card.parse import classic_round_trip, parse_card
 
     try:
         text = snapshot.readme.decode("utf-8")
     except UnicodeDecodeError:
         return None, Decision("unsupported", reason="README.md is not UTF-8")
-    card = parse_card(text)
-    namespace = snapshot.repo_id.split("/", 1)[0]
-    if not force and not _legacy_round_trips(text, namespace):
+    if force:
+        return parse_card(text, source=snapshot.repo_id), None
+    if OLD_SINGLE_USER_TABLE in text:
+        return None, Decision("unsupported", reason=(
+            "the pre-May-2021 single-user layout ('| Data | Quantity |'): no template reproduces it, so a hand "
+            "edit cannot be ruled out (--force regenerates it)"))  # fmt: skip
+    # unedited: parse -> render classic gives the bytes back, or would but for mis-decoded (mojibake) text,
+    # which regenerating repairs
+    trip = classic_round_trip(text, source=snapshot.repo_id)
+    if trip.status == "edited":
         return None, Decision("edited", reason="the card was edited by hand (parse -> render classic differs)")
-    return card, None
+    return trip.card, None
 
 
 def unified_diff(repo_id: str, old: bytes | None, new: bytes | None, path: str = README) -> str:
