@@ -221,11 +221,11 @@ class _Run:
                 existing = self.hub.find_open_pr(repo_id, wanted)
             if existing:
                 result.pr_url, result.note = existing, "an identical pull request from this tool is already open"
-                self._journal(result)
+                self.journal_result(result)
                 return result
         with self.commit_slots:
             self.pacer.acquire()
-            self._journal(RepoResult(repo_id, INTENT, old_sha=snapshot.sha, files=sorted(decision.files)))
+            self.journal_result(RepoResult(repo_id, INTENT, old_sha=snapshot.sha, files=sorted(decision.files)))
             outcome = self.hub.commit(
                 repo_id,
                 decision.files,
@@ -238,10 +238,10 @@ class _Run:
         if outcome.noop:  # the head already held these bytes (read at an older sha): nothing was committed
             result.status, result.new_sha, result.files = "unchanged", None, []
             result.old_sha, result.note = outcome.sha, "already current at the head of main"
-        self._journal(result)
+        self.journal_result(result)
         return result
 
-    def _journal(self, result: RepoResult) -> None:
+    def journal_result(self, result: RepoResult) -> None:
         if self.journal is not None and not self.options.dry_run:
             self.journal.append(result.journal_record())
         result.journaled = True
@@ -279,38 +279,13 @@ def _commit_description(template: str, decision: Decision) -> str:
     return "\n".join(lines)
 
 
-def run(
-    targets: Iterable[Target],
-    hub,
-    options: Options,
-    *,
-    journal: Journal | None = None,
-    on_result: Callable[[RepoResult], None] | None = None,
-    pacer: CommitPacer | None = None,
-) -> Report:
-    """Process every target not already done according to the journal; return the report."""
-    started = time.monotonic()
-    todo, skipped = [], []
-    for target in targets:
-        (skipped if journal is not None and journal.is_done(target.repo_id) else todo).append(target)
-    if pacer is None:
-        history = journal.commit_times() if journal is not None else ()
-        pacer = CommitPacer(options.max_commits_per_hour, history=history)
-    state = _Run(hub, options, journal, pacer)
-    results: list[RepoResult] = []
-    lock = threading.Lock()
+def _pipeline(state: _Run, todo: list[Target], record: Callable[[RepoResult, Target], None]) -> None:
+    """Read every target with `concurrency` readers; hand changed repos to a commit pool of the same size.
 
-    def _record(result: RepoResult, target: Target) -> None:
-        result.repo = target.repo_id
-        if not result.journaled:
-            state._journal(result)
-        with lock:
-            results.append(result)
-        if on_result is not None:
-            on_result(result)
-
-    workers = max(1, options.concurrency)
-    finished: queue.SimpleQueue = queue.SimpleQueue()  # (target, future) as each completes: O(1) per repo
+    Results arrive through one queue as futures complete (O(1) per repo, whatever the number of repos).
+    """
+    workers = max(1, state.options.concurrency)
+    finished: queue.SimpleQueue = queue.SimpleQueue()
     with (
         ThreadPoolExecutor(max_workers=workers, thread_name_prefix="regen-read") as readers,
         ThreadPoolExecutor(max_workers=workers, thread_name_prefix="regen-commit") as committers,
@@ -330,11 +305,42 @@ def run(
                     _submit(committers, state.commit, outcome, target)
                     continue
                 outstanding -= 1
-                _record(outcome, target)
+                record(outcome, target)
         except BaseException:  # Ctrl-C: drop the queued repos, let commits in flight finish (journal stays true)
             readers.shutdown(wait=False, cancel_futures=True)
             committers.shutdown(wait=False, cancel_futures=True)
             raise
+
+
+def run(
+    targets: Iterable[Target],
+    hub,
+    options: Options,
+    *,
+    journal: Journal | None = None,
+    on_result: Callable[[RepoResult], None] | None = None,
+    pacer: CommitPacer | None = None,
+) -> Report:
+    """Process every target not already done according to the journal; return the report."""
+    started = time.monotonic()
+    todo, skipped = [], []
+    for target in targets:
+        (skipped if journal is not None and journal.is_done(target.repo_id) else todo).append(target)
+    if pacer is None:
+        history = journal.commit_times() if journal is not None else ()
+        pacer = CommitPacer(options.max_commits_per_hour, history=history)
+    state = _Run(hub, options, journal, pacer)
+    results: list[RepoResult] = []
+
+    def _record(result: RepoResult, target: Target) -> None:  # called on this thread only
+        result.repo = target.repo_id
+        if not result.journaled:
+            state.journal_result(result)
+        results.append(result)
+        if on_result is not None:
+            on_result(result)
+
+    _pipeline(state, todo, _record)
     order = {t.repo_id: i for i, t in enumerate(todo)}
     results.sort(key=lambda r: order.get(r.repo, sys.maxsize))
     return Report(
