@@ -149,7 +149,6 @@ class _Run:
         self.journal = journal
         self.pacer = pacer
         self.read_slots = threading.BoundedSemaphore(max(1, options.concurrency))
-        self.commit_slots = threading.BoundedSemaphore(max(1, options.concurrency))
 
     def read(self, target: Target) -> RepoResult | _Pending:
         """Stage 1: read the repo and decide; a changed repo comes back as _Pending for stage 2."""
@@ -223,17 +222,16 @@ class _Run:
                 result.pr_url, result.note = existing, "an identical pull request from this tool is already open"
                 self.journal_result(result)
                 return result
-        with self.commit_slots:
-            self.pacer.acquire()
-            self.journal_result(RepoResult(repo_id, INTENT, old_sha=snapshot.sha, files=sorted(decision.files)))
-            outcome = self.hub.commit(
-                repo_id,
-                decision.files,
-                parent_commit=snapshot.sha,
-                message=COMMIT_TITLE,
-                description=_commit_description(self.options.template, decision),
-                create_pr=self.options.create_pr,
-            )
+        self.pacer.acquire()  # (the commit pool itself bounds the commits in flight)
+        self.journal_result(RepoResult(repo_id, INTENT, old_sha=snapshot.sha, files=sorted(decision.files)))
+        outcome = self.hub.commit(
+            repo_id,
+            decision.files,
+            parent_commit=snapshot.sha,
+            message=COMMIT_TITLE,
+            description=_commit_description(self.options.template, decision),
+            create_pr=self.options.create_pr,
+        )
         result.new_sha, result.pr_url = outcome.sha, outcome.pr_url
         if outcome.noop:  # the head already held these bytes (read at an older sha): nothing was committed
             result.status, result.new_sha, result.files = "unchanged", None, []
