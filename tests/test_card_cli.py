@@ -130,3 +130,25 @@ def test_card_commands_import_no_torch_transformers_wandb_or_hub_client(args):
     assert result.returncode == 0, result.stderr
     imported = {line.split("|")[-1].strip() for line in result.stderr.decode().splitlines() if "|" in line}
     assert not {m for m in imported if m.split(".")[0] in HEAVY}
+
+
+def test_render_refuses_a_misspelt_manifest_key_and_writes_nothing(tmp_path):
+    manifest = json.loads((FIXTURES / "full.json").read_text(encoding="utf-8"))
+    manifest["lisence"] = "apache-2.0"
+    path = tmp_path / "card.json"
+    path.write_text(json.dumps(manifest), encoding="utf-8")
+    out = tmp_path / "README.md"
+    result = publisher("render", str(path), "-o", str(out))
+    assert result.returncode == 2
+    assert b"lisence: unknown field: did you mean `license`?" in result.stderr
+    assert not out.exists()
+
+
+def test_render_warns_about_an_unknown_key_and_keeps_going(tmp_path):
+    manifest = json.loads((FIXTURES / "full.json").read_text(encoding="utf-8"))
+    manifest["x_notes"] = "kept"
+    path = tmp_path / "card.json"
+    path.write_text(json.dumps(manifest), encoding="utf-8")
+    result = publisher("render", str(path))
+    assert result.returncode == 0, result.stderr
+    assert b"warning: " in result.stderr and b"x_notes: unknown field, kept in card.json as is" in result.stderr

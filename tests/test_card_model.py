@@ -62,6 +62,21 @@ def test_unknown_top_level_keys_pass_through_untouched():
     card = card_from_dict(data)
     assert card.extra == {"x_future": {"nested": [1, 2]}}
     assert card_to_dict(card)["x_future"] == {"nested": [1, 2]}
+    assert card.warnings == ["x_future: unknown field, kept in card.json as is (not shown on the card)"]
+
+
+@pytest.mark.parametrize(
+    ("typo", "known"),
+    [("lisence", "license"), ("License", "license"), ("base-model", "base_model"), ("widgets", "widget"),
+     ("languge", "language"), ("thumbnails", "thumbnail")],
+)
+def test_a_misspelt_top_level_key_is_an_error_naming_the_known_key(typo, known):
+    data = _three_users()
+    data[typo] = "apache-2.0"
+    with pytest.raises(ManifestError) as caught:
+        card_from_dict(data, source="card.json")
+    assert caught.value.field == typo
+    assert str(caught.value) == f"card.json: {typo}: unknown field: did you mean `{known}`?"
 
 
 @pytest.mark.parametrize(

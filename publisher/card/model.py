@@ -7,6 +7,7 @@ user text is repaired on load, with a warning in `Card.warnings` (warnings are n
 
 from __future__ import annotations
 
+import difflib
 import json
 import math
 import os
@@ -352,10 +353,34 @@ def card_from_dict(data: dict[str, Any], *, source: str | None = None, repair: b
         training=_read_training(r, data.get("training")),
         intended_use=r.optional_text(data.get("intended_use"), "intended_use"),
         limitations=r.optional_text(data.get("limitations"), "limitations"),
-        extra={k: v for k, v in data.items() if k not in _TOP_LEVEL},
+        extra=_read_extra(r, data),
     )
     card.warnings.extend(warnings)
     return card
+
+
+def _read_extra(r: _Reader, data: dict[str, Any]) -> dict[str, Any]:
+    """Unknown top-level keys: a near miss of a known key is a typo (error, so `"lisence"` never silently leaves
+    the card at its default license); anything else passes through to card.json with a warning."""
+    extra = {k: v for k, v in data.items() if k not in _TOP_LEVEL}
+    for key in extra:
+        known = near_miss(key, _TOP_LEVEL)
+        if known:
+            raise r.fail(key, f"unknown field: did you mean `{known}`?")
+        r.warnings.append(f"{key}: unknown field, kept in card.json as is (not shown on the card)")
+    return extra
+
+
+def near_miss(key: str, known: tuple[str, ...]) -> str | None:
+    """The known key `key` is probably a typo of: same up to case and -/_, difflib-close (ratio >= 0.8), or
+    the same letters in another order (difflib scores a swap such as "lisence" for "license" only 0.57)."""
+    folded = key.lower().replace("-", "_")
+    if folded in known:
+        return folded
+    close = difflib.get_close_matches(folded, known, n=1, cutoff=0.8)
+    if close:
+        return close[0]
+    return next((k for k in known if len(k) >= 4 and sorted(k) == sorted(folded)), None)
 
 
 def _read_license(r: _Reader, value: Any) -> str:
