@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from hang_guard import HANG_GUARD
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures" / "cards"
@@ -24,7 +25,7 @@ def publisher(
         capture_output=True,
         cwd=cwd or ROOT,
         env=env,
-        timeout=60,
+        timeout=HANG_GUARD,
     )
 
 

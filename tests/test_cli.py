@@ -3,10 +3,11 @@ import sys
 
 import click
 import pytest
+from hang_guard import HANG_GUARD
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "publisher", *args], capture_output=True, text=True, timeout=60)
+    return subprocess.run([sys.executable, "-m", "publisher", *args], capture_output=True, text=True, timeout=HANG_GUARD)
 
 
 def test_help_lists_every_command():
@@ -23,7 +24,7 @@ def test_help_imports_no_heavy_library():
         "heavy = [m for m in ('torch', 'transformers', 'wandb', 'huggingface_hub') if m in sys.modules]\n"
         "print('HEAVY', heavy)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60).stdout
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=HANG_GUARD).stdout
     assert "HEAVY []" in out
 
 

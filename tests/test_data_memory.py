@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pytest
+from hang_guard import HANG_GUARD
 
 from publisher.demo import write_large_archive
 
@@ -21,7 +22,7 @@ print(len(users[0].tweets), users[0].duplicates_removed, resource.getrusage(reso
 @pytest.mark.slow
 def test_import_of_a_large_archive_stays_far_below_150_mb(tmp_path):
     archive = write_large_archive(tmp_path / "big.zip", 30_000, seed=2)
-    out = subprocess.run([sys.executable, "-c", CODE, str(archive)], capture_output=True, text=True, timeout=300)
+    out = subprocess.run([sys.executable, "-c", CODE, str(archive)], capture_output=True, text=True, timeout=HANG_GUARD)
     assert out.returncode == 0, out.stderr
     kept_after_cap, _dupes, peak_mb = (int(x) for x in out.stdout.split())
     assert kept_after_cap == 3200

@@ -11,6 +11,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from hang_guard import HANG_GUARD
 
 SERVE = [sys.executable, "-m", "publisher", "hub", "serve"]
 
@@ -24,7 +25,7 @@ SERVE = [sys.executable, "-m", "publisher", "hub", "serve"]
     ],
 )
 def test_bad_options_exit_2_with_a_clear_message_and_write_no_server_json(tmp_path, args, message):
-    result = subprocess.run([*SERVE, "--root", str(tmp_path), *args], capture_output=True, text=True, timeout=60)
+    result = subprocess.run([*SERVE, "--root", str(tmp_path), *args], capture_output=True, text=True, timeout=HANG_GUARD)
     assert result.returncode == 2
     assert message in result.stderr
     assert not (tmp_path / "server.json").exists()
@@ -36,7 +37,7 @@ def test_serve_with_token_flag_serves_that_user_and_prints_the_url(tmp_path):
     proc = subprocess.Popen([*SERVE, "--root", str(tmp_path), "--token", "ann:hf_anntoken99:team"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + HANG_GUARD
         while not (tmp_path / "server.json").exists() and time.monotonic() < deadline and proc.poll() is None:
             time.sleep(0.05)
         url = json.loads((tmp_path / "server.json").read_text())["url"]
@@ -69,5 +70,5 @@ def test_importing_the_server_pulls_in_no_client_or_ml_library():
         "import sys, publisher.hub.server, publisher.commands.hub;"
         "print([m for m in ('huggingface_hub', 'transformers', 'torch', 'wandb') if m in sys.modules])"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=HANG_GUARD)
     assert result.stdout.strip() == "[]", result.stderr

@@ -8,6 +8,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from hang_guard import HANG_GUARD
 
 from publisher.hub.server.pages import render_card
 
@@ -106,7 +107,7 @@ def _run_chromium(binary: str, tmp_path: Path, *args: str) -> subprocess.Complet
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
         f"--user-data-dir={tmp_path / 'chromium-profile'}", "--hide-scrollbars", "--window-size=1100,1400",
     ]
-    return subprocess.run([binary, *flags, *args], capture_output=True, text=True, timeout=90)
+    return subprocess.run([binary, *flags, *args], capture_output=True, text=True, timeout=HANG_GUARD)
 
 
 @pytest.mark.skipif(_chromium() is None, reason="headless check needs Debian's chromium (apt-get install chromium; .ci/run installs it)")

@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from hang_guard import HANG_GUARD
 
 from publisher.hub.server import DEFAULT_LOCAL_TOKEN, HubServer
 from publisher.hub.server.storage import RepoKey, Storage
@@ -37,7 +38,7 @@ def _start_subprocess_hub(root: Path) -> tuple[subprocess.Popen, str]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + HANG_GUARD
     while not marker.exists():
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
@@ -98,7 +99,7 @@ def _start_partial_put(href: str, size: int, sent: int) -> http.client.HTTPConne
 
 
 def _wait_for_partial_file(root: Path, min_bytes: int) -> None:
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + HANG_GUARD
     while time.monotonic() < deadline:
         if any(p.stat().st_size >= min_bytes for p in (root / "tmp").iterdir() if p.is_file()):
             return

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from hang_guard import HANG_GUARD
 
 from publisher.card.model import load_manifest
 from publisher.data.prepare import PrepareOptions, prepare_run
@@ -17,7 +18,7 @@ from publisher.errors import BadInputError, DataError
 
 
 def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "publisher", *args], capture_output=True, text=True, timeout=120,
+    return subprocess.run([sys.executable, "-m", "publisher", *args], capture_output=True, text=True, timeout=HANG_GUARD,
                           cwd=cwd, env={**os.environ, **(env or {})})
 
 
@@ -73,7 +74,7 @@ def test_existing_run_directory_needs_force(tmp_path, demo_zip):
 def test_cli_prepare_json_logs_an_offline_wandb_preprocess_run(tmp_path, demo_zip):
     env = {k: v for k, v in os.environ.items() if k != "WANDB_DIR"}
     result = subprocess.run([sys.executable, "-m", "publisher", "prepare", str(demo_zip), "--out", "runs/demo",
-                             "--seed", "5", "--json"], capture_output=True, text=True, timeout=120, cwd=tmp_path, env=env)
+                             "--seed", "5", "--json"], capture_output=True, text=True, timeout=HANG_GUARD, cwd=tmp_path, env=env)
     assert result.returncode == 0, result.stderr
     doc = json.loads(result.stdout)
     assert doc["run_dir"] == "runs/demo" and doc["users"][0]["handle"] == "demo"

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from hang_guard import HANG_GUARD
 
 from publisher.card.model import load_manifest
 from publisher.demo import write_demo_archive
@@ -32,7 +33,7 @@ def demo_zip(tmp_path_factory) -> Path:
 def prepare(demo_zip: Path, cwd: Path, **env: str) -> subprocess.CompletedProcess:
     base = {k: v for k, v in os.environ.items() if k not in ("WANDB_DIR", "WANDB_MODE")}
     return subprocess.run([sys.executable, "-m", "publisher", "prepare", str(demo_zip), "--out", "runs/x", "--seed", "2", "--json"],
-                          capture_output=True, text=True, timeout=120, cwd=cwd, env={**base, **env})
+                          capture_output=True, text=True, timeout=HANG_GUARD, cwd=cwd, env={**base, **env})
 
 
 def test_failed_online_init_falls_back_to_offline_with_a_warning(tmp_path, demo_zip):
@@ -68,5 +69,5 @@ def test_prepare_imports_no_torch_or_transformers_and_no_wandb_when_disabled(tmp
         "print('HEAVY', [m for m in ('torch', 'transformers', 'wandb') if m in sys.modules])\n"
     )
     env = {**os.environ, "WANDB_MODE": "disabled"}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=tmp_path, env=env)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=HANG_GUARD, cwd=tmp_path, env=env)
     assert "HEAVY []" in out.stdout, out.stderr

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from hang_guard import HANG_GUARD
 from huggingface_hub import HfApi
 
 FAKE_TOKEN = "hf_RecognizableFakeToken0123456789"
@@ -37,7 +38,7 @@ def publish(hub, run: Path, repo_id: str, *args: str, env: dict | None = None, v
     """Run `publisher publish --json` against the session hub; returns (exit code, JSON document, stderr)."""
     cmd = [sys.executable, "-m", "publisher", "publish", str(run), "--hub", "hf", "--repo-id", repo_id, "--json"]
     cmd += [] if verify else ["--no-verify"]
-    proc = subprocess.run([*cmd, *args], env=env or hub.env(), capture_output=True, text=True, timeout=600)
+    proc = subprocess.run([*cmd, *args], env=env or hub.env(), capture_output=True, text=True, timeout=HANG_GUARD)
     doc = json.loads(proc.stdout) if proc.stdout.strip() else None
     return proc.returncode, doc, proc.stderr
 
@@ -230,7 +231,7 @@ def test_auto_in_ci_without_token_fails_before_any_request(hub_clean, run_dir, t
     env = hub_clean.env(CI="true", HF_HOME=str(tmp_path / "empty_home"))
     del env["HF_TOKEN"]
     cmd = [sys.executable, "-m", "publisher", "publish", str(run_dir), "--hub-root", str(tmp_path / ".hub")]
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=HANG_GUARD)
     assert proc.returncode == 2 and "CI=true" in proc.stderr
     assert not (tmp_path / ".hub").exists()
     assert_hub_untouched(hub_clean)
@@ -253,7 +254,7 @@ def test_local_hub_already_running_is_found_and_left_running(run_dir, tmp_path):
         env["HF_HOME"] = str(tmp_path / "home")
         cmd = [sys.executable, "-m", "publisher", "publish", str(run_dir), "--hub", "local", "--hub-root", str(root),
                "--no-verify", "--json"]
-        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=HANG_GUARD)
         assert proc.returncode == 0, proc.stderr
         doc = json.loads(proc.stdout)
         assert doc["hub"] == "local" and doc["model_url"] == f"{url}/huggingtweets/demo"
@@ -281,7 +282,7 @@ def test_unreachable_hub_is_one_line_exit_1(run_dir, tmp_path):
     env.update(HF_TOKEN=FAKE_TOKEN, HF_HOME=str(tmp_path / "home"), PUBLISHER_HUB_RETRIES="2",
                PUBLISHER_HUB_RETRY_WAIT="0.1")
     cmd = [sys.executable, "-m", "publisher", "publish", str(run_dir), "--hub", "http://127.0.0.1:9", "--no-verify"]
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=HANG_GUARD)
     assert proc.returncode == 1
     errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and "cannot reach the Hub" in errors[0], proc.stderr

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from hang_guard import HANG_GUARD
 from huggingface_hub import HfApi
 from test_publish import api, publish, routes, statuses, write_card
 
@@ -70,7 +71,7 @@ def test_kill_9_mid_upload_leaves_previous_commit_and_rerun_completes(hub_clean,
     hub_clean.server.set_latency(400)
     cmd = [sys.executable, "-m", "publisher", "publish", str(run_dir), "--hub", "hf", "--repo-id", repo, "--no-verify"]
     proc = subprocess.Popen(cmd, env=hub_clean.env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + HANG_GUARD
     while time.monotonic() < deadline and not {"lfs-put", "lfs-batch"} & set(routes(hub_clean)):
         time.sleep(0.02)
     os.kill(proc.pid, signal.SIGKILL)
@@ -132,7 +133,7 @@ def test_concurrent_commit_during_publish_is_a_clear_412_and_rerun_publishes(hub
     hub_clean.server.set_latency(300)
     cmd = [sys.executable, "-m", "publisher", "publish", str(run_dir), "--hub", "hf", "--repo-id", repo, "--no-verify"]
     proc = subprocess.Popen(cmd, env=hub_clean.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + HANG_GUARD
     while time.monotonic() < deadline and "tree" not in routes(hub_clean):
         time.sleep(0.02)
     other = api(hub_clean).create_commit(  # someone else pushes between the plan and the commit

@@ -13,11 +13,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from hang_guard import HANG_GUARD
 
 REPO = Path(__file__).resolve().parents[1]
 
 
-def make(scratch: Path, *args: str, timeout: float = 900) -> subprocess.CompletedProcess:
+def make(scratch: Path, *args: str, timeout: float = HANG_GUARD) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in ("HF_TOKEN", "HF_ENDPOINT", "USER", "MAKEFLAGS", "CI")}  # a person's shell, not a CI job
     env["HF_HOME"] = str(scratch / "hf_home")
     in_venv = sys.prefix != sys.base_prefix

@@ -10,6 +10,7 @@ import sys
 import time
 
 import pytest
+from hang_guard import HANG_GUARD
 from regen_seed import make_cards, seed_hub
 
 from publisher.hub.bulk import BulkHub
@@ -88,7 +89,7 @@ def test_kill_9_mid_run_then_resume_processes_every_repo_exactly_once(hub_clean,
     env = hub_clean.env()
     hub_clean.server.set_latency(40)  # slow enough to be killed in the middle
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + HANG_GUARD
     while time.monotonic() < deadline:
         done = sum(1 for s in _journal_statuses(journal).values() if s == "changed") if journal.exists() else 0
         if done >= 6:
@@ -100,7 +101,7 @@ def test_kill_9_mid_run_then_resume_processes_every_repo_exactly_once(hub_clean,
     first = _journal_statuses(journal)
     assert 0 < len(first) < len(seed.repos), "the run was not killed in the middle"
 
-    resumed = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+    resumed = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=HANG_GUARD)
     assert resumed.returncode == 0, resumed.stderr
     report = json.loads(resumed.stdout)
     assert report["skipped_from_journal"] >= 6

