@@ -454,8 +454,14 @@ class PublishResult:
         }
 
 
-def default_commit_message(prepared: PreparedRun) -> str:
-    """Names the model and the W&B training run it came from."""
+CARD_FILES = frozenset({README, CARD_JSON})
+CARD_ONLY_TITLE = "Update model card"
+
+
+def default_commit_message(prepared: PreparedRun, to_send: list[LocalFile] | None = None) -> str:
+    """Names the model and the W&B training run it came from; a commit of only the card says just that."""
+    if to_send and {f.path for f in to_send} <= CARD_FILES:
+        return CARD_ONLY_TITLE
     handles = ", ".join(f"@{h}" for h in prepared.card.handles)
     run = prepared.wandb_run_path
     trained = f" (W&B training run {run})" if run else " (no W&B training run recorded)"
@@ -579,7 +585,7 @@ def _commit_plan(api: Any, target: client.HubTarget, prepared: PreparedRun, plan
         warn(f"{prepared.repo_id} already exists and is public: --private does not change its visibility")
     if options.revision != "main" and not options.create_pr:
         client.ensure_branch(api, prepared.repo_id, options.revision, endpoint=ep)
-    message = options.commit_message or default_commit_message(prepared)
+    message = options.commit_message or default_commit_message(prepared, plan.to_send)
     info(f"committing {len(plan.to_send)} file(s), {human_size(plan.bytes_to_send)} to {prepared.repo_id}")
     try:
         landed = client.commit(

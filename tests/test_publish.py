@@ -94,6 +94,9 @@ def test_card_only_change_commits_readme_and_card_json_only(hub_clean, run_dir):
     assert "lfs-put" not in routes(hub_clean)
     readme = Path(api(hub_clean).hf_hub_download("huggingtweets/pub-card", "README.md", revision=doc["commit_sha"]))
     assert "Demo User Renamed" in readme.read_text()
+    titles = [c.title for c in api(hub_clean).list_repo_commits("huggingtweets/pub-card")]
+    assert titles[0] == "Update model card"  # a card-only commit has its own title
+    assert titles[1].startswith("Publish huggingtweets/pub-card: model trained on @demo's tweets")
 
 
 def test_weights_change_is_committed(hub_clean, run_dir):
