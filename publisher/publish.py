@@ -253,12 +253,15 @@ def convert_bin_to_safetensors(run_dir: Path, out_dir: Path) -> Path:
 
 def resolve_repo_id(card: Any, repo_id: str | None, namespace: str) -> str:
     """--repo-id, else the card's repo_id, else namespace/<handles>; always `namespace/name`."""
+    from publisher.repo_ids import repo_id_problem
+
     chosen = repo_id or card.effective_repo_id(namespace)
     if "/" not in chosen:
         chosen = f"{namespace}/{chosen}"
-    parts = chosen.split("/")
-    if len(parts) != 2 or not all(parts):
-        raise BadInputError(f"--repo-id must look like 'namespace/name', not {chosen!r}")
+    problem = repo_id_problem(chosen)
+    if problem:
+        source = "--repo-id" if repo_id else ("card.json repo_id" if card.repo_id else "--namespace and the handles")
+        raise BadInputError(f"{source}: {problem}")
     return chosen
 
 

@@ -20,6 +20,8 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from publisher.repo_ids import is_repo_id
+
 # The Hub's front-matter block (huggingface_hub.repocard.REGEX_YAML_BLOCK, 2.4).
 FRONT_MATTER = re.compile(r"^(\s*---(?:\r\n|\r|\n))([\S\s]*?)((?:\r\n|\r|\n)---[ \t]*(\r\n|\n|$))")
 
@@ -60,7 +62,6 @@ KNOWN_LIBRARIES = frozenset(
 
 BASE_MODEL_RELATIONS = frozenset({"adapter", "merge", "quantized", "finetune"})
 LANGUAGE_CODE = re.compile(r"^(?:[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*|multilingual)$")
-REPO_ID = re.compile(r"^[A-Za-z0-9][\w.\-]*(?:/[\w.\-]+)?$")
 # The marker comment a publisher template writes right after the front matter: `publisher check` is strict
 # (require_default_fields) for cards that claim the default template.
 TEMPLATE_MARKER = re.compile(r"<!-- publisher:template=([\w.\-]+)")
@@ -324,7 +325,7 @@ def _check_fields(c: _Checker, data: dict[str, Any]) -> None:
             c.error(f"'{key}' must be a list of strings", key)
     if "base_model" in data:
         for repo, path in c.string_or_list(data, "base_model"):
-            if not REPO_ID.match(repo):
+            if not is_repo_id(repo, namespace_required=False):
                 c.error(f"'base_model' {repo!r} is not a Hub model id", *path)
     if "base_model_relation" in data and data["base_model_relation"] not in BASE_MODEL_RELATIONS:
         c.error(

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from publisher.card.check import KNOWN_LICENSES
 from publisher.errors import ManifestError
+from publisher.repo_ids import repo_id_problem
 from publisher.text import repair_mojibake
 
 SCHEMA_VERSION = 1
@@ -34,9 +35,6 @@ MAX_USERS = 3
 HANDLE_PATTERN = re.compile(r"^[A-Za-z0-9_]{1,30}$")
 WANDB_ID_PATTERN = re.compile(r"^[A-Za-z0-9_.\-]{1,128}$")
 LANGUAGE_PATTERN = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
-REPO_NAME_PATTERN = re.compile(
-    r"^(?!.*(?:--|\.\.))[A-Za-z0-9][A-Za-z0-9_.\-]{0,94}[A-Za-z0-9_]$|^[A-Za-z0-9]$"
-)
 # Characters that could escape a quoted URL in HTML/CSS/Markdown even after escaping; no real URL needs them.
 _URL_FORBIDDEN = re.compile(r"[\s'\"<>\\`{}|^\x00-\x1f\x7f]")
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -313,9 +311,9 @@ def _read_samples(r: _Reader, value: Any) -> list[Sample]:
 def _read_repo_id(r: _Reader, value: Any, path: str) -> str | None:
     if value is None:
         return None
-    parts = value.split("/") if isinstance(value, str) else []
-    if len(parts) not in (1, 2) or not all(REPO_NAME_PATTERN.match(p) for p in parts):
-        raise r.fail(path, "must be a Hub repo id like 'namespace/name' (A-Z a-z 0-9 - _ .)")
+    problem = repo_id_problem(value, namespace_required=False)
+    if problem:
+        raise r.fail(path, f"must be a Hub repo id like 'namespace/name': {problem}")
     return value
 
 

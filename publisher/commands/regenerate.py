@@ -14,6 +14,7 @@ import click
 
 from publisher.errors import BadInputError
 from publisher.output import emit_json, info, warn
+from publisher.repo_ids import part_problem, repo_id_problem
 
 _EPILOG = """\b
 Statuses: changed (committed), unchanged (no write), edited (legacy card edited by hand;
@@ -37,8 +38,9 @@ def _read_repo_file(path: str) -> list[str]:
         repo_id = line.split("#", 1)[0].strip()
         if not repo_id:
             continue
-        if repo_id.count("/") != 1 or not all(repo_id.split("/")):
-            raise BadInputError(f"{path}:{number}: expected a repo id like 'namespace/name', got {repo_id!r}")
+        problem = repo_id_problem(repo_id)
+        if problem:
+            raise BadInputError(f"{path}:{number}: expected a repo id like 'namespace/name': {problem}")
         repos.append(repo_id)
     return repos
 
@@ -135,6 +137,10 @@ def command(run_dirs, author, repos_file, pattern, shard, template, force, creat
     sources = [bool(author), bool(repos_file), bool(run_dirs)]
     if sum(sources) != 1:
         raise BadInputError("give exactly one of --author ORG, --repos FILE or RUN_DIR...")
+    for option, value in (("--author", author), ("--namespace", namespace)):
+        problem = part_problem(value, option.lstrip("-")) if value is not None else None
+        if problem:
+            raise BadInputError(f"{option}: {problem}")
     shard_spec = parse_shard(shard) if shard else None
     _check_template(template)
     report = _run(run_dirs, author, repos_file, pattern, shard_spec, template, force, create_pr, concurrency,

@@ -22,6 +22,7 @@ from publisher.hub.server.storage import (
     clean_repo_path,
     decode_regular_file,
 )
+from publisher.repo_ids import repo_id_problem
 
 if TYPE_CHECKING:
     from publisher.hub.server.app import HubServer
@@ -34,7 +35,6 @@ LFS_SUFFIXES = (
     ".npz", ".pkl", ".pickle", ".parquet", ".arrow", ".model", ".png", ".jpg", ".jpeg", ".gif", ".wav", ".mp3",
 )
 LFS_SIZE_THRESHOLD = 10 * 1024 * 1024
-_REPO_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
 
 
 def repo_not_found(key: RepoKey) -> HTTPError:
@@ -213,8 +213,11 @@ class Router:
         if repo_type not in REPO_TYPES:
             raise HTTPError(400, f"invalid repo type {repo_type!r}; one of {', '.join(REPO_TYPES)}")
         for label, value in (("name", name), ("organization", org)):
-            if not isinstance(value, str) or not _REPO_NAME.match(value) or value.endswith(".git") or ".." in value:
-                raise HTTPError(400, f"invalid repo {label} {value!r}: use letters, digits, '-', '_' and '.' (max 96)")
+            if not isinstance(value, str):
+                raise HTTPError(400, f"invalid repo {label}: expected a string, not {type(value).__name__}")
+        problem = repo_id_problem(f"{org}/{name}")
+        if problem:
+            raise HTTPError(400, f"invalid repo id: {problem}")
         return RepoKey(repo_type, org, name)
 
     def create_repo(self, req: Request) -> Response:
