@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hang_guard import HANG_GUARD
 from huggingface_hub import CommitOperationAdd, HfApi, hf_hub_download
 
 from publisher.card.model import card_from_dict
@@ -77,7 +78,7 @@ def test_publish_derives_and_creates_an_underscore_repo(hub_clean, tiny_model_di
     (run / "card.json").write_text(json.dumps(_manifest("_mohamads")), encoding="utf-8")
     cmd = [sys.executable, "-m", "publisher", "publish", str(run), "--hub", "hf", "--namespace", UNDERSCORE_NS,
            "--no-verify", "--json"]  # fmt: skip
-    proc = subprocess.run(cmd, env=hub_clean.env(), capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(cmd, env=hub_clean.env(), capture_output=True, text=True, timeout=HANG_GUARD)
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
     assert doc["status"] == "published" and doc["repo_id"] == f"{UNDERSCORE_NS}/_mohamads"
@@ -91,7 +92,7 @@ def test_publish_refuses_a_repo_id_the_hub_refuses_before_any_request(hub_clean,
     (run / "card.json").write_text(json.dumps(_manifest("demo")), encoding="utf-8")
     for bad in ("huggingtweets/a--b", "huggingtweets/-x", "huggingtweets/x.git"):
         cmd = [sys.executable, "-m", "publisher", "publish", str(run), "--hub", "hf", "--repo-id", bad, "--no-verify"]
-        proc = subprocess.run(cmd, env=hub_clean.env(), capture_output=True, text=True, timeout=300)
+        proc = subprocess.run(cmd, env=hub_clean.env(), capture_output=True, text=True, timeout=HANG_GUARD)
         assert proc.returncode == 2, proc.stderr
         assert "--repo-id" in proc.stderr and bad in proc.stderr
 
