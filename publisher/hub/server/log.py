@@ -12,6 +12,8 @@ class RequestLog:
     def __init__(self, path: str | Path | None = None, keep: int = 100_000) -> None:
         self._lock = threading.Condition()
         self._in_flight = 0
+        self.peak_in_flight = 0
+        """Most requests handled at once since the last clear(): lets tests check a client's concurrency."""
         self._entries: list[dict[str, Any]] = []
         self._keep = keep
         self._file = open(path, "a", encoding="utf-8", buffering=1) if path else None  # noqa: SIM115
@@ -20,6 +22,7 @@ class RequestLog:
         """A request started; `entries()` waits for it, so a client that got its answer sees it logged."""
         with self._lock:
             self._in_flight += 1
+            self.peak_in_flight = max(self.peak_in_flight, self._in_flight)
 
     def abandon(self) -> None:
         with self._lock:
@@ -48,6 +51,7 @@ class RequestLog:
         with self._lock:
             self._lock.wait_for(lambda: self._in_flight <= 0, timeout=wait_s)
             self._entries.clear()
+            self.peak_in_flight = 0
 
     def close(self) -> None:
         with self._lock:

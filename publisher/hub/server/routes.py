@@ -7,6 +7,8 @@ import copy
 import hashlib
 import json
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
@@ -35,6 +37,9 @@ LFS_SUFFIXES = (
     ".npz", ".pkl", ".pickle", ".parquet", ".arrow", ".model", ".png", ".jpg", ".jpeg", ".gif", ".wav", ".mp3",
 )
 LFS_SIZE_THRESHOLD = 10 * 1024 * 1024
+_CARD_CACHE_SIZE = 8192
+_CARD_FIELDS = frozenset({"cardData", "tags", "pipeline_tag", "library_name"})
+"""Listing fields read from README/config.json; an `expand` without them skips reading those files."""
 
 
 def repo_not_found(key: RepoKey) -> HTTPError:
@@ -61,7 +66,8 @@ class Router:
         self.hub = hub
         self.storage = hub.storage
         self._pages: Any = None
-        self._card_cache: dict[str, dict[str, Any]] = {}
+        self._card_cache: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._card_lock = threading.Lock()
 
     # ================================================================= dispatch
     def match(self, req: Request) -> tuple[str, Handler]:
@@ -264,18 +270,23 @@ class Router:
         entry = commit.files.get("README.md")
         if entry is None:
             return {}
-        cached = self._card_cache.get(entry.sha256)
+        with self._card_lock:
+            cached = self._card_cache.get(entry.sha256)
+            if cached is not None:
+                self._card_cache.move_to_end(entry.sha256)
         if cached is None:
             cached = card_data(self.file_text(commit, "README.md") or "")
-            if len(self._card_cache) > 1024:
-                self._card_cache.clear()
-            self._card_cache[entry.sha256] = cached
+            with self._card_lock:
+                self._card_cache[entry.sha256] = cached
+                while len(self._card_cache) > _CARD_CACHE_SIZE:
+                    self._card_cache.popitem(last=False)  # least recently used
         return copy.deepcopy(cached)
 
-    def describe(self, key: RepoKey, state: dict[str, Any], commit: Commit, *, blobs: bool, siblings: bool = True) -> dict[str, Any]:
-        """The model-info document (hub-api.md §2 #4)."""
-        data = self.card_data(commit)
-        config = self.file_text(commit, "config.json")
+    def describe(self, key: RepoKey, state: dict[str, Any], commit: Commit, *, blobs: bool, siblings: bool = True,
+                 card: bool = True) -> dict[str, Any]:  # fmt: skip
+        """The model-info document (hub-api.md §2 #4); `card=False` skips what is read from README/config."""
+        data = self.card_data(commit) if card else {}
+        config = self.file_text(commit, "config.json") if card else None
         library = data.get("library_name") or ("transformers" if config is not None else None)
         pipeline = data.get("pipeline_tag") or _infer_pipeline_tag(config)
         tags = _as_list(data.get("tags"))
@@ -320,29 +331,63 @@ class Router:
         return json_response(self.describe(key, state, commit, blobs=req.flag("blobs")))
 
     def list_repos(self, req: Request, repo_type: str) -> Response:
-        """Repos the caller may see, filtered by author/search (and tags/pipeline_tag), paginated with Link."""
-        author, search = req.param("author"), (req.param("search") or "").lower()
-        wanted_tags, wanted_pipeline = set(req.query.get("filter", [])), req.param("pipeline_tag")
-        rows = []
-        for key, state in self.storage.iter_repos(repo_type):
-            if (author and key.namespace != author) or (search and search not in key.id.lower()):
-                continue
-            if state.get("private") and not (req.user and req.user.can_write(key.namespace)):
-                continue
-            commit = self.storage.load_commit(key, state["branches"].get("main", ""))
-            if commit is None:
-                continue
-            info = self.describe(key, state, commit, blobs=False, siblings=req.flag("full"))
-            if not wanted_tags <= set(info["tags"]) or (wanted_pipeline and info["pipeline_tag"] != wanted_pipeline):
-                continue
-            if not req.flag("cardData") and not req.flag("full"):
-                info.pop("cardData", None)
-            rows.append(info)
+        """Repos the caller may see, filtered by author/search (and tags/pipeline_tag), paginated with Link.
+
+        A page walks the listing index from its cursor (the last repo id of the previous page) and describes
+        only the repos it returns: its cost is the page's, not the org's. Sorting by date needs every repo.
+        """
         sort = req.param("sort")
         if sort in ("lastModified", "createdAt"):
+            rows = [info for key in self.storage.index.keys_after(repo_type, req.param("author") or None, None)
+                    if (info := self._listed(req, key)) is not None]  # fmt: skip
             rows.sort(key=lambda info: info.get(sort) or "", reverse=req.param("direction") == "-1")
-        items, link = self._page(req, rows)
-        return json_response(items, headers=link)
+            items, link = self._page(req, rows)
+            return json_response(items, headers=link)
+        try:
+            size = max(1, min(self.hub.page_size, int(req.param("limit") or self.hub.page_size)))
+        except ValueError as exc:
+            raise HTTPError(400, "limit must be an integer") from exc
+        rows: list[dict[str, Any]] = []
+        last = None
+        for key in self.storage.index.keys_after(repo_type, req.param("author") or None, req.param("cursor") or None):
+            info = self._listed(req, key)
+            if info is None:
+                continue
+            if len(rows) == size:  # one more exists: the next page is not empty
+                return json_response(rows, headers=self._next_link(req, last))
+            rows.append(info)
+            last = key.id
+        return json_response(rows)
+
+    def _listed(self, req: Request, key: RepoKey) -> dict[str, Any] | None:
+        """The listing entry of one repo, or None when the caller may not see it or a filter drops it."""
+        search = (req.param("search") or "").lower()
+        if search and search not in key.id.lower():
+            return None
+        state = self.storage.load_state(key)
+        if state is None or (state.get("private") and not (req.user and req.user.can_write(key.namespace))):
+            return None
+        commit = self.storage.load_commit(key, state["branches"].get("main", ""))
+        if commit is None:
+            return None
+        wanted_tags, wanted_pipeline = set(req.query.get("filter", [])), req.param("pipeline_tag")
+        expand = set(req.query.get("expand", []) + req.query.get("expand[]", []))
+        card = not expand or bool(expand & _CARD_FIELDS) or bool(wanted_tags) or bool(wanted_pipeline)
+        siblings = req.flag("full") or "siblings" in expand
+        info = self.describe(key, state, commit, blobs=False, siblings=siblings, card=card)
+        if not wanted_tags <= set(info["tags"]) or (wanted_pipeline and info["pipeline_tag"] != wanted_pipeline):
+            return None
+        if expand:
+            return {field: value for field, value in info.items() if field in expand or field in {"_id", "id"}}
+        if not req.flag("cardData") and not req.flag("full"):
+            info.pop("cardData", None)
+        return info
+
+    def _next_link(self, req: Request, last_id: str | None) -> dict[str, str]:
+        query = {k: v for k, v in req.query.items() if k != "cursor"}
+        query["cursor"] = [last_id or ""]
+        raw_path = req.handler.path.partition("?")[0]
+        return {"Link": f'<{req.base_url}{raw_path}?{urlencode(query, doseq=True)}>; rel="next"'}
 
     def _page(self, req: Request, items: list[Any], page_size: int | None = None) -> tuple[list[Any], dict[str, str]]:
         """One page of `items` and the `Link: <next>; rel="next"` header (GitHub-style, as the Hub)."""
@@ -415,21 +460,30 @@ class Router:
         return json_response(doc)
 
     def commits(self, req: Request, key: RepoKey, rev: str) -> Response:
+        """History newest first, a page at a time: the cursor is the id of the page's first commit, so a page
+        walks only its own commits (first-parent), however long the history."""
         state = self.visible_state(req, key)
         head = self.resolve_rev(key, state, rev)
-        rows = [
-            {
+        try:
+            size = max(1, min(self.hub.page_size, 50, int(req.param("limit") or 50)))
+        except ValueError as exc:
+            raise HTTPError(400, "limit must be an integer") from exc
+        start = req.param("cursor") or head
+        if self.storage.load_commit(key, start) is None:
+            raise HTTPError(400, "cursor is not a commit of this repo")
+        rows = []
+        for c in self.storage.history(key, start):
+            if len(rows) == size:
+                return json_response(rows, headers=self._next_link(req, c.id))
+            rows.append({
                 "id": c.id,
                 "title": c.title,
                 "message": c.message,
                 "date": c.date,
                 "authors": [{"user": c.author}],
                 "formatted": {"title": c.title, "message": c.message},
-            }
-            for c in self.storage.history(key, head)
-        ]
-        items, link = self._page(req, rows, page_size=min(self.hub.page_size, 50))
-        return json_response(items, headers=link)
+            })  # fmt: skip
+        return json_response(rows)
 
     def resolve(self, req: Request, key: RepoKey, rev: str, path: str) -> Response:
         state = self.visible_state(req, key)

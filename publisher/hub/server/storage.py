@@ -189,6 +189,9 @@ class Storage:
         for d in (self.blobs, self.repos, self.tmp):
             d.mkdir(parents=True, exist_ok=True)
         self._clear_partial_writes()
+        from publisher.hub.server.index import RepoIndex
+
+        self.index = RepoIndex(self.repos)
         self._locks: dict[RepoKey, threading.Lock] = {}
         self._commit_cache: OrderedDict[tuple[RepoKey, str], Commit] = OrderedDict()
         self._cache_lock = threading.Lock()
@@ -337,6 +340,7 @@ class Storage:
             "prs": {},
         }
         self.save_state(key, state)
+        self.index.forget(key)
         return state
 
     def delete_repo(self, key: RepoKey) -> None:
@@ -344,6 +348,7 @@ class Storage:
         trash = self._tmp_path()
         os.replace(self.repo_dir(key), trash)
         self.forget_repo(key)
+        self.index.forget(key)
         shutil.rmtree(trash, ignore_errors=True)
 
     # ----------------------------------------------------------------- commits
