@@ -1,17 +1,18 @@
 """Bulk regeneration: listing -> shard/match -> per-repo read -> decide -> render -> commit or PR -> journal.
 
 The command line only builds the targets and options; `run` does the work and returns a Report. A pipeline of
-two stages: reads (and decisions) run `concurrency` at a time, and changed repos are handed to a commit pool
-of its own, whose commits also pass the hourly CommitPacer and the Hub's RateGate. Each repo's
-outcome is journaled (fsync'ed) as soon as it is known, and a `committing` intent is journaled before each
-commit, so a run killed at any moment resumes without a second commit and without missing a repo.
+two stages: reads (and decisions) in one pool, and changed repos handed to a commit pool of its own, whose
+commits also pass the hourly CommitPacer and the Hub's RateGate; the hub session bounds the requests in flight
+of both pools together to `concurrency`. Each repo's outcome is journaled (fsync'ed) as soon as it is known,
+and a `committing` intent is journaled before each commit, so a run killed at any moment resumes without a
+second commit and without missing a repo. A state file (publisher.regen.state), when given, settles every repo
+whose listed sha is the one it had when last decided or committed, with no request at all.
 """
 
 from __future__ import annotations
 
 import queue
 import sys
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -23,6 +24,7 @@ from publisher.errors import PublisherError
 from publisher.regen.decide import CARD_JSON, README, Decision, decide, render_files, unified_diff
 from publisher.regen.journal import INTENT, Journal
 from publisher.regen.pacing import CommitPacer
+from publisher.regen.state import RepoState, status_note
 
 STATUSES = ("changed", "unchanged", "edited", "unsupported", "conflict", "failed")
 FAILING = frozenset({"failed", "conflict"})
@@ -93,6 +95,7 @@ class Report:
     rate_limited: int = 0
     retries: int = 0
     commit_wait: float = 0.0
+    from_state: int = 0
 
     @property
     def counts(self) -> dict[str, int]:
@@ -115,6 +118,7 @@ class Report:
             "total": len(self.results) + len(self.skipped),
             "processed": len(self.results),
             "skipped_from_journal": len(self.skipped),
+            "settled_from_state": self.from_state,
             "counts": self.counts,
             "mojibake_repaired": self.mojibake_repaired,
             "rate_limited": self.rate_limited,
@@ -140,7 +144,8 @@ class _Run:
 
     The stages run in separate pools of `concurrency` workers each, so reading never stalls behind the
     commits (which are longer, and paced): unchanged, edited and unsupported repos are settled at the pace
-    of reads while the changed ones queue for commits.
+    of reads while the changed ones queue for commits. The requests in flight of both pools together are
+    bounded by the hub session's request slots (`BulkHub(concurrency=...)`).
     """
 
     def __init__(self, hub, options: Options, journal: Journal | None, pacer: CommitPacer) -> None:
@@ -148,7 +153,6 @@ class _Run:
         self.options = options
         self.journal = journal
         self.pacer = pacer
-        self.read_slots = threading.BoundedSemaphore(max(1, options.concurrency))
 
     def read(self, target: Target) -> RepoResult | _Pending:
         """Stage 1: read the repo and decide; a changed repo comes back as _Pending for stage 2."""
@@ -172,8 +176,7 @@ class _Run:
     def _read_and_decide(
         self, target: Target, sha: str | None, files, intent: dict | None, *, uncertain: bool = False, attempt: int = 1
     ) -> RepoResult | _Pending:
-        with self.read_slots:
-            snapshot = self.hub.read(target.repo_id, sha=sha, files=files)
+        snapshot = self.hub.read(target.repo_id, sha=sha, files=files)
         decision = decide(snapshot, template=self.options.template, force=self.options.force, local_card=target.local_card)
         landed = _our_commit_landed(decision, snapshot.sha, intent, uncertain)
         if landed is not None:
@@ -216,8 +219,7 @@ class _Run:
         result = _result(repo_id, decision, snapshot.sha)
         if self.options.create_pr:
             wanted = {README: decision.new_readme, CARD_JSON: decision.files.get(CARD_JSON, snapshot.card_json)}
-            with self.read_slots:
-                existing = self.hub.find_open_pr(repo_id, wanted)
+            existing = self.hub.find_open_pr(repo_id, wanted)
             if existing:
                 result.pr_url, result.note = existing, "an identical pull request from this tool is already open"
                 self.journal_result(result)
@@ -318,12 +320,24 @@ def run(
     journal: Journal | None = None,
     on_result: Callable[[RepoResult], None] | None = None,
     pacer: CommitPacer | None = None,
+    repo_state: RepoState | None = None,
+    refresh: bool = False,
 ) -> Report:
-    """Process every target not already done according to the journal; return the report."""
+    """Process every target not already done according to the journal; return the report.
+
+    With `repo_state` (and not `refresh`), a target whose listed sha is the one recorded for it is settled
+    from the state file with no request; every outcome that holds at a known sha is recorded there.
+    """
     started = time.monotonic()
-    todo, skipped = [], []
+    todo, skipped, settled, order = [], [], [], {}
     for target in targets:
-        (skipped if journal is not None and journal.is_done(target.repo_id) else todo).append(target)
+        order.setdefault(target.repo_id, len(order))
+        if journal is not None and journal.is_done(target.repo_id):
+            skipped.append(target)
+        elif known := _known_status(target, repo_state, journal, refresh):
+            settled.append(RepoResult(target.repo_id, known, old_sha=target.sha, note=status_note(known), journaled=True))
+        else:
+            todo.append(target)
     if pacer is None:
         history = journal.commit_times() if journal is not None else ()
         pacer = CommitPacer(options.max_commits_per_hour, history=history)
@@ -334,12 +348,21 @@ def run(
         result.repo = target.repo_id
         if not result.journaled:
             state.journal_result(result)
+        if repo_state is not None and not options.dry_run and target.local_card is None:
+            _remember(repo_state, result, create_pr=options.create_pr)
         results.append(result)
         if on_result is not None:
             on_result(result)
 
-    _pipeline(state, todo, _record)
-    order = {t.repo_id: i for i, t in enumerate(todo)}
+    for result in settled:
+        results.append(result)
+        if on_result is not None:
+            on_result(result)
+    try:
+        _pipeline(state, todo, _record)
+    finally:
+        if repo_state is not None:
+            repo_state.close()
     results.sort(key=lambda r: order.get(r.repo, sys.maxsize))
     return Report(
         results=results,
@@ -350,7 +373,26 @@ def run(
         rate_limited=getattr(hub, "rate_limited", 0),
         retries=getattr(hub, "retries", 0),
         commit_wait=pacer.waited,
+        from_state=len(settled),
     )
+
+
+def _known_status(target: Target, repo_state: RepoState | None, journal: Journal | None, refresh: bool) -> str | None:
+    """The status the state file holds for the target at its listed sha (never for an unfinished commit)."""
+    if repo_state is None or refresh or target.sha is None or target.local_card is not None:
+        return None
+    if journal is not None and journal.pending_intent(target.repo_id):
+        return None
+    return repo_state.status_at(target.repo_id, target.sha)
+
+
+def _remember(repo_state: RepoState, result: RepoResult, *, create_pr: bool) -> None:
+    """Record what holds at a known sha: a committed card is current at its new sha; a PR leaves main as it was."""
+    if result.status == "changed":
+        if not create_pr and result.new_sha:
+            repo_state.record(result.repo, result.new_sha, "unchanged")
+        return
+    repo_state.record(result.repo, result.old_sha, result.status)
 
 
 def local_targets(run_dirs: Iterable[str], *, namespace: str) -> list[Target]:

@@ -35,9 +35,10 @@ def regen_commits(hub, repo_id: str) -> int:
 
 def test_faults_429_503_and_dropped_connections_end_with_every_repo_correct(hub_clean):
     seed = _seed(hub_clean, "regen-faults")
+    hub_clean.server.clear_requests()
     hub_clean.server.set_faults(
         "list:429:times=1:retry_after=1,resolve:429:times=2:retry_after=1,resolve:503:nth=5,resolve:drop:nth=9,"
-        "commit:503:times=2,commit:drop:nth=4,preupload:drop:nth=3,validate:503:nth=6"
+        "commit:503:times=2,commit:drop:nth=4,commit:drop:nth=8,resolve:503:nth=14"
     )
     bulk = BulkHub(hub_clean.url, hub_clean.token, gate=RateGate())
     targets = [Target(r.repo_id, r.sha, r.files) for r in bulk.list_models("regen-faults")]
@@ -45,6 +46,7 @@ def test_faults_429_503_and_dropped_connections_end_with_every_repo_correct(hub_
     assert {r.repo: r.status for r in report.results} == seed.expected()
     faults = [e for e in hub_clean.server.requests if e.get("fault")]
     assert len(faults) == 10  # every injected fault fired (the listing's 429 is retried by huggingface_hub)
+    assert not [e for e in hub_clean.server.requests if e["route"] in {"preupload", "validate"}]  # 1 request/commit
     assert report.rate_limited == 2 and report.retries >= 5
     for repo in seed.repos:
         assert regen_commits(hub_clean, repo.repo_id) == (1 if repo.expected == "changed" else 0), repo.repo_id

@@ -84,6 +84,8 @@ def _print_summary(report, *, dry_run: bool) -> None:
         info(f"{status:<{width}}  {n:5d}")
     if report.skipped:
         info(f"{'skipped':<{width}}  {len(report.skipped):5d}  (already done according to the journal)")
+    if report.from_state:
+        info(f"{report.from_state} repo(s) not read: same sha as when last decided (state file; --refresh reads them)")
     info(f"mojibake repaired in {report.mojibake_repaired} card(s); {report.rate_limited} rate-limit wait(s); "
          f"{report.retries} retried request(s); {report.elapsed:.1f}s")  # fmt: skip
     for result in report.results:
@@ -119,10 +121,15 @@ def _print_plan(report) -> None:
 @click.option("--template", default="huggingtweets", show_default=True, metavar="NAME|PATH")
 @click.option("--force", is_flag=True, help="Regenerate legacy cards even if they were edited by hand.")
 @click.option("--create-pr", is_flag=True, help="Open pull requests instead of committing to main.")
-@click.option("--concurrency", default=8, show_default=True, type=click.IntRange(1, 64))
+@click.option("--concurrency", default=8, show_default=True, type=click.IntRange(1, 64),
+              help="Requests in flight at once (reads and commits together).")
 @click.option("--max-commits-per-hour", default=100, show_default=True, type=click.IntRange(0),
               help="Sliding-hour commit cap (0: none). The Hub reports ~128/hour.")  # fmt: skip
 @click.option("--journal", "journal_path", metavar="FILE", help="JSON-lines journal; re-running resumes.")
+@click.option("--state", "state_path", metavar="FILE",
+              help="Sha of each repo when last decided or committed; a repo whose sha did not move is not read. "
+                   "Default: JOURNAL.state.json next to --journal.")
+@click.option("--refresh", is_flag=True, help="Read every repo again, whatever the state file says.")
 @click.option("--dry-run", is_flag=True, help="Print the plan and diffs; make no write request.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON report on stdout.")
 @click.option("--hub", default="auto", show_default=True, metavar="auto|local|hf|URL")
@@ -130,7 +137,8 @@ def _print_plan(report) -> None:
 @click.option("--namespace", default=None, help="Namespace for run directories whose card.json has no repo_id.")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 def command(run_dirs, author, repos_file, pattern, shard, template, force, create_pr, concurrency,
-            max_commits_per_hour, journal_path, dry_run, as_json, hub, hub_root, namespace, no_progress) -> None:  # fmt: skip
+            max_commits_per_hour, journal_path, state_path, refresh, dry_run, as_json, hub, hub_root, namespace,
+            no_progress) -> None:  # fmt: skip
     """Regenerate model cards in bulk (README.md + card.json only), resumably and within Hub quotas."""
     from publisher.regen.sharding import parse_shard
 
@@ -143,8 +151,12 @@ def command(run_dirs, author, repos_file, pattern, shard, template, force, creat
             raise BadInputError(f"{option}: {problem}")
     shard_spec = parse_shard(shard) if shard else None
     _check_template(template)
+    from publisher.regen.state import state_path_for
+
+    state_file = state_path_for(journal_path, state_path)
     report = _run(run_dirs, author, repos_file, pattern, shard_spec, template, force, create_pr, concurrency,
-                  max_commits_per_hour, journal_path, dry_run, hub, hub_root, namespace, not no_progress)  # fmt: skip
+                  max_commits_per_hour, journal_path, (state_file, refresh), dry_run, hub, hub_root, namespace,
+                  not no_progress)  # fmt: skip
     if dry_run and not as_json:
         _print_plan(report)
     _print_summary(report, dry_run=dry_run)
@@ -169,7 +181,7 @@ def _read_only_namespaces(bulk, target, namespaces: set[str]) -> set[str]:
 
 
 def _run(run_dirs, author, repos_file, pattern, shard_spec, template, force, create_pr, concurrency,
-         max_commits_per_hour, journal_path, dry_run, hub, hub_root, namespace, progress):  # fmt: skip
+         max_commits_per_hour, journal_path, state_spec, dry_run, hub, hub_root, namespace, progress):  # fmt: skip
     from publisher.hub.client import connect, resolve_target
     from publisher.regen.sharding import in_shard, matches
     from publisher.regenerate import Options, Target, local_targets, run
@@ -182,6 +194,12 @@ def _run(run_dirs, author, repos_file, pattern, shard_spec, template, force, cre
         from publisher.regen.journal import Journal
 
         journal = Journal(journal_path)
+    state_file, refresh = state_spec
+    repo_state = None
+    if state_file is not None:
+        from publisher.regen.state import RepoState, decision_context
+
+        repo_state = RepoState(state_file, decision_context(template, force=force))
     with connect(target) as connected:
         from huggingface_hub.utils import logging as hf_logging
 
@@ -189,7 +207,7 @@ def _run(run_dirs, author, repos_file, pattern, shard_spec, template, force, cre
 
         hf_logging.set_verbosity_error()  # our summary says what happened; no per-call chatter
 
-        bulk = BulkHub(connected.endpoint, connected.token, on_retry=lambda m: None)
+        bulk = BulkHub(connected.endpoint, connected.token, on_retry=lambda m: None, concurrency=concurrency)
         bulk.whoami()  # a bad token fails here once (exit 2), not once per repo
         if author:
             targets = [Target(r.repo_id, r.sha, r.files) for r in bulk.list_models(author)]
@@ -208,7 +226,7 @@ def _run(run_dirs, author, repos_file, pattern, shard_spec, template, force, cre
         todo = sum(1 for t in targets if journal is None or not journal.is_done(t.repo_id))
         bar = _Progress(todo, enabled=progress)
         try:
-            return run(targets, bulk, options, journal=journal, on_result=bar)
+            return run(targets, bulk, options, journal=journal, on_result=bar, repo_state=repo_state, refresh=refresh)
         finally:
             bar.close()
             if journal is not None:

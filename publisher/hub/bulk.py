@@ -1,11 +1,16 @@
 """The Hub calls a bulk regeneration needs, with as few requests as possible.
 
-Request budget per repo (the listing is shared by every repo of a page):
-  read an unchanged repo   1-2 requests: GET resolve/{sha}/README.md (the `X-Repo-Commit` header pins the
-                           revision when the listing gave no sha), then GET card.json at that sha only when
-                           the listing does not already say the repo has none;
-  commit a changed card    + create_commit of README.md and/or card.json only (validate-yaml when README
-                           changes, preupload, commit) with parent_commit = the sha that was read.
+Request budget per repo (the listing, with `expand=sha,siblings,private`, is shared by every repo of a page):
+  read a repo              1 request: GET resolve/{sha}/README.md (the `X-Repo-Commit` header pins the
+                           revision when the listing gave no sha); + GET card.json at that sha only when
+                           the listing's siblings say the repo has one (or there was no listing);
+  commit a changed card    + 1 request: the commit POST itself (NDJSON, both files inline), with
+                           parent_commit = the sha that was read. No validate-yaml (the README is checked
+                           offline with `publisher check`'s rules, the ones the local hub's validate-yaml uses)
+                           and no preupload (a card is a small UTF-8 text file, which the Hub stores as a
+                           regular file; anything else goes through huggingface_hub's create_commit).
+At most `concurrency` requests are in flight at once, whatever the number of worker threads: every request
+holds one of the session's request slots.
 Everything goes through huggingface_hub (its session, URL builder, headers, error classes and HfApi), with
 the endpoint passed explicitly, so the module also works when HF_ENDPOINT was fixed at import.
 
@@ -16,6 +21,8 @@ of `publisher.hub.client.retry_delay`; other errors are mapped by `publisher.hub
 
 from __future__ import annotations
 
+import json
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -38,6 +45,10 @@ T = TypeVar("T")
 TOOL_MARKER = "publisher regenerate"
 """Every commit and PR this tool makes carries this in its title, so its own open PRs can be recognised."""
 READ_TIMEOUT = 60.0
+COMMIT_TIMEOUT = 120.0
+INLINE_LIMIT = 1_000_000
+"""Files up to this size, UTF-8 text without NUL, are committed inline (the Hub's regular files)."""
+LISTING_EXPAND = ("sha", "siblings", "private")
 
 
 @dataclass(frozen=True)
@@ -89,6 +100,7 @@ class BulkHub:
         policy: RetryPolicy = DEFAULT_RETRY,
         sleep: Callable[[float], None] = time.sleep,
         on_retry: Callable[[str], None] | None = None,
+        concurrency: int = 8,
     ) -> None:
         from huggingface_hub import HfApi
 
@@ -101,6 +113,9 @@ class BulkHub:
         self._on_retry = on_retry
         self.retries = 0
         self.rate_limited = 0
+        self.concurrency = max(1, concurrency)
+        self._slots = threading.BoundedSemaphore(self.concurrency)
+        """One slot per request in flight: `--concurrency N` means N requests at once, reads and commits together."""
 
     # ------------------------------------------------------------------------------------------- retries
 
@@ -110,7 +125,8 @@ class BulkHub:
         while True:
             self.gate.wait()
             try:
-                return fn()
+                with self._slots:
+                    return fn()
             except PublisherError:
                 raise
             except Exception as exc:  # noqa: BLE001 - retried or mapped below
@@ -145,9 +161,9 @@ class BulkHub:
 
         def _list() -> list[ListedRepo]:
             found = []
-            # full=True brings each repo's sha and file names: reads can then pin the revision and skip
-            # the card.json probe for repos that have none (hub-api.md §2 #18)
-            for model in self.api.list_models(author=author, full=True):
+            # the sha and file names of each repo: reads can then pin the revision, skip the card.json probe
+            # for repos that have none, and the state file can skip repos whose sha did not move
+            for model in self.api.list_models(author=author, expand=list(LISTING_EXPAND)):
                 siblings = getattr(model, "siblings", None)
                 files = frozenset(s.rfilename for s in siblings) if siblings is not None else None
                 found.append(ListedRepo(model.id, getattr(model, "sha", None), files, getattr(model, "private", None)))
@@ -207,7 +223,7 @@ class BulkHub:
         description: str = "",
         create_pr: bool = False,
     ) -> CommitOutcome:
-        """One commit of `files` (README.md / card.json only) on top of `parent_commit`.
+        """One commit of `files` (README.md / card.json only) on top of `parent_commit`: one request.
 
         A 412 raises CommitConflict. A retry after a lost answer cannot commit twice: its parent is stale, so it
         gets 412 too, and `uncertain` tells the caller to check whether the first try landed.
@@ -215,8 +231,8 @@ class BulkHub:
         unexpected = set(files) - {README, CARD_JSON}
         if unexpected or not files:
             raise ValueError(f"regenerate commits README.md and card.json only, got {sorted(files)}")
-        from huggingface_hub import CommitOperationAdd
-
+        if README in files:
+            check_readme_offline(repo_id, files[README])
         doubt = {"uncertain": False}
 
         def _remember(exc: BaseException) -> None:
@@ -224,20 +240,13 @@ class BulkHub:
             if is_connection_error(exc) or (status is not None and status >= 500):
                 doubt["uncertain"] = True
 
-        sent: list[Any] = []
+        inline = all(_inline_ok(content) for content in files.values())
+        post = self._post_commit if inline else self._create_commit
 
-        def _commit():
-            operations = [CommitOperationAdd(path, content) for path, content in sorted(files.items())]
-            sent[:] = operations
+        def _commit() -> CommitOutcome:
             try:
-                return self.api.create_commit(
-                    repo_id,
-                    operations,
-                    commit_message=message,
-                    commit_description=description,
-                    parent_commit=parent_commit,
-                    create_pr=create_pr or None,
-                )
+                return post(repo_id, files, parent_commit=parent_commit, message=message,
+                            description=description, create_pr=create_pr)  # fmt: skip
             except Exception as exc:
                 if _status(exc) == 412:
                     raise CommitConflict(
@@ -245,8 +254,43 @@ class BulkHub:
                     ) from exc
                 raise
 
-        info = self._call(f"commit {repo_id}", _commit, on_error=_remember)
-        return CommitOutcome(sha=info.oid, url=info.commit_url, pr_url=info.pr_url, noop=_all_unchanged(sent))
+        return self._call(f"commit {repo_id}", _commit, on_error=_remember)
+
+    def _post_commit(self, repo_id: str, files: dict[str, bytes], *, parent_commit: str, message: str,
+                     description: str, create_pr: bool) -> CommitOutcome:  # fmt: skip
+        """The commit POST alone (hub-api.md §2 #16): an NDJSON header line, then each file inline (base64)."""
+        import base64
+        from urllib.parse import quote
+
+        from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
+
+        header = {"summary": message, "description": description, "parentCommit": parent_commit}
+        lines = [{"key": "header", "value": header}]
+        lines += [
+            {"key": "file", "value": {"content": base64.b64encode(content).decode("ascii"), "path": path,
+                                      "encoding": "base64"}}
+            for path, content in sorted(files.items())
+        ]  # fmt: skip
+        body = "\n".join(json.dumps(line) for line in lines).encode("utf-8")
+        url = f"{self.endpoint}/api/models/{repo_id}/commit/{quote('main', safe='')}"
+        headers = {**build_hf_headers(token=self._token), "Content-Type": "application/x-ndjson"}
+        params = {"create_pr": "1"} if create_pr else None
+        response = get_session().post(url, content=body, headers=headers, params=params, timeout=COMMIT_TIMEOUT)
+        self._watch_rate_limit(response.headers)
+        hf_raise_for_status(response)
+        data = response.json()
+        return CommitOutcome(sha=data["commitOid"], url=data.get("commitUrl", ""),
+                             pr_url=data.get("pullRequestUrl") if create_pr else None)  # fmt: skip
+
+    def _create_commit(self, repo_id: str, files: dict[str, bytes], *, parent_commit: str, message: str,
+                       description: str, create_pr: bool) -> CommitOutcome:  # fmt: skip
+        """huggingface_hub's full commit path (preupload, LFS if the Hub asks), for files not fit to inline."""
+        from huggingface_hub import CommitOperationAdd
+
+        operations = [CommitOperationAdd(path, content) for path, content in sorted(files.items())]
+        info = self.api.create_commit(repo_id, operations, commit_message=message, commit_description=description,
+                                      parent_commit=parent_commit, create_pr=create_pr or None)  # fmt: skip
+        return CommitOutcome(sha=info.oid, url=info.commit_url, pr_url=info.pr_url, noop=_all_unchanged(operations))
 
     # ------------------------------------------------------------------------------------------------ PRs
 
@@ -272,6 +316,28 @@ class BulkHub:
 
     def _read_at(self, repo_id: str, path: str, revision: str) -> bytes | None:
         return self._call(f"read {repo_id}/{path}@{revision}", lambda: self._get_file(repo_id, path, revision))[0]
+
+
+def check_readme_offline(repo_id: str, readme: bytes) -> None:
+    """The rules of the Hub's validate-yaml, applied here (publisher check): an invalid card fails its repo."""
+    from publisher.card import check
+    from publisher.errors import CardCheckError
+
+    problems = [p for p in check.check_card_text(readme.decode("utf-8", "replace")) if p.severity == "error"]
+    if problems:
+        detail = "; ".join(f"line {p.line}: {p.message}" if p.line else p.message for p in problems[:5])
+        raise CardCheckError(f"{repo_id}/{README}: invalid front matter, not committed: {detail}")
+
+
+def _inline_ok(content: bytes) -> bool:
+    """Small UTF-8 text without NUL: what the Hub's preupload answers `regular` for, so it may go inline."""
+    if len(content) > INLINE_LIMIT or b"\0" in content:
+        return False
+    try:
+        content.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _all_unchanged(operations: list[Any]) -> bool:
