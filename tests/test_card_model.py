@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from publisher.card.model import (
     card_to_dict,
     dumps_manifest,
     load_manifest,
+    loads_manifest,
     write_manifest,
 )
 from publisher.errors import EXIT_BAD_INPUT, ManifestError
@@ -94,7 +96,7 @@ def test_a_misspelt_top_level_key_is_an_error_naming_the_known_key(typo, known):
         (lambda d: d["users"][0].update(name=""), "users[0].name", "non-empty"),
         (lambda d: d["users"][0].update(name=5), "users[0].name", "must be a string"),
         (
-            lambda d: d["users"][1].update(avatar_url="http://pbs.twimg.com/a.jpg"),
+            lambda d: d["users"][1].update(avatar_url="file:///pbs.twimg.com/a.jpg"),
             "users[1].avatar_url",
             "https://",
         ),
@@ -102,8 +104,11 @@ def test_a_misspelt_top_level_key_is_an_error_naming_the_known_key(typo, known):
         (lambda d: d["users"][1].update(avatar_url="https://x.y/a.jpg');x"), "users[1].avatar_url", "quotes"),
         (lambda d: d["users"][2].update(handle="PurefulSoul"), "users[2].handle", "duplicate handle"),
         (lambda d: d["users"][0].update(avatar="https://x"), "users[0].avatar", "unknown field"),
-        (lambda d: d.update(users=[]), "users", "1 to 3 users"),
-        (lambda d: d.update(users=d["users"] + [d["users"][0]]), "users", "1 to 3 users"),
+        (lambda d: d.update(users=[]), "users", "1 to 64 users"),
+        (lambda d: d.update(users=[{"handle": f"u{i}", "name": "U"} for i in range(65)]), "users", "1 to 64 users"),
+        (lambda d: d.update(users=d["users"] + [d["users"][0]]), "users[3].handle", "duplicate handle"),
+        (lambda d: d.update(layout="Classic!"), "layout", "template name"),
+        (lambda d: d.update(layout_padding=-1), "layout_padding", "integer"),
         (lambda d: d.pop("users"), "users", "is required"),
         (lambda d: d.update(thumbnail="ftp://example.com/t.png"), "thumbnail", "https://"),
         (lambda d: d.update(language="English!"), "language", "language code"),
@@ -197,3 +202,29 @@ def test_write_manifest_is_utf8_deterministic_and_leaves_no_temp_files(tmp_path)
     assert target.read_bytes() == first
     assert "🍂".encode() in first and first.endswith(b"}\n")
     assert [p.name for p in tmp_path.iterdir()] == ["card.json"]
+
+
+def test_http_urls_are_kept_as_written_with_a_warning():
+    data = _three_users()
+    data["thumbnail"] = "http://www.huggingtweets.com/a-b-c/1640000000000/predictions.png"
+    data["users"][0]["avatar_url"] = "http://pbs.twimg.com/profile_images/1/a_400x400.jpg"
+    card = card_from_dict(data)
+    assert card.thumbnail == data["thumbnail"]
+    assert card.users[0].avatar_url == data["users"][0]["avatar_url"]
+    assert "thumbnail: insecure http:// URL (kept as written)" in card.warnings
+    assert "users[0].avatar_url: insecure http:// URL (kept as written)" in card.warnings
+
+
+def test_six_users_are_a_valid_manifest():
+    data = _three_users()
+    data["users"] += [{"handle": f"extra{i}", "name": f"Extra {i}"} for i in range(3)]
+    assert len(card_from_dict(data).users) == 6
+
+
+def test_layout_fields_are_written_only_when_set_so_old_manifests_keep_their_bytes():
+    text = (FIXTURES / "full.json").read_text(encoding="utf-8")
+    card = loads_manifest(text)
+    assert card.layout is None and dumps_manifest(card) == text
+    padded = dataclasses.replace(card, layout="prose-2020-09-18", layout_padding=17)
+    again = loads_manifest(dumps_manifest(padded))
+    assert (again.layout, again.layout_padding) == ("prose-2020-09-18", 17)

@@ -111,11 +111,28 @@ def test_mojibake_card_is_repaired_and_lossy_names_are_kept_with_warnings():
     assert "🤖 AI CYBORG 🤖" in regenerated and "We’re" in regenerated and "â€" not in regenerated
 
 
-def test_http_urls_in_legacy_cards_are_upgraded_with_a_warning():
-    text = _read("k_saifullaah.md").replace("thumbnail: https://github.com", "thumbnail: http://github.com")
+def test_http_thumbnails_are_kept_as_written_with_a_warning():
+    """Cause 1: from December 2021 on, cards carry http://www.huggingtweets.com/.../predictions.png."""
+    original = _read("k_saifullaah.md")
+    text = original.replace(
+        "thumbnail: https://github.com/borisdayma/huggingtweets/blob/master/img/logo.png?raw=true",
+        "thumbnail: http://www.huggingtweets.com/k_saifullaah/1640000000000/predictions.png",
+    )
+    assert text != original
     card = parse_card(text)
-    assert card.thumbnail.startswith("https://github.com/")
-    assert "thumbnail: insecure http:// URL upgraded to https://" in card.warnings
+    assert card.thumbnail == "http://www.huggingtweets.com/k_saifullaah/1640000000000/predictions.png"
+    assert "thumbnail: insecure http:// URL (kept as written)" in card.warnings
+    assert classic_round_trip(text).status == "unedited"
+    assert render_card(card, "classic") == text
+
+
+@pytest.mark.parametrize("thumbnail", ["javascript:alert(1)", "data:image/png;base64,AAAA", "file:///etc/passwd"])
+def test_other_thumbnail_schemes_stay_errors(thumbnail):
+    text = _read("k_saifullaah.md").replace(
+        "https://github.com/borisdayma/huggingtweets/blob/master/img/logo.png?raw=true", thumbnail
+    )
+    with pytest.raises(UnsupportedLayoutError, match="thumbnail"):
+        parse_card(text)
 
 
 @pytest.mark.parametrize(
@@ -139,9 +156,15 @@ def test_a_card_rendered_by_the_default_template_points_to_its_manifest():
         parse_card(text)
 
 
-def test_classic_signature_without_handle_line_is_unsupported():
+def test_classic_card_without_its_handle_line_still_parses_and_is_edited():
     text = _read("k_saifullaah.md").replace(
         '<div style="text-align: center; font-size: 14px;">@k_saifullaah</div>', ""
     )
+    result = classic_round_trip(text)
+    assert result.card.handles == ["k_saifullaah"] and result.status == "edited"
+
+
+def test_classic_signature_without_any_handle_is_unsupported():
+    text = _read("k_saifullaah.md").replace("k_saifullaah", "")
     with pytest.raises(UnsupportedLayoutError, match="handles"):
         parse_card(text)

@@ -13,8 +13,10 @@ from pathlib import Path
 import pytest
 
 from publisher.card.check import check_card_text, parse_front_matter, split_front_matter
+from publisher.card.layouts import LAYOUT_NAMES
 from publisher.card.model import Card, Sample, User, UserStats, card_from_dict, load_manifest
-from publisher.card.render import available_templates, render_card
+from publisher.card.parse import parse_card
+from publisher.card.render import available_templates, html_attribute, html_text, render_card
 from publisher.errors import TemplateError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -102,10 +104,9 @@ def _hostile_card() -> Card:
     )
 
 
-@pytest.mark.parametrize("template", ["huggingtweets", "classic"])
-def test_hostile_names_and_prompts_cannot_break_html_markdown_or_yaml(template):
+def test_hostile_names_and_prompts_cannot_break_html_markdown_or_yaml():
     card = _hostile_card()
-    text = render_card(card, template)
+    text = render_card(card, "huggingtweets")
     meta, body, _ = split_front_matter(text)
     assert [w["text"] for w in meta["widget"]] == card.widget
     assert "<script>" not in text and "&lt;script&gt;" in text
@@ -118,12 +119,55 @@ def test_hostile_names_and_prompts_cannot_break_html_markdown_or_yaml(template):
     assert "\\| pipe" in header and "Line break" in header
 
 
-def test_names_with_placeholder_words_are_not_rewritten():
-    card = Card(users=[User("a", "ROBOTICS BOT"), User("b", "USER_NAME TABLE_USER")])
+def test_classic_escapes_markup_in_names_but_writes_the_rest_as_the_notebook_did():
+    """The legacy layouts keep the notebook's raw " | " table (real cards look like that) but never let a
+    name open a tag: the only bytes that differ from the notebook's are those a browser would run."""
+    card = _hostile_card()
     text = render_card(card, "classic")
-    assert "ROBOTICS BOT &amp; USER_NAME" not in text  # names are joined raw by " & " in classic
-    assert "ROBOTICS BOT & USER_NAME TABLE_USER" in text
-    assert "🤖 AI CYBORG 🤖" in text and "ROCYBORG" not in text
+    meta, body, _ = split_front_matter(text)
+    assert [w["text"] for w in meta["widget"]] == card.widget
+    assert "<script>" not in text and "&lt;script&gt;" in text
+    assert "<img" not in body
+    assert not [p for p in check_card_text(text) if p.severity == "error"]
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("haley o'shaughnessy", "haley o'shaughnessy"),
+        ('say "hi"', 'say "hi"'),
+        ("Tom & Jerry", "Tom & Jerry"),
+        ("AT&T", "AT&T"),
+        ("i <3 cats >_<", "i <3 cats >_<"),
+        ("R&amp;D", "R&amp;amp;D"),
+        ("&copy", "&amp;copy"),
+        ("<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;"),
+        ("a <!-- b", "a &lt;!-- b"),
+    ],
+)
+def test_html_text_escapes_only_what_starts_markup(name, text):
+    assert html_text(name) == text
+    rendered = render_card(Card(users=[User("a", name, stats=UserStats(3, 1, 1, 1))]), "classic")
+    assert f'font-weight: 800">{text}</div>' in rendered
+    assert parse_card(rendered).users[0].name == name
+
+
+def test_html_attribute_escapes_quotes_too():
+    assert html_attribute("""a'b"c<d>e&f&amp;""") == "a&#39;b&quot;c&lt;d&gt;e&f&amp;amp;"
+
+
+def test_classic_names_go_through_the_notebooks_replacements_in_order():
+    """card_val was filled in order: USER_NAME before BOT, TABLE_USER after it. So on a multi-user card a
+    name containing BOT reads CYBORG in the names line, and stays as it is in the table header."""
+    stats = UserStats(3, 1, 1, 1)
+    card = Card(users=[User("a", "ROBOTICS BOT", stats=stats), User("b", "Bob", stats=stats)])
+    text = render_card(card, "classic")
+    assert 'font-weight: 800">ROCYBORGICS CYBORG & Bob</div>' in text
+    assert "The model was trained on tweets from ROCYBORGICS CYBORG & Bob." in text
+    assert "| Data | ROBOTICS BOT | Bob |" in text
+    assert [u.name for u in parse_card(text).users] == ["ROBOTICS BOT", "Bob"]
+    single = render_card(Card(users=[User("a", "ROBOTICS BOT")]), "classic")
+    assert 'font-weight: 800">ROBOTICS BOT</div>' in single
 
 
 @pytest.mark.parametrize("template", ["huggingtweets", "classic"])
@@ -172,11 +216,11 @@ def test_rendering_is_deterministic_across_processes():
 
 
 def test_available_templates_lists_the_built_ins():
-    assert available_templates() == ["classic", "huggingtweets"]
+    assert available_templates() == sorted({*LAYOUT_NAMES, "huggingtweets"})
 
 
 def test_unknown_template_is_a_template_error_listing_the_built_ins():
-    with pytest.raises(TemplateError, match="'fancy' not found.*classic, huggingtweets"):
+    with pytest.raises(TemplateError, match="'fancy' not found.*classic, exbert-2020-07-21"):
         render_card(_fixture("k_saifullaah"), "fancy")
 
 

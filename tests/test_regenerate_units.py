@@ -247,9 +247,9 @@ def test_decide_regenerates_a_card_whose_whole_text_was_mis_decoded():
     assert "🤖 AI BOT 🤖" in decision.new_readme.decode("utf-8")
 
 
-def test_decide_leaves_the_pre_2021_quantity_layout_alone_unless_forced():
+def test_decide_leaves_a_hand_edited_table_header_alone_unless_forced():
     from publisher.regen.decide import decide
 
     text = _reference_card().replace("| Data | Khalid Saifullah |\n| --- | --- |", "| Data | Quantity |\n| --- | --- |")
-    assert decide(_legacy_snapshot(text), template="huggingtweets").status == "unsupported"
+    assert decide(_legacy_snapshot(text), template="huggingtweets").status == "edited"
     assert decide(_legacy_snapshot(text), template="huggingtweets", force=True).status == "changed"

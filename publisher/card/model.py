@@ -30,7 +30,11 @@ DEFAULT_LICENSE = "mit"
 DEFAULT_LANGUAGE = "en"
 DEFAULT_WIDGET = ("My dream is",)
 DEFAULT_WANDB_APP_URL = "https://wandb.ai"
-MAX_USERS = 3
+# A manifest may list many users (real huggingtweets cards have up to 6); new models are still trained on 1 to 3
+# (publisher.data.counting.merge_sources, max_users=3), the bound is only there to keep untrusted input small.
+MAX_USERS = 64
+LAYOUT_PATTERN = re.compile(r"^[a-z][a-z0-9\-]{0,63}$")
+MAX_LAYOUT_PADDING = 1000
 
 HANDLE_PATTERN = re.compile(r"^[A-Za-z0-9_]{1,30}$")
 WANDB_ID_PATTERN = re.compile(r"^[A-Za-z0-9_.\-]{1,128}$")
@@ -101,6 +105,8 @@ class Card:
     training: Training | None = None
     intended_use: str | None = None
     limitations: str | None = None
+    layout: str | None = None  # the template a legacy card was parsed from (publisher parse)
+    layout_padding: int | None = None  # the 2020 "random size file" comment's run of spaces
     extra: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list, compare=False, repr=False)
 
@@ -164,9 +170,16 @@ class _Reader:
     def optional_pattern(self, value: Any, path: str, pattern: re.Pattern[str], what: str) -> str | None:
         return None if value is None else self.pattern(value, path, pattern, what)
 
-    def url(self, value: Any, path: str, *, schemes: tuple[str, ...] = ("https",)) -> str | None:
+    def url(
+        self, value: Any, path: str, *, schemes: tuple[str, ...] = ("https",), warn_http: bool = False
+    ) -> str | None:
+        """A URL in one of `schemes`; warn_http=True also accepts http:// (kept as written) with a warning."""
         if value is None:
             return None
+        if warn_http and isinstance(value, str) and urlsplit(value).scheme == "http":
+            checked = self.url(value, path, schemes=("http",))
+            self.warnings.append(f"{path}: insecure http:// URL (kept as written)")
+            return checked
         want = " or ".join(f"{s}://" for s in schemes)
         if not isinstance(value, str) or _URL_FORBIDDEN.search(value):
             raise self.fail(path, f"must be an {want} URL (no spaces, quotes or angle brackets)")
@@ -190,7 +203,7 @@ class _Reader:
 
 _TOP_LEVEL = (
     "schema_version", "repo_id", "users", "wandb", "thumbnail", "language", "widget",
-    "base_model", "license", "samples", "training", "intended_use", "limitations",
+    "base_model", "license", "samples", "training", "intended_use", "limitations", "layout", "layout_padding",
 )  # fmt: skip
 
 
@@ -228,7 +241,7 @@ def _read_user(r: _Reader, value: Any, path: str) -> User:
     return User(
         handle=handle,
         name=r.text(data["name"], f"{path}.name"),
-        avatar_url=r.url(data.get("avatar_url"), f"{path}.avatar_url"),
+        avatar_url=r.url(data.get("avatar_url"), f"{path}.avatar_url", warn_http=True),
         stats=_read_stats(r, data.get("stats"), f"{path}.stats"),
     )
 
@@ -338,7 +351,7 @@ def card_from_dict(data: dict[str, Any], *, source: str | None = None, repair: b
         users=_read_users(r, data["users"]),
         repo_id=_read_repo_id(r, data.get("repo_id"), "repo_id"),
         wandb=_read_wandb(r, data.get("wandb")),
-        thumbnail=r.url(data.get("thumbnail"), "thumbnail"),
+        thumbnail=r.url(data.get("thumbnail"), "thumbnail", warn_http=True),
         language=r.optional_pattern(language, "language", LANGUAGE_PATTERN, "a language code such as 'en'"),
         widget=[
             r.text(p, f"widget[{i}]")
@@ -351,10 +364,21 @@ def card_from_dict(data: dict[str, Any], *, source: str | None = None, repair: b
         training=_read_training(r, data.get("training")),
         intended_use=r.optional_text(data.get("intended_use"), "intended_use"),
         limitations=r.optional_text(data.get("limitations"), "limitations"),
+        layout=r.optional_pattern(data.get("layout"), "layout", LAYOUT_PATTERN, "a template name such as 'classic'"),
+        layout_padding=_read_padding(r, data.get("layout_padding")),
         extra=_read_extra(r, data),
     )
     card.warnings.extend(warnings)
     return card
+
+
+def _read_padding(r: _Reader, value: Any) -> int | None:
+    if value is None:
+        return None
+    padding = r.integer(value, "layout_padding")
+    if padding > MAX_LAYOUT_PADDING:
+        raise r.fail("layout_padding", f"must be at most {MAX_LAYOUT_PADDING}")
+    return padding
 
 
 def _read_extra(r: _Reader, data: dict[str, Any]) -> dict[str, Any]:
@@ -433,6 +457,10 @@ def card_to_dict(card: Card) -> dict[str, Any]:
         "intended_use": card.intended_use,
         "limitations": card.limitations,
     }
+    # written only when set, so every card.json written before these fields existed keeps its exact bytes
+    for key in ("layout", "layout_padding"):
+        if getattr(card, key) is not None:
+            data[key] = getattr(card, key)
     for key, value in card.extra.items():
         data.setdefault(key, value)
     return data

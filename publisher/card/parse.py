@@ -1,12 +1,14 @@
-"""Recover a Card from an existing huggingtweets card (the classic 2021-2023 layout).
+"""Recover a Card from an existing huggingtweets card of any known layout (publisher.card.layouts).
 
-The layout is recognised by its signature (the avatar block, the "🤖 AI BOT/CYBORG 🤖" line, the display-name
-and @handle lines); every other field is extracted line by line and tolerantly, so a card with a hand edit
-still parses. Whether a card was edited is then a plain comparison:
+A card whose body matches one layout's expression in full is read exactly (every placeholder value comes
+out of the match) and records `layout`; otherwise the family is recognised by its signature (classic: the
+avatar block and "🤖 AI BOT/CYBORG 🤖" line; single: the 132 px avatar, "NAME 🤖 AI Bot" and "@handle bot")
+and the fields are read line by line, so a hand-edited card still parses. Whether a card was edited is then
+a plain comparison:
 
-    render_card(parse_card(text, repair=False), "classic") == text      # unedited classic card
+    render_card(card := parse_card(text, repair=False), card.layout) == text      # an unedited card
 
-A card without the signature raises UnsupportedLayoutError: nothing is guessed.
+A card of no known family raises UnsupportedLayoutError: nothing is guessed.
 
 Classic cards do not record which handle belongs to which display name (names are in input order, handles
 sorted), so handles are assigned to users in sorted order; the classic render does not depend on it.
@@ -20,14 +22,17 @@ from dataclasses import dataclass
 from itertools import combinations
 from typing import Any, Literal
 
+from publisher.card import layouts
 from publisher.card.check import TEMPLATE_MARKER, FrontMatterError, split_front_matter
 from publisher.card.model import HANDLE_PATTERN, Card, card_from_dict
-from publisher.card.render import render_card
+from publisher.card.render import html_attribute, html_text, render_card
 from publisher.errors import ManifestError, UnsupportedLayoutError
 from publisher.text import MOJIBAKE_REPAIRED, fix_encoding
 
 AVATAR_BLOCK = '<div class="inline-flex flex-col" style="line-height: 1.5;">'
 _BOT_LINE = re.compile(r"\S+ AI (BOT|CYBORG) \S+</div>")  # the emoji may arrive as mojibake ("ğŸ¤–")
+_SINGLE_SIGNATURE = re.compile(r"<div style=\"margin-top: 8px; font-size: 19px; font-weight: 800\">.* AI Bot </div>")
+_SINGLE_HANDLE = re.compile(r"^<div style=\"font-size: 15px[^\"]*\">@(\w+) bot</div>$", re.M)
 _NAMES_LINE = re.compile(
     r'^\s*<div style="text-align: center; font-size: 16px; font-weight: 800">(.*)</div>\s*$', re.M
 )
@@ -42,68 +47,83 @@ _STATS_ROWS = {
     "short": "Short tweets",
     "kept": "Tweets kept",
 }
+_STATS_PLACEHOLDERS = {
+    "downloaded": "TWEETS_DL",
+    "retweets": "RETWEETS",
+    "short": "SHORT_TWEETS",
+    "kept": "TWEETS_KEPT",
+}
 _REPORT = re.compile(r"\[W&B report\]\((\S+?)\)")
 _PREPROCESS = re.compile(r"\[Explore the data\]\((\S+?)/artifacts\)")
 _TRAIN = re.compile(r"\[W&B training run\]\((\S+?)\)")
 _RUN_URL = re.compile(r"^(https?://[^/]+(?:/[^/]+)*?)/([^/]+)/([^/]+)/runs/([^/?#]+)$")
-_REPO_ID = re.compile(r"model='([^']+)'")
-_CLASSIC_FRONT_MATTER_KEYS = {"language", "thumbnail", "tags", "widget"}
+_REPO_ID = re.compile(r"model=(?:<span [^>]*>)?'([^']+)'")
+_FRONT_MATTER_KEYS = {"language", "thumbnail", "tags", "widget"}
+_INTEGER = re.compile(r"^-?[0-9]+$")
 
 
 def _unsupported(message: str, source: str | None) -> UnsupportedLayoutError:
     where = f"{source}: " if source else ""
     return UnsupportedLayoutError(
-        f"{where}{message}", hint="only the classic huggingtweets layout can be parsed"
+        f"{where}{message}",
+        hint=f"known huggingtweets layouts: {', '.join(layouts.LAYOUT_NAMES)} (README 'Card layouts')",
     )
 
 
-def _cell_text(cell: str) -> str:
-    return html.unescape(cell.replace("\\|", "|"))
+def unescape_text(raw: str) -> str:
+    """The text that `html_text` writes as `raw`: "&lt;b&gt;" -> "<b>", while "Tom &amp Jerry"-like text that
+    the escaper would never have written is kept as it is (then the card cannot round-trip: it was edited)."""
+    candidate = html.unescape(raw)
+    return candidate if html_text(candidate) == raw else raw
 
 
-def _split_names(line: str, count: int, table_names: list[str] | None) -> list[str] | None:
-    """Split the " & "-joined display names into `count` names (names may themselves contain " & ")."""
-    parts = line.split(" & ")
-    if len(parts) == count:
-        return [html.unescape(p) for p in parts]
-    if len(parts) < count:
-        return None
-    if table_names and html.unescape(line) == " & ".join(table_names):
-        return table_names
-    groupings = []
+def unescape_attribute(raw: str) -> str:
+    candidate = html.unescape(raw)
+    return candidate if html_attribute(candidate) == raw else raw
+
+
+def _groupings(parts: list[str], count: int, joiner: str) -> list[list[str]]:
+    """Every way to join `parts` back into `count` consecutive groups."""
+    result = []
     for cuts in combinations(range(1, len(parts)), count - 1):
         bounds = (0, *cuts, len(parts))
-        groupings.append(
-            [html.unescape(" & ".join(parts[a:b])) for a, b in zip(bounds, bounds[1:], strict=False)]
-        )
-    return groupings[0] if len(groupings) == 1 else None
+        result.append([joiner.join(parts[a:b]) for a, b in zip(bounds, bounds[1:], strict=False)])
+    return result
 
 
-def _table_names(body: str, count: int) -> list[str] | None:
-    match = _TABLE_HEADER.search(body)
-    if not match:
+def _classic_names(values: dict[str, str], count: int) -> list[str] | None:
+    """The display names, in input order. The notebook wrote them twice: " & "-joined in the names line
+    (before its BOT -> CYBORG replacement, so a "ROBOT" there reads "ROCYBORG" on a multi-user card) and
+    " | "-joined in the table header (after it, so still "ROBOT"). A name may hold " & " or " | " itself:
+    the split that explains both lines is the one."""
+    line, table = values.get("USER_NAME"), values.get("TABLE_USER")
+    if table == "TABLE_USER":
+        table = None
+    bot = "BOT" if count == 1 else "CYBORG"
+    if table is not None:
+        for names in _groupings(table.split(" | "), count, " | "):
+            if line is None or " & ".join(names).replace("BOT", bot) == line:
+                return [unescape_text(n) for n in names]
+    if line is None:
         return None
-    cells = re.split(r"(?<!\\) \| ", match.group(1))
-    return [_cell_text(c) for c in cells] if len(cells) == count else None
+    candidates = _groupings(line.split(" & "), count, " & ")
+    if len(candidates) > 1 and table is not None:
+        candidates = [c for c in candidates if " | ".join(c) == table] or candidates
+    return [unescape_text(n) for n in candidates[0]] if len(candidates) == 1 else None
 
 
-def _stats(body: str, count: int, warnings: list[str]) -> list[dict[str, int] | None]:
+def _stats(values: dict[str, str], count: int, warnings: list[str]) -> list[dict[str, int] | None]:
     columns: dict[str, list[int]] = {}
-    for key, label in _STATS_ROWS.items():
-        match = re.search(rf"^\| {re.escape(label)} \| (.*) \|\s*$", body, re.M)
-        if not match:
+    for key, placeholder in _STATS_PLACEHOLDERS.items():
+        raw = values.get(placeholder)
+        cells = [] if raw is None else raw.split(" | ")
+        if len(cells) != count or not all(_INTEGER.match(c) for c in cells):
+            if raw not in (None, placeholder):
+                warnings.append(
+                    f"stats: the '{_STATS_ROWS[key]}' row is not {count} integer(s) ({raw!r}); stats left out"
+                )
             return [None] * count
-        try:
-            values = [int(v) for v in match.group(1).split(" | ")]
-        except ValueError:
-            warnings.append(f"stats: the '{label}' row is not a list of integers; stats left out")
-            return [None] * count
-        if len(values) != count:
-            warnings.append(
-                f"stats: the '{label}' row has {len(values)} columns for {count} users; stats left out"
-            )
-            return [None] * count
-        columns[key] = values
+        columns[key] = [int(c) for c in cells]
     return [{key: columns[key][i] for key in _STATS_ROWS} for i in range(count)]
 
 
@@ -127,21 +147,14 @@ def _wandb(body: str, warnings: list[str]) -> dict[str, Any] | None:
     return info or None
 
 
-def _https(url: Any, field: str, warnings: list[str]) -> Any:
-    if isinstance(url, str) and url.startswith("http://"):
-        warnings.append(f"{field}: insecure http:// URL upgraded to https://")
-        return "https://" + url[len("http://") :]
-    return url
-
-
 def _front_matter(text: str, source: str | None, warnings: list[str]) -> tuple[dict[str, Any], str]:
     try:
         meta, body, _ = split_front_matter(text)
     except FrontMatterError as exc:
         raise _unsupported(f"the front matter is not valid YAML ({exc.message})", source) from None
     meta = meta or {}
-    for key in sorted(set(meta) - _CLASSIC_FRONT_MATTER_KEYS, key=str):
-        warnings.append(f"front matter: {key!r} is not part of the classic layout and is not kept")
+    for key in sorted(set(meta) - _FRONT_MATTER_KEYS, key=str):
+        warnings.append(f"front matter: {key!r} is not part of the huggingtweets layouts and is not kept")
     return meta, body
 
 
@@ -152,73 +165,114 @@ def _widget(meta: dict[str, Any]) -> list[Any]:
     return [entry.get("text") if isinstance(entry, dict) else entry for entry in widget]
 
 
-def _handles(body: str, source: str | None) -> list[str]:
-    match = _HANDLES_LINE.search(body)
-    if not match:
-        raise _unsupported(
-            "no '@handles' line after the display names; not a classic huggingtweets card", source
-        )
-    handles = match.group(1).split("-")
-    if not all(HANDLE_PATTERN.match(h) for h in handles) or not 1 <= len(handles) <= 3:
-        raise _unsupported(f"the handle line '@{match.group(1)}' is not 1 to 3 handles joined by '-'", source)
+def _family(body: str, source: str | None) -> str:
+    if TEMPLATE_MARKER.search(body):
+        raise _unsupported("this card was rendered by publisher: use the card.json stored next to it", source)
+    if AVATAR_BLOCK in body and _BOT_LINE.search(body):
+        return "classic"
+    if _SINGLE_SIGNATURE.search(body) and _SINGLE_HANDLE.search(body):
+        return "single"
+    raise _unsupported(
+        "unknown card layout (neither the huggingtweets avatar block with its '🤖 AI BOT 🤖' line nor the "
+        "single-user 'NAME 🤖 AI Bot' / '@handle bot' lines)",
+        source,
+    )
+
+
+def _handles(values: dict[str, str], family: str, source: str | None) -> list[str]:
+    line = values.get("USER_HANDLE")
+    if line is None:
+        raise _unsupported("no '@handles' line after the display names; not a huggingtweets card", source)
+    handles = line.split("-") if family == "classic" else [line]
+    if not all(HANDLE_PATTERN.match(h) for h in handles):
+        raise _unsupported(f"the handle line '@{line}' is not handles joined by '-'", source)
     return handles
 
 
+def _classic_users(values: dict[str, str], handles: list[str], warnings: list[str]) -> list[dict[str, Any]]:
+    count = len(handles)
+    names = _classic_names(values, count)
+    if names is None:
+        return []
+    if count > 1:
+        warnings.append(
+            "users: classic cards do not record which handle is whose; handles assigned in sorted order"
+        )
+    stats = _stats(values, count, warnings)
+    users = []
+    for i, handle in enumerate(handles):
+        url = values.get(f"USER_PROFILE_{i + 1}")
+        shown = values.get(f"DISPLAY_{i + 1}") == "inherit" and url
+        users.append(
+            {
+                "handle": handle,
+                "name": names[i],
+                "avatar_url": unescape_attribute(url) if shown else None,
+                "stats": stats[i],
+            }
+        )
+    return users
+
+
+def _single_user(values: dict[str, str], handle: str, warnings: list[str]) -> list[dict[str, Any]]:
+    name = values.get("USER_NAME")
+    if name is None:
+        return []
+    url = values.get("USER_PROFILE")
+    return [
+        {
+            "handle": handle,
+            "name": unescape_text(name),
+            "avatar_url": unescape_attribute(url) if url and url != "USER_PROFILE" else None,
+            "stats": _stats(values, 1, warnings)[0],
+        }
+    ]
+
+
+def _padding(values: dict[str, str]) -> int | None:
+    raw = values.get("RANDOM_SZ")
+    return len(raw) if raw and not raw.strip(" ") else None
+
+
 def parse_card(text: str, *, source: str | None = None, repair: bool = True) -> Card:
-    """The Card a classic huggingtweets README.md was rendered from; warnings go to card.warnings.
+    """The Card a huggingtweets README.md was rendered from, `layout` set; warnings go to card.warnings.
 
     repair=True (default) repairs mojibake in names (warnings start with "mojibake"); repair=False keeps the
     text exactly, for the byte-exact round-trip test of an unedited card.
     """
     warnings: list[str] = []
     meta, body = _front_matter(text, source, warnings)
-    if TEMPLATE_MARKER.search(body):
-        raise _unsupported("this card was rendered by publisher: use the card.json stored next to it", source)
-    if AVATAR_BLOCK not in body or not _BOT_LINE.search(body):
-        raise _unsupported(
-            "unknown card layout (no huggingtweets avatar block and '🤖 AI BOT 🤖' line)", source
-        )
-    handles = _handles(body, source)
-    count = len(handles)
-    names_line = _NAMES_LINE.search(body)
-    names = _split_names(names_line.group(1), count, _table_names(body, count)) if names_line else None
-    if names is None:
-        raise _unsupported(f"cannot split the display names into {count} users", source)
-    avatars = [
-        html.unescape(url) if display == "inherit" and url else None for display, url in _AVATAR.findall(body)
-    ]
-    avatars += [None] * (count - len(avatars))
-    if count > 1:
-        warnings.append(
-            "users: classic cards do not record which handle is whose; handles assigned in sorted order"
-        )
-    stats = _stats(body, count, warnings)
-    users = [
-        {
-            "handle": handle,
-            "name": names[i],
-            "avatar_url": _https(avatars[i], f"users[{i}].avatar_url", warnings),
-            "stats": stats[i],
-        }
-        for i, handle in enumerate(handles)
-    ]
+    family = _family(body, source)
+    found = layouts.match_body(body, family)
+    layout, values = found or layouts.closest_layout(body, family)
+    handles = _handles(values, family, source)
+    if family == "classic":
+        users = _classic_users(values, handles, warnings)
+    else:
+        users = _single_user(values, handles[0], warnings)
+    if not users:
+        raise _unsupported(f"cannot split the display names into {len(handles)} users", source)
     data: dict[str, Any] = {
         "users": users,
         "wandb": _wandb(body, warnings),
-        "thumbnail": _https(meta.get("thumbnail"), "thumbnail", warnings),
+        "thumbnail": meta.get("thumbnail"),
         "language": meta.get("language"),
         "widget": _widget(meta),
+        "layout": layout.name,
+        "layout_padding": _padding(values),
     }
-    repo = _REPO_ID.search(body)
-    if repo and repo.group(1) != "huggingtweets/" + "-".join(sorted(handles)):
-        data["repo_id"] = repo.group(1)
+    repo = values.get("REPO_ID")
+    if repo is None:
+        match = _REPO_ID.search(body)
+        repo = match.group(1) if match else None
+    if repo and repo != "huggingtweets/" + "-".join(sorted(handles)):
+        data["repo_id"] = repo
     try:
         card = card_from_dict(data, repair=repair)
     except ManifestError as exc:
-        raise _unsupported(f"classic layout, but a field is invalid: {exc}", source) from None
+        raise _unsupported(f"{layout.name} layout, but a field is invalid: {exc}", source) from None
     card.warnings[:0] = warnings
     return card
-
 
 def _encoding_blind(text: str) -> list[str]:
     """The text with ftfy's best guess applied line by line: only for comparing, never for output."""
@@ -229,26 +283,34 @@ def _encoding_blind(text: str) -> list[str]:
 
 @dataclass(frozen=True)
 class RoundTrip:
-    """What `classic_round_trip` found: the parsed (repaired) card and how the text relates to it.
+    """What `round_trip` found: the parsed (repaired) card and how the text relates to it.
 
-    status: "unedited" (classic render gives the same bytes), "mojibake" (the same card except for
-    mis-decoded text, which a regeneration repairs), or "edited" (someone changed it by hand).
+    status: "unedited" (rendering the card with its layout's template gives the same bytes), "mojibake" (the
+    same card except for mis-decoded text, which a regeneration repairs), or "edited" (changed by hand).
     """
 
     card: Card
     status: Literal["unedited", "mojibake", "edited"]
 
     @property
+    def layout(self) -> str:
+        return self.card.layout or "classic"
+
+    @property
     def mojibake_repairs(self) -> int:
         return sum(w.startswith(MOJIBAKE_REPAIRED) for w in self.card.warnings)
 
 
-def classic_round_trip(text: str, *, source: str | None = None) -> RoundTrip:
-    """Parse a classic card and decide whether regenerating it would lose a hand edit."""
-    exact = render_card(parse_card(text, source=source, repair=False), "classic")
+def round_trip(text: str, *, source: str | None = None) -> RoundTrip:
+    """Parse a card of any known layout and decide whether regenerating it would lose a hand edit."""
+    exact_card = parse_card(text, source=source, repair=False)
+    exact = render_card(exact_card, exact_card.layout or "classic")
     card = parse_card(text, source=source)
     if exact == text:
         return RoundTrip(card, "unedited")
     if _encoding_blind(exact) == _encoding_blind(text):
         return RoundTrip(card, "mojibake")
     return RoundTrip(card, "edited")
+
+
+classic_round_trip = round_trip  # the name callers used when only the classic layout was known

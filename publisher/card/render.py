@@ -3,7 +3,12 @@
 Autoescape is off because a card mixes contexts (YAML front matter, HTML, Markdown, a Python snippet); each
 piece of user text goes through the filter for its context instead:
 
-    html      HTML text and attribute values: & < > " ' escaped
+    html      HTML text and attribute values, strictly: every & < > " ' escaped
+    text      HTML text content (and Markdown, which passes inline HTML through): only what would start
+              markup is escaped: a `<` that opens a tag/comment (then every `>` too) and a `&` that would
+              start a character reference; "haley o'shaughnessy", "Tom & Jerry", "<3" stay as written
+    attr      an HTML attribute value: as `text`, plus both quotes and every < >
+    fill      str.replace of placeholders in the order given, as the huggingtweets notebooks filled cards
     cell      Markdown table cell: HTML-escaped, | escaped, newlines folded
     md        Markdown paragraph text: HTML-escaped, [ ] escaped, newlines folded
     md_block  free Markdown text written by the model owner: HTML-escaped, newlines kept
@@ -22,6 +27,7 @@ in a wheel). They are read with importlib.resources, so an installed, non-editab
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from functools import lru_cache
@@ -49,6 +55,47 @@ _NEWLINES = re.compile(r"\r\n|[\r\n\u2028\u2029\x85]")
 
 def html_escape(value: Any) -> str:
     return str(escape(str(value)))
+
+
+# "&" followed by what the HTML tokenizer reads as a character reference; html.unescape applies the same
+# HTML5 rules (named references, with or without ";", numeric ones), so "&copy" counts and "& " or "&T" do not.
+_CHAR_REF = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);?")
+# "<" followed by what opens a tag, an end tag, a comment/declaration or a processing instruction.
+_TAG_OPEN = re.compile(r"<(?=[A-Za-z/!?])")
+
+
+def _escape_ampersands(text: str) -> str:
+    return _CHAR_REF.sub(
+        lambda m: "&amp;" + m.group()[1:] if html.unescape(m.group()) != m.group() else m.group(), text
+    )
+
+
+def html_text(value: Any) -> str:
+    """HTML text content, escaped only where a browser would otherwise read markup (see the module doc)."""
+    text = _escape_ampersands(_fold(str(value)))
+    if _TAG_OPEN.search(text):
+        text = text.replace("<", "&lt;").replace(">", "&gt;")
+    return text
+
+
+def html_attribute(value: Any) -> str:
+    """An attribute value (either quote style): `text` rules plus quotes and angle brackets."""
+    text = _escape_ampersands(_fold(str(value)))
+    return text.replace('"', "&quot;").replace("'", "&#39;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def fill_placeholders(text: str, values: dict[str, Any], order: str) -> str:
+    """The huggingtweets notebooks' `for k, v in card_val.items(): card = card.replace(k, v)`, in `order`.
+
+    Later replacements also rewrite earlier values (a "ROBOT" name becomes "ROCYBORG" on a multi-user card),
+    exactly as the originals did; a value that is None leaves its placeholder in the text, as a key the
+    notebook never set did.
+    """
+    for key in order.split():
+        value = values.get(key)
+        if value is not None:
+            text = text.replace(key, str(value))
+    return text
 
 
 def _fold(text: str) -> str:
@@ -133,6 +180,9 @@ def format_number(value: Any) -> str:
 
 FILTERS = {
     "html": html_escape,
+    "text": html_text,
+    "attr": html_attribute,
+    "fill": fill_placeholders,
     "cell": table_cell,
     "md": markdown_inline,
     "md_block": markdown_block,
@@ -285,7 +335,9 @@ def hub_metadata(card: Card, repo_id: str) -> dict[str, Any]:
     if card.base_model:
         data["base_model"] = card.base_model
     data["tags"] = ["huggingtweets", *card.handles]
-    if card.thumbnail:
+    if card.thumbnail and card.thumbnail.startswith("https://"):
+        # an http:// thumbnail (huggingtweets.com previews of 2021-2022, long dead) is kept in card.json and by
+        # the legacy layouts, but the default template leaves it out: the Hub wants https, `check` too
         data["thumbnail"] = card.thumbnail
     if card.widget:
         data["widget"] = _widget_entries(card)
@@ -295,10 +347,48 @@ def hub_metadata(card: Card, repo_id: str) -> dict[str, Any]:
     return data
 
 
+def _stats_row(card: Card, key: str) -> str | None:
+    if not all(u.stats is not None for u in card.users):
+        return None
+    return " | ".join(str(getattr(u.stats, key)) for u in card.users)
+
+
+def legacy_placeholders(card: Card, links: dict[str, str | None]) -> dict[str, str | None]:
+    """What the huggingtweets notebooks put in card_val, escaped by context, for the legacy templates' `fill`.
+
+    Names go into HTML text and Markdown (`text`: a real name comes out exactly as the notebook wrote it, a
+    `<script>` does not), avatar URLs into attributes (`attr`). None leaves the placeholder as the notebook did.
+    """
+    names = [html_text(u.name) for u in card.users]
+    avatar = card.users[0].avatar_url
+    values: dict[str, str | None] = {
+        "USER_HANDLE": card.handle_line,
+        "USER_NAME": " & ".join(names),
+        "USER_PROFILE": html_attribute(avatar) if avatar else None,
+        "BOT": "BOT" if len(card.users) == 1 else "CYBORG",
+        "SOCIAL_LINK": card.thumbnail,
+        "TABLE_USER": " | ".join(names),
+        "TABLE_SPLIT": " | ".join(["---"] * len(card.users)),
+        "TWEETS_DL": _stats_row(card, "downloaded"),
+        "RETWEETS": _stats_row(card, "retweets"),
+        "SHORT_TWEETS": _stats_row(card, "short"),
+        "TWEETS_KEPT": _stats_row(card, "kept"),
+        "WANDB_PREPROCESS": links["preprocess"],
+        "WANDB_TRAIN": links["train"],
+        "RANDOM_SZ": None if card.layout_padding is None else " " * card.layout_padding,
+    }
+    for i in range(3):  # the avatar block shows the first three users
+        url = card.users[i].avatar_url if i < len(card.users) else None
+        values[f"USER_PROFILE_{i + 1}"] = html_attribute(url) if url else ""
+        values[f"DISPLAY_{i + 1}"] = "inherit" if url else "none"
+    return values
+
+
 def template_context(card: Card, namespace: str = DEFAULT_NAMESPACE) -> dict[str, Any]:
     """Everything a template may use: the card itself plus a few derived values."""
     repo_id = card.effective_repo_id(namespace)
     stats = [u.stats for u in card.users]
+    links = _wandb_links(card)
     return {
         "card": card,
         "users": card.users,
@@ -309,7 +399,8 @@ def template_context(card: Card, namespace: str = DEFAULT_NAMESPACE) -> dict[str
         "namespace": namespace,
         "bot_kind": "BOT" if len(card.users) == 1 else "CYBORG",
         "all_stats": all(s is not None for s in stats),
-        "wandb": _wandb_links(card),
+        "wandb": links,
+        "placeholders": legacy_placeholders(card, links),
         "metrics": dict(card.training.metrics) if card.training else {},
         "hyperparameters": dict(card.training.hyperparameters) if card.training else {},
         "samples": card.samples,

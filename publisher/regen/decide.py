@@ -2,8 +2,9 @@
 
 No I/O here, so every status rule is unit-tested without a server:
   card.json present  -> its data is authoritative (the README was generated from it);
-  legacy card        -> `parse`; if `render(parse(t), "classic") != t` the card was edited by hand: `edited`
-                        (unless force); a layout the parser does not know: `unsupported`, never guessed;
+  legacy card        -> `parse` (any known layout); if `render(parse(t), its layout) != t` the card was edited
+                        by hand: `edited` (unless force); a layout the parser does not know: `unsupported`,
+                        never guessed;
   render the target  -> identical bytes: `unchanged` (no write); otherwise `changed` with only the files
                         that differ (README.md and/or card.json; never anything else, never empty).
 """
@@ -64,11 +65,6 @@ def _card_from_json(raw: bytes, repo_id: str):
     return card_from_dict(data, source=source)
 
 
-# The pre-May-2021 single-user table: `parse` reads it, but no template reproduces that layout byte for byte,
-# so an unedited card cannot be told from an edited one.
-OLD_SINGLE_USER_TABLE = "| Data | Quantity |"
-
-
 def decide(snapshot: RepoSnapshot, *, template: str, force: bool = False, local_card=None) -> Decision:
     """Status and files to commit for one repo. `local_card` (from a run directory) overrides the Hub's data."""
     try:
@@ -104,7 +100,7 @@ def _card_for(snapshot: RepoSnapshot, *, force: bool, local_card):
         return _card_from_json(snapshot.card_json, snapshot.repo_id), None
     if snapshot.readme is None:
         return None, Decision("unsupported", reason="no README.md and no card.json")
-    from publisher.card.parse import classic_round_trip, parse_card
+    from publisher.card.parse import parse_card, round_trip
 
     try:
         text = snapshot.readme.decode("utf-8")
@@ -112,15 +108,13 @@ def _card_for(snapshot: RepoSnapshot, *, force: bool, local_card):
         return None, Decision("unsupported", reason="README.md is not UTF-8")
     if force:
         return parse_card(text, source=snapshot.repo_id), None
-    if OLD_SINGLE_USER_TABLE in text:
-        return None, Decision("unsupported", reason=(
-            "the pre-May-2021 single-user layout ('| Data | Quantity |'): no template reproduces it, so a hand "
-            "edit cannot be ruled out (--force regenerates it)"))  # fmt: skip
-    # unedited: parse -> render classic gives the bytes back, or would but for mis-decoded (mojibake) text,
-    # which regenerating repairs
-    trip = classic_round_trip(text, source=snapshot.repo_id)
+    # unedited: parse -> render with the card's own layout gives the bytes back, or would but for mis-decoded
+    # (mojibake) text, which regenerating repairs
+    trip = round_trip(text, source=snapshot.repo_id)
     if trip.status == "edited":
-        return None, Decision("edited", reason="the card was edited by hand (parse -> render classic differs)")
+        return None, Decision(
+            "edited", reason=f"the card was edited by hand (parse -> render {trip.layout} differs)"
+        )
     return trip.card, None
 
 
