@@ -69,6 +69,8 @@ class LocalFile:
     data: bytes | None = None
     _sha256: str | None = field(default=None, repr=False)
     _git_oid: str | None = field(default=None, repr=False)
+    cache: Any = field(default=None, repr=False, compare=False)
+    """A publisher.hashcache.HashCache: a file unchanged since it was last hashed is not read again."""
 
     @property
     def size(self) -> int:
@@ -86,10 +88,7 @@ class LocalFile:
     def sha256(self) -> str:
         """The content sha256: the oid the Hub keeps for an LFS file."""
         if self._sha256 is None:
-            digest = hashlib.sha256()
-            for chunk in self._chunks():
-                digest.update(chunk)
-            self._sha256 = digest.hexdigest()
+            self._sha256 = self._hash("sha256", hashlib.sha256())
         return self._sha256
 
     @property
@@ -97,10 +96,25 @@ class LocalFile:
         """The git blob sha1 (`blob <size>\\0` + content): the oid the Hub keeps for a regular file."""
         if self._git_oid is None:
             digest = hashlib.sha1(f"blob {self.size}\0".encode())  # noqa: S324 - git's object id, not security
-            for chunk in self._chunks():
-                digest.update(chunk)
-            self._git_oid = digest.hexdigest()
+            self._git_oid = self._hash("git_oid", digest)
         return self._git_oid
+
+    def _hash(self, kind: str, digest: Any) -> str:
+        """Hash the content, or take the hash from the cache when the file is the one hashed last time."""
+        cached = self.source is not None and self.cache is not None
+        if cached:
+            from publisher.hashcache import identity_stamp
+
+            hit = self.cache.get(self.source, kind)
+            if hit is not None:
+                return hit
+            before = identity_stamp(self.source)  # type: ignore[arg-type]
+        for chunk in self._chunks():
+            digest.update(chunk)
+        value = digest.hexdigest()
+        if cached:
+            self.cache.put(self.source, kind, value, stamp_before=before)
+        return value
 
     def matches(self, remote: client.RemoteFile) -> bool:
         """True if the Hub already has exactly this content at this path."""
@@ -273,8 +287,12 @@ def prepare_run(
     template: str = "huggingtweets",
     allow_pickle: bool = False,
     workdir: Path,
+    hash_cache: Any = None,
 ) -> PreparedRun:
-    """Every local check, before any network call: card, rendering, model files; converts .bin weights."""
+    """Every local check, before any network call: card, rendering, model files; converts .bin weights.
+
+    `hash_cache` (publisher.hashcache.HashCache) serves the hashes of run-directory files unchanged since
+    they were last hashed."""
     from publisher.card.model import dumps_manifest, load_manifest
 
     run = Path(run_dir)
@@ -303,12 +321,12 @@ def prepare_run(
         if name == SAFETENSORS and converted:
             files.append(LocalFile(SAFETENSORS, source=weights))
         elif (run / name).is_file():
-            files.append(LocalFile(name, source=run / name))
+            files.append(LocalFile(name, source=run / name, cache=hash_cache))
     for extra in sorted(run.glob("model-*-of-*.safetensors")):
-        files.append(LocalFile(extra.name, source=extra))
+        files.append(LocalFile(extra.name, source=extra, cache=hash_cache))
     for path in sorted(p for p in run.iterdir() if p.is_file() and p.suffix in PICKLE_SUFFIXES):
         if allow_pickle:
-            files.append(LocalFile(path.name, source=path))
+            files.append(LocalFile(path.name, source=path, cache=hash_cache))
         else:
             skipped.append((path.name, "pickle: not uploaded (use --allow-pickle)"))
     return PreparedRun(run, chosen, card, readme, files, skipped, converted)
@@ -482,7 +500,10 @@ def publish(options: PublishOptions) -> PublishResult:
 
     Raises PublisherError subclasses; a verification failure returns status "failed" (the caller exits 1).
     """
+    from publisher.hashcache import HashCache
+
     target = client.resolve_target(options.hub, hub_root=options.hub_root)
+    hashes = HashCache.default()
     with _workdir() as work:
         prepared = prepare_run(
             options.run_dir,
@@ -491,9 +512,13 @@ def publish(options: PublishOptions) -> PublishResult:
             template=options.template,
             allow_pickle=options.allow_pickle,
             workdir=work,
+            hash_cache=hashes,
         )
-        with client.connect(target) as target:
-            return _publish_to(target, prepared, options)
+        try:
+            with client.connect(target) as target:
+                return _publish_to(target, prepared, options)
+        finally:
+            hashes.save()
 
 
 def _publish_to(target: client.HubTarget, prepared: PreparedRun, options: PublishOptions) -> PublishResult:

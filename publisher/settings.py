@@ -28,6 +28,9 @@ class Settings:
     wandb_mode: str | None = None
     wandb_entity: str | None = None
     wandb_project: str = "huggingtweets"
+    cache_dir: str = ""
+    """Where publisher keeps caches (file hashes): PUBLISHER_CACHE, else $XDG_CACHE_HOME/publisher, else
+    ~/.cache/publisher."""
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -44,4 +47,6 @@ class Settings:
             wandb_mode=env.get("WANDB_MODE") or None,
             wandb_entity=env.get("WANDB_ENTITY") or None,
             wandb_project=env.get("WANDB_PROJECT") or "huggingtweets",
+            cache_dir=env.get("PUBLISHER_CACHE")
+            or os.path.join(env.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "publisher"),
         )

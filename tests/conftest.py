@@ -28,6 +28,7 @@ os.environ.update(
         "WANDB_CACHE_DIR": os.path.join(_SESSION_TMP, "wandb_cache"),
         "WANDB_DATA_DIR": os.path.join(_SESSION_TMP, "wandb_data"),
         "WANDB_CONFIG_DIR": os.path.join(_SESSION_TMP, "wandb_config"),
+        "PUBLISHER_CACHE": os.path.join(_SESSION_TMP, "publisher_cache"),
         "TOKENIZERS_PARALLELISM": "false",
         "PYTHONHASHSEED": "0",
     }
