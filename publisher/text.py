@@ -15,6 +15,10 @@ import itertools
 _BAD_DECODINGS = ("cp1252", "cp1254", "latin-1", "mac_roman", "sloppy-windows-1252", "sloppy-windows-1254")
 _MAX_LAYERS = 3  # double or triple mojibake ("donÃ¢â‚¬â„¢t") is real
 
+# How a whole card can have been mis-decoded once (its own 🤖 reads "ğŸ¤–" or "ðŸ¤–"); bytes a code page
+# does not define are dropped, as the real garbled cards show.
+CARD_MOJIBAKE = ("cp1254", "cp1252", "latin-1", "sloppy-windows-1252", "sloppy-windows-1254")
+
 MOJIBAKE_REPAIRED = "mojibake repaired"
 MOJIBAKE_UNREPAIRABLE = "mojibake not repaired"
 
@@ -32,6 +36,13 @@ def fix_encoding(text: str) -> str:
         normalization=None,
         fix_line_breaks=False,
     )
+
+
+def mis_decode(text: str, decoding: str) -> str:
+    """`text` as it reads after its UTF-8 bytes were decoded with `decoding` (one of CARD_MOJIBAKE)."""
+    if decoding.startswith("sloppy"):
+        import ftfy.bad_codecs  # noqa: F401  (registers the sloppy-windows-* codecs)
+    return text.encode("utf-8").decode(decoding, errors="ignore")
 
 
 def _mis_decode(text: str, encoding: str) -> str | None:

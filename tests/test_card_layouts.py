@@ -201,3 +201,57 @@ def test_a_hand_edit_in_any_layout_is_detected(layout, case, text):
     assert edited != text
     result = round_trip(edited)
     assert result.status == "edited" and result.card.handles == parse_card(text).handles
+
+
+@pytest.mark.parametrize("decoding", ["cp1254", "cp1252", "sloppy-windows-1252"])
+@pytest.mark.parametrize("case", ["six users, emoji and a pipe", "one user, logo thumbnail"])
+def test_a_card_garbled_as_a_whole_renders_back_and_regenerates_repaired(decoding, case):
+    """Real cards read "ğŸ¤– AI CYBORG ğŸ¤–": the whole file was once decoded with the wrong code page."""
+    from publisher.text import mis_decode
+
+    original = _classic(case)
+    garbled = mis_decode(original, decoding)
+    assert garbled != original and "🤖" not in garbled
+    exact = parse_card(garbled, repair=False)
+    assert exact.layout == "classic" and exact.layout_mojibake in (decoding, "cp1252")
+    assert render_card(loads_manifest(dumps_manifest(exact)), "classic") == garbled
+    result = round_trip(garbled)
+    assert result.status == "mojibake" and result.faithful
+    assert result.card.layout_mojibake is None
+    assert "🤖 AI" in render_card(result.card, "classic")
+
+
+def test_a_single_user_card_garbled_as_a_whole_renders_back():
+    from publisher.text import mis_decode
+
+    garbled = mis_decode(_single("prose-2020-09-18"), "cp1252")
+    card = parse_card(garbled, repair=False)
+    assert (card.layout, card.layout_mojibake, card.layout_padding) == ("prose-2020-09-18", "cp1252", 37)
+    assert render_card(card, card.layout) == garbled
+
+
+@pytest.mark.parametrize(
+    ("layout", "case"),
+    [("classic", "six users, emoji and a pipe"), ("prose-2020-09-18", "prose-2020-09-18"),
+     ("exbert-2020-07-27", "exbert-2020-07-27 (WANDB_TRAIN never set)"), ("classic", "garbled")],
+)  # fmt: skip
+def test_cli_parse_then_render_with_the_layout_gives_the_card_back(tmp_path, layout, case):
+    import subprocess
+    import sys
+
+    from publisher.text import mis_decode
+
+    if case == "garbled":
+        text = mis_decode(_classic("two users, a BOT name, quotes and ampersands"), "cp1254")
+    else:
+        text = _classic(case) if layout == "classic" else _single(case)
+    readme, manifest = tmp_path / "README.md", tmp_path / "card.json"
+    readme.write_bytes(text.encode("utf-8"))
+    root = Path(__file__).resolve().parents[1]
+    run = [sys.executable, "-m", "publisher"]
+    parsed = subprocess.run([*run, "parse", str(readme), "-o", str(manifest)], capture_output=True, cwd=root)
+    assert parsed.returncode == 0, parsed.stderr
+    assert f"{layout} layout".encode() in parsed.stderr
+    rendered = subprocess.run([*run, "render", str(manifest), "--template", layout], capture_output=True, cwd=root)
+    assert rendered.returncode == 0, rendered.stderr
+    assert rendered.stdout == text.encode("utf-8")

@@ -25,7 +25,10 @@ FIXTURES = Path(__file__).parent / "fixtures" / "cards"
 
 
 def _three_users() -> dict:
-    return json.loads((FIXTURES / "purefulsoul-turtlebreezee-wnrstweets.json").read_text(encoding="utf-8"))
+    """The reference card's manifest as a hand-written one (no legacy `layout`)."""
+    data = json.loads((FIXTURES / "purefulsoul-turtlebreezee-wnrstweets.json").read_text(encoding="utf-8"))
+    data.pop("layout")
+    return data
 
 
 @pytest.mark.parametrize("name", ["k_saifullaah", "purefulsoul-turtlebreezee-wnrstweets"])
@@ -163,6 +166,15 @@ def test_mojibake_in_names_is_repaired_on_load_with_a_warning():
     assert card.widget == ["🤖 says"]
     repaired = [w for w in card.warnings if w.startswith("mojibake")]
     assert len(repaired) == 2 and "users[2].name" in repaired[0]
+
+
+def test_a_manifest_parsed_from_a_legacy_card_keeps_its_text_as_written():
+    """So `render --template LAYOUT` gives the card back byte for byte; regenerate repairs it."""
+    data = _three_users()
+    data["users"][2]["name"] = "Weâ€™re Not Really Strangers"
+    data["layout"] = "classic"
+    assert card_from_dict(data).users[2].name == "Weâ€™re Not Really Strangers"
+    assert card_from_dict(data, repair=True).users[2].name == "We’re Not Really Strangers"
 
 
 def test_lossy_mojibake_is_kept_and_warned_naming_the_field():

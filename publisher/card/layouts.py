@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from publisher.card.render import _builtin_source
+from publisher.text import CARD_MOJIBAKE, mis_decode
 
 REPO_TOKEN = "{{ repo_id }}"
 _FILL_BLOCK = re.compile(
@@ -85,11 +86,14 @@ def _token_pattern(tokens: tuple[str, ...]) -> re.Pattern[str]:
 
 
 @cache
-def body_pattern(name: str) -> re.Pattern[str]:
+def body_pattern(name: str, decoding: str | None = None) -> re.Pattern[str]:
     """The anchored expression of a layout's body: literal text as is, each placeholder a one-line group.
 
-    A placeholder that occurs again must carry the same text again (a back-reference)."""
+    A placeholder that occurs again must carry the same text again (a back-reference). `decoding`: the body
+    as a card garbled as a whole reads (publisher.text.CARD_MOJIBAKE)."""
     sk = skeleton(name)
+    if decoding:
+        sk = Skeleton(mis_decode(sk.body, decoding), sk.order)
     parts: list[str] = []
     seen: set[str] = set()
     position = 0
@@ -122,14 +126,16 @@ def line_patterns(name: str) -> tuple[tuple[re.Pattern[str], tuple[str, ...]], .
     return tuple(result)
 
 
-def match_body(body: str, family: str | None = None) -> tuple[Layout, dict[str, str]] | None:
-    """The layout whose whole body is `body`, with the placeholder values; None if no layout fits exactly."""
-    for layout in LAYOUTS:
-        if family and layout.family != family:
-            continue
-        match = body_pattern(layout.name).fullmatch(body)
-        if match:
-            return layout, match.groupdict()
+def match_body(body: str, family: str | None = None) -> tuple[Layout, dict[str, str], str | None] | None:
+    """The layout whose whole body is `body`, its placeholder values, and the decoding that garbled the
+    card as a whole (None for a card as written); None if no layout fits exactly."""
+    candidates = [layout for layout in LAYOUTS if not family or layout.family == family]
+    decodings: tuple[str | None, ...] = (None,) if body.isascii() else (None, *CARD_MOJIBAKE)
+    for decoding in decodings:
+        for layout in candidates:
+            match = body_pattern(layout.name, decoding).fullmatch(body)
+            if match:
+                return layout, match.groupdict(), decoding
     return None
 
 

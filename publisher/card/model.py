@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from publisher.card.check import KNOWN_LICENSES
 from publisher.errors import ManifestError
 from publisher.repo_ids import repo_id_problem
-from publisher.text import repair_mojibake
+from publisher.text import CARD_MOJIBAKE, repair_mojibake
 
 SCHEMA_VERSION = 1
 DEFAULT_NAMESPACE = "huggingtweets"
@@ -107,6 +107,7 @@ class Card:
     limitations: str | None = None
     layout: str | None = None  # the template a legacy card was parsed from (publisher parse)
     layout_padding: int | None = None  # the 2020 "random size file" comment's run of spaces
+    layout_mojibake: str | None = None  # the decoding that garbled the whole card (its own 🤖), if any
     extra: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list, compare=False, repr=False)
 
@@ -204,6 +205,7 @@ class _Reader:
 _TOP_LEVEL = (
     "schema_version", "repo_id", "users", "wandb", "thumbnail", "language", "widget",
     "base_model", "license", "samples", "training", "intended_use", "limitations", "layout", "layout_padding",
+    "layout_mojibake",
 )  # fmt: skip
 
 
@@ -330,12 +332,18 @@ def _read_repo_id(r: _Reader, value: Any, path: str) -> str | None:
     return value
 
 
-def card_from_dict(data: dict[str, Any], *, source: str | None = None, repair: bool = True) -> Card:
+def card_from_dict(data: dict[str, Any], *, source: str | None = None, repair: bool | None = None) -> Card:
     """Validate a manifest dict and build the Card; ManifestError names the first bad field.
 
-    repair=False keeps mojibake as it is (for a byte-exact round trip of a legacy card); default repairs it.
+    repair=False keeps mojibake as it is (for a byte-exact round trip of a legacy card), True repairs it;
+    the default repairs it unless the manifest records a legacy `layout` (see below).
     """
     warnings: list[str] = []
+    # a card read back from a legacy layout ("layout" set) holds its text as the card had it, so rendering it
+    # with that layout gives the same bytes; mojibake is repaired when such a card is regenerated (or parsed
+    # with --repair), not behind the manifest's back
+    if repair is None:
+        repair = not (isinstance(data, dict) and data.get("layout") is not None)
     r = _Reader(source, warnings, repair=repair)
     if not isinstance(data, dict):
         raise ManifestError("a manifest must be a JSON object", source=source)
@@ -366,6 +374,7 @@ def card_from_dict(data: dict[str, Any], *, source: str | None = None, repair: b
         limitations=r.optional_text(data.get("limitations"), "limitations"),
         layout=r.optional_pattern(data.get("layout"), "layout", LAYOUT_PATTERN, "a template name such as 'classic'"),
         layout_padding=_read_padding(r, data.get("layout_padding")),
+        layout_mojibake=_read_mojibake(r, data.get("layout_mojibake")),
         extra=_read_extra(r, data),
     )
     card.warnings.extend(warnings)
@@ -379,6 +388,12 @@ def _read_padding(r: _Reader, value: Any) -> int | None:
     if padding > MAX_LAYOUT_PADDING:
         raise r.fail("layout_padding", f"must be at most {MAX_LAYOUT_PADDING}")
     return padding
+
+
+def _read_mojibake(r: _Reader, value: Any) -> str | None:
+    if value is not None and value not in CARD_MOJIBAKE:
+        raise r.fail("layout_mojibake", f"must be one of {', '.join(CARD_MOJIBAKE)} or null")
+    return value
 
 
 def _read_extra(r: _Reader, data: dict[str, Any]) -> dict[str, Any]:
@@ -458,7 +473,7 @@ def card_to_dict(card: Card) -> dict[str, Any]:
         "limitations": card.limitations,
     }
     # written only when set, so every card.json written before these fields existed keeps its exact bytes
-    for key in ("layout", "layout_padding"):
+    for key in ("layout", "layout_padding", "layout_mojibake"):
         if getattr(card, key) is not None:
             data[key] = getattr(card, key)
     for key, value in card.extra.items():

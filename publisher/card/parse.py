@@ -16,6 +16,7 @@ sorted), so handles are assigned to users in sorted order; the classic render do
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
 from dataclasses import dataclass
@@ -244,7 +245,7 @@ def parse_card(text: str, *, source: str | None = None, repair: bool = True) -> 
     meta, body = _front_matter(text, source, warnings)
     family = _family(body, source)
     found = layouts.match_body(body, family)
-    layout, values = found or layouts.closest_layout(body, family)
+    layout, values, decoding = found or (*layouts.closest_layout(body, family), None)
     handles = _handles(values, family, source)
     if family == "classic":
         users = _classic_users(values, handles, warnings)
@@ -260,6 +261,7 @@ def parse_card(text: str, *, source: str | None = None, repair: bool = True) -> 
         "widget": _widget(meta),
         "layout": layout.name,
         "layout_padding": _padding(values),
+        "layout_mojibake": decoding,
     }
     repo = values.get("REPO_ID")
     if repo is None:
@@ -291,6 +293,8 @@ class RoundTrip:
 
     card: Card
     status: Literal["unedited", "mojibake", "edited"]
+    exact: Card | None = None  # the card as written (mojibake kept)
+    faithful: bool = False  # `exact` rendered with its layout gives back the original bytes
 
     @property
     def layout(self) -> str:
@@ -305,12 +309,14 @@ def round_trip(text: str, *, source: str | None = None) -> RoundTrip:
     """Parse a card of any known layout and decide whether regenerating it would lose a hand edit."""
     exact_card = parse_card(text, source=source, repair=False)
     exact = render_card(exact_card, exact_card.layout or "classic")
-    card = parse_card(text, source=source)
+    # the repaired card is what a regeneration writes: correctly encoded throughout
+    card = dataclasses.replace(parse_card(text, source=source), layout_mojibake=None)
     if exact == text:
-        return RoundTrip(card, "unedited")
+        garbled = exact_card.layout_mojibake is not None or card.users != exact_card.users
+        return RoundTrip(card, "mojibake" if garbled else "unedited", exact_card, faithful=True)
     if _encoding_blind(exact) == _encoding_blind(text):
-        return RoundTrip(card, "mojibake")
-    return RoundTrip(card, "edited")
+        return RoundTrip(card, "mojibake", exact_card)
+    return RoundTrip(card, "edited", exact_card)
 
 
 classic_round_trip = round_trip  # the name callers used when only the classic layout was known

@@ -42,6 +42,7 @@ from markupsafe import escape
 
 from publisher.card.model import DEFAULT_NAMESPACE, Card
 from publisher.errors import TemplateError
+from publisher.text import mis_decode
 from publisher.wandb_links import DEFAULT_REPORT_URL, run_artifacts_url, run_url
 
 DEFAULT_TEMPLATE = "huggingtweets"
@@ -84,13 +85,19 @@ def html_attribute(value: Any) -> str:
     return text.replace('"', "&quot;").replace("'", "&#39;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def fill_placeholders(text: str, values: dict[str, Any], order: str) -> str:
+@jinja2.pass_context
+def fill_placeholders(context: Any, text: str, values: dict[str, Any], order: str) -> str:
     """The huggingtweets notebooks' `for k, v in card_val.items(): card = card.replace(k, v)`, in `order`.
 
     Later replacements also rewrite earlier values (a "ROBOT" name becomes "ROCYBORG" on a multi-user card),
     exactly as the originals did; a value that is None leaves its placeholder in the text, as a key the
-    notebook never set did.
+    notebook never set did. A card recorded as garbled as a whole (card.layout_mojibake) gets the template's
+    own text garbled the same way; its values were read garbled and go in as they are.
     """
+    card = context.get("card")
+    decoding = getattr(card, "layout_mojibake", None)
+    if decoding:
+        text = mis_decode(text, decoding)
     for key in order.split():
         value = values.get(key)
         if value is not None:
