@@ -255,3 +255,15 @@ def test_cli_parse_then_render_with_the_layout_gives_the_card_back(tmp_path, lay
     rendered = subprocess.run([*run, "render", str(manifest), "--template", layout], capture_output=True, cwd=root)
     assert rendered.returncode == 0, rendered.stderr
     assert rendered.stdout == text.encode("utf-8")
+
+
+@pytest.mark.parametrize(("layout", "case", "text"), _all_cards(), ids=[c[1] for c in _all_cards()])
+def test_the_upgraded_card_passes_the_default_templates_check(layout, case, text):
+    """An http:// thumbnail (dead huggingtweets.com previews) stays in card.json but not in the new card."""
+    from publisher.card.check import check_card_text
+
+    card = parse_card(text)
+    upgraded = render_card(card, "huggingtweets")
+    assert check_card_text(upgraded, require_default_fields=True) == []
+    if card.thumbnail and card.thumbnail.startswith("http://"):
+        assert card.thumbnail not in upgraded
