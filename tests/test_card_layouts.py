@@ -95,6 +95,8 @@ CLASSIC_CASES = {
 
 # layout -> (notebook commit, card_val); one invented card per era of each layout
 SINGLE_CASES = {
+    "classic-2021-05-07-single": ("c74eb83", single_card_val(
+        "may7", "May Seventh", AVATAR.format(50, "op"), (3200, 10, 20, 3170), social=LOGO, run=RUN_2021)),
     "single-2021-03": ("9fa75a7", single_card_val(
         "k_doe", "Kay O'Doe ✨", AVATAR.format(31, "kl"), (3241, 77, 301, 2863),
         social="https://www.huggingtweets.com/k_doe/1617000000000/predictions.png", run=RUN_2021)),
@@ -267,3 +269,29 @@ def test_the_upgraded_card_passes_the_default_templates_check(layout, case, text
     assert check_card_text(upgraded, require_default_fields=True) == []
     if card.thumbnail and card.thumbnail.startswith("http://"):
         assert card.thumbnail not in upgraded
+
+
+def test_the_single_user_notebook_filling_the_classic_template_on_2021_05_07():
+    """Browsers still running the old notebook filled the new template with the old card_val."""
+    text = _single("classic-2021-05-07-single")
+    assert "display:DISPLAY_1" in text and "_400x400.jpg_1&#39;" in text and "| Data | TABLE_USER |" in text
+    card = parse_card(text, repair=False)
+    assert card.layout == "classic-2021-05-07-single"
+    assert card.users[0].avatar_url == AVATAR.format(50, "op") and card.users[0].stats.kept == 3170
+
+
+def test_a_card_whose_placeholders_were_never_filled_is_unsupported():
+    """2021-05-07 18:33-20:04: the notebook's card values were local; only WANDB_TRAIN reached the card."""
+    from publisher.errors import UnsupportedLayoutError
+
+    text = notebook_card("c74eb83", {"WANDB_TRAIN": RUN_2021.format("1trn9abc")})
+    with pytest.raises(UnsupportedLayoutError, match="never filled"):
+        parse_card(text)
+
+
+@pytest.mark.parametrize("name", ["line\u2028separator", "next\x85line", "tab\tname"])
+def test_unusual_whitespace_in_names_is_written_as_is(name):
+    users = [("ws", name, AVATAR.format(51, "qr"), (10, 1, 1, 8))]
+    text = notebook_card("c74eb83", classic_card_val(users, LOGO))
+    card = parse_card(text, repair=False)
+    assert card.users[0].name == name and render_card(card, "classic") == text

@@ -220,7 +220,7 @@ def test_available_templates_lists_the_built_ins():
 
 
 def test_unknown_template_is_a_template_error_listing_the_built_ins():
-    with pytest.raises(TemplateError, match="'fancy' not found.*classic, exbert-2020-07-21"):
+    with pytest.raises(TemplateError, match="'fancy' not found.*classic, classic-2021-05-07-single, exbert"):
         render_card(_fixture("k_saifullaah"), "fancy")
 
 

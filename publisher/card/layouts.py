@@ -35,6 +35,7 @@ class Layout:
 # Newest first; names are the built-in template names. See README "Card layouts" for the history.
 LAYOUTS: tuple[Layout, ...] = (
     Layout("classic", "classic"),
+    Layout("classic-2021-05-07-single", "classic"),
     Layout("single-2021-03", "single"),
     Layout("single-2021-02", "single"),
     Layout("prose-2020-09-18", "single"),
@@ -132,10 +133,18 @@ def match_body(body: str, family: str | None = None) -> tuple[Layout, dict[str, 
     candidates = [layout for layout in LAYOUTS if not family or layout.family == family]
     decodings: tuple[str | None, ...] = (None,) if body.isascii() else (None, *CARD_MOJIBAKE)
     for decoding in decodings:
+        found = []
         for layout in candidates:
             match = body_pattern(layout.name, decoding).fullmatch(body)
             if match:
-                return layout, match.groupdict(), decoding
+                values = match.groupdict()
+                # a layout that explains a placeholder left in the text as literal text beats one that has to
+                # read it as a value (DISPLAY_1 = "DISPLAY_1")
+                leftovers = sum(key == value for key, value in values.items())
+                found.append((leftovers, len(found), layout, values))
+        if found:
+            _, _, layout, values = min(found, key=lambda item: item[:2])
+            return layout, values, decoding
     return None
 
 

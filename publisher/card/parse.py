@@ -185,6 +185,12 @@ def _handles(values: dict[str, str], family: str, source: str | None) -> list[st
     if line is None:
         raise _unsupported("no '@handles' line after the display names; not a huggingtweets card", source)
     handles = line.split("-") if family == "classic" else [line]
+    if line == "USER_HANDLE":
+        raise _unsupported(
+            "the card's placeholders were never filled (USER_HANDLE, USER_NAME ... as in the template: the "
+            "notebook of 2021-05-07 18:33-20:04 lost its card values); there is no card data to recover",
+            source,
+        )
     if not all(HANDLE_PATTERN.match(h) for h in handles):
         raise _unsupported(f"the handle line '@{line}' is not handles joined by '-'", source)
     return handles
@@ -204,6 +210,9 @@ def _classic_users(values: dict[str, str], handles: list[str], warnings: list[st
     for i, handle in enumerate(handles):
         url = values.get(f"USER_PROFILE_{i + 1}")
         shown = values.get(f"DISPLAY_{i + 1}") == "inherit" and url
+        if i == 0 and "USER_PROFILE" in values:  # the single-user notebook filling the classic template
+            url = values["USER_PROFILE"]
+            shown = url != "USER_PROFILE"
         users.append(
             {
                 "handle": handle,

@@ -49,6 +49,7 @@ DEFAULT_TEMPLATE = "huggingtweets"
 TEMPLATE_PACKAGE = "publisher.templates"
 TEMPLATE_SUFFIXES = (".md.j2", ".md.jinja", ".j2", ".jinja")
 _NEWLINES = re.compile(r"\r\n|[\r\n\u2028\u2029\x85]")
+_LINE_BREAKS = re.compile(r"\r\n|[\r\n]")  # what breaks a line of HTML; U+2028 and NEL do not
 
 
 # ------------------------------------------------------------------------------------------------ filters
@@ -73,7 +74,7 @@ def _escape_ampersands(text: str) -> str:
 
 def html_text(value: Any) -> str:
     """HTML text content, escaped only where a browser would otherwise read markup (see the module doc)."""
-    text = _escape_ampersands(_fold(str(value)))
+    text = _escape_ampersands(_LINE_BREAKS.sub(" ", str(value)))
     if _TAG_OPEN.search(text):
         text = text.replace("<", "&lt;").replace(">", "&gt;")
     return text
@@ -81,7 +82,7 @@ def html_text(value: Any) -> str:
 
 def html_attribute(value: Any) -> str:
     """An attribute value (either quote style): `text` rules plus quotes and angle brackets."""
-    text = _escape_ampersands(_fold(str(value)))
+    text = _escape_ampersands(_LINE_BREAKS.sub(" ", str(value)))
     return text.replace('"', "&quot;").replace("'", "&#39;").replace("<", "&lt;").replace(">", "&gt;")
 
 
