@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from publisher.errors import BadInputError, CardCheckError, HubError, PublisherError
+from publisher.errors import BadInputError, CardCheckError, HubError, PublisherError, VerificationError
 from publisher.hub import client
 from publisher.output import info, warn
 
@@ -450,12 +450,13 @@ class PublishResult:
     commit_sha: str | None = None
     commit_url: str | None = None
     pr_url: str | None = None
+    pr_existing: bool = False  # --create-pr found an open PR with this content and opened none
     tag: str | None = None
     files: list[dict[str, Any]] = field(default_factory=list)
     verification: dict[str, Any] | None = None
     wandb: str | None = None
     readme_diff: str | None = None
-    error: str | None = None
+    error: dict[str, str | None] | None = None  # {code, message, hint}: publisher.errors.error_object
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -466,6 +467,7 @@ class PublishResult:
             "commit_sha": self.commit_sha,
             "commit_url": self.commit_url,
             "pr_url": self.pr_url,
+            **({"pr_existing": True} if self.pr_existing else {}),
             "tag": self.tag,
             "files": self.files,
             "verification": self.verification,
@@ -495,14 +497,19 @@ def _workdir() -> Iterator[Path]:
         yield Path(tmp)
 
 
-def publish(options: PublishOptions) -> PublishResult:
+def publish(options: PublishOptions, result: PublishResult | None = None) -> PublishResult:
     """The whole publish: local checks, target, access check, plan, one commit or none, tag, verify, back-link.
 
     Raises PublisherError subclasses; a verification failure returns status "failed" (the caller exits 1).
+    `result` is filled in as things become known (repo, hub, plan), so a caller whose publish raised can still
+    report everything that was known when it failed.
     """
     from publisher.hashcache import HashCache
 
+    result = result if result is not None else PublishResult(status="planned")
+    result.repo_id = options.repo_id or result.repo_id
     target = client.resolve_target(options.hub, hub_root=options.hub_root)
+    result.hub = target.kind
     hashes = HashCache.default()
     with _workdir() as work:
         prepared = prepare_run(
@@ -514,14 +521,18 @@ def publish(options: PublishOptions) -> PublishResult:
             workdir=work,
             hash_cache=hashes,
         )
+        result.repo_id = prepared.repo_id
         try:
             with client.connect(target) as target:
-                return _publish_to(target, prepared, options)
+                result.endpoint = target.endpoint
+                result.model_url = client.model_page_url(target.endpoint, prepared.repo_id)
+                return _publish_to(target, prepared, options, result)
         finally:
             hashes.save()
 
 
-def _publish_to(target: client.HubTarget, prepared: PreparedRun, options: PublishOptions) -> PublishResult:
+def _publish_to(target: client.HubTarget, prepared: PreparedRun, options: PublishOptions,
+                result: PublishResult) -> PublishResult:
     api = client.hub_api(target)
     ep = target.endpoint
     client.check_write_access(api, prepared.namespace, target=target)
@@ -531,14 +542,8 @@ def _publish_to(target: client.HubTarget, prepared: PreparedRun, options: Publis
         remote = replace(base, revision=options.revision)
     plan = plan_publish(prepared, remote)
     info(format_plan(plan, prepared.skipped))
-    result = PublishResult(
-        status="planned",
-        repo_id=prepared.repo_id,
-        hub=target.kind,
-        endpoint=ep,
-        model_url=client.model_page_url(ep, prepared.repo_id),
-        files=plan.as_json(),
-    )
+    result.status = "planned"
+    result.files = plan.as_json()
     if options.tag and not options.create_pr and remote.exists:
         _check_tag_is_free(api, prepared.repo_id, options.tag, remote.head if not plan.changes else None, ep)
     if options.dry_run:
@@ -548,6 +553,10 @@ def _publish_to(target: client.HubTarget, prepared: PreparedRun, options: Publis
         result.commit_sha = remote.head
         result.commit_url = client.commit_page_url(ep, prepared.repo_id, remote.head) if remote.head else None
         info(f"unchanged: {prepared.repo_id} already holds this model and card ({(remote.head or '')[:12]})")
+    elif options.create_pr and (existing := _identical_open_pr(api, prepared, plan, options.revision, ep)):
+        result.status, result.commit_sha, result.pr_url, result.pr_existing = "unchanged", existing.head, existing.url, True
+        result.commit_url = client.commit_page_url(ep, prepared.repo_id, existing.head)
+        info(f"unchanged: pull request #{existing.number} already holds this model and card: {existing.url}")
     else:
         _commit_plan(api, target, prepared, plan, options, result)
     sha = result.commit_sha
@@ -569,6 +578,21 @@ def _publish_to(target: client.HubTarget, prepared: PreparedRun, options: Publis
             info(f"the local hub stops now; browse it later with `make hub` (publisher hub serve --root "
                  f"{target.hub_root} --port 8777), then open http://127.0.0.1:8777/{prepared.repo_id}")
     return result
+
+
+def _identical_open_pr(api: Any, prepared: PreparedRun, plan: Plan, base: str,
+                       endpoint: str) -> client.OpenPullRequest | None:
+    """An open PR against `base` whose head already holds every planned file (same oids): re-running
+    `--create-pr` must not open a second PR. Its README.md carries this tool's template marker, so equal
+    content means this tool made it."""
+    if not plan.remote.exists:
+        return None
+    for pr in client.open_pull_requests(api, prepared.repo_id, base=base, endpoint=endpoint):
+        files = client.list_files(api, prepared.repo_id, revision=pr.head, endpoint=endpoint)
+        head = replace(plan.remote, head=pr.head, revision=f"refs/pr/{pr.number}", files=files)
+        if not plan_publish(prepared, head).changes:
+            return pr
+    return None
 
 
 def _check_tag_is_free(api: Any, repo_id: str, tag: str, allowed_sha: str | None, endpoint: str) -> None:
@@ -662,7 +686,7 @@ def _verify(target: client.HubTarget, prepared: PreparedRun, sha: str, result: P
         info(f"sample: {printable(verification.sample or '')}")
     else:
         result.status = "failed"
-        result.error = f"verification failed at {verification.stage}: {verification.error}"
+        result.error = VerificationError(f"verification failed at {verification.stage}: {verification.error}").as_json()
 
 
 def printable(text: str) -> str:

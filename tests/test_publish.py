@@ -218,6 +218,8 @@ def test_verification_catches_a_broken_model(hub_clean, run_dir):
     assert doc["verification"]["ok"] is False and doc["verification"]["stage"] == "model"
     assert "missing keys" in doc["verification"]["error"]
     assert "verification failed" in err
+    assert doc["error"]["code"] == "verification_failed" and doc["error"]["message"].startswith("verification failed at model")
+    assert doc["commit_sha"] and doc["repo_id"] == "huggingtweets/pub-broken"
 
 
 def test_revision_commits_to_a_new_branch_and_leaves_main(hub_clean, run_dir):
@@ -296,3 +298,58 @@ def test_hf_hub_offline_is_ignored_for_a_loopback_hub(hub_clean, run_dir):
     code, doc, err = publish(hub_clean, run_dir, "huggingtweets/pub-offline-env", env=hub_clean.env(HF_HUB_OFFLINE="1"))
     assert code == 0 and doc["status"] == "published", err
     assert "HF_HUB_OFFLINE ignored: the hub is local" in err
+
+
+def test_failed_publish_json_reports_repo_hub_plan_and_an_error_object(hub_clean, run_dir):
+    first = publish(hub_clean, run_dir, "huggingtweets/pub-json-fail", "--tag", "v1")[1]
+    write_card(run_dir, widget=["Another release"])
+    code, doc, err = publish(hub_clean, run_dir, "huggingtweets/pub-json-fail", "--tag", "v1")
+    assert code == 2 and doc["status"] == "failed"
+    assert doc["repo_id"] == "huggingtweets/pub-json-fail" and doc["hub"] == "hf"
+    assert doc["model_url"] == f"{hub_clean.url}/huggingtweets/pub-json-fail"
+    expected = {path: "unchanged" for path in statuses(first)} | {"README.md": "changed", "card.json": "changed"}
+    assert statuses(doc) == expected  # the plan was made before the tag check refused
+    assert set(doc["error"]) == {"code", "message", "hint"}
+    assert doc["error"]["code"] == "bad_input" and "tag 'v1' already exists" in doc["error"]["message"]
+    assert doc["error"]["hint"] == "release tags are immutable: choose a new tag"
+
+
+def test_failed_publish_before_any_plan_still_names_the_repo_and_the_code(hub_clean, run_dir):
+    code, doc, err = publish(hub_clean, run_dir, "huggingtweets/pub-json-auth", env=hub_clean.env(HF_TOKEN=FAKE_TOKEN))
+    assert code == 2 and doc["repo_id"] == "huggingtweets/pub-json-auth" and doc["hub"] == "hf"
+    assert doc["error"]["code"] == "auth" and "401" in doc["error"]["message"] and doc["error"]["hint"]
+    assert doc["files"] == [] and FAKE_TOKEN not in json.dumps(doc)
+    write_card(run_dir, lisence="apache-2.0")
+    code, doc, err = publish(hub_clean, run_dir, "huggingtweets/pub-json-auth")
+    assert code == 2 and doc["error"]["code"] == "invalid_manifest" and "did you mean `license`" in doc["error"]["message"]
+
+
+def test_every_error_code_is_listed_in_the_readme():
+    from publisher.errors import error_codes
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("<!-- error-codes -->", 2)[1]
+    listed = {line.split("|")[1].strip().strip("`") for line in section.splitlines() if line.startswith("| `")}
+    assert listed == set(error_codes())
+    for code, (exit_code, meaning) in error_codes().items():
+        assert f"| `{code}` | {exit_code} | {meaning} |" in section
+
+
+def test_create_pr_twice_with_the_same_content_opens_one_pr(hub_clean, run_dir):
+    repo = "huggingtweets/pub-pr-twice"
+    main_sha = publish(hub_clean, run_dir, repo)[1]["commit_sha"]
+    write_card(run_dir, widget=["Once upon a time"])
+    code, first, err = publish(hub_clean, run_dir, repo, "--create-pr")
+    assert code == 0 and first["status"] == "published" and "pr_existing" not in first, err
+    code, again, err = publish(hub_clean, run_dir, repo, "--create-pr")
+    assert code == 0, err
+    assert again["status"] == "unchanged" and again["pr_existing"] is True
+    assert again["pr_url"] == first["pr_url"] and again["commit_sha"] == first["commit_sha"]
+    assert f"pull request #1 already holds this model and card: {first['pr_url']}" in err
+    refs = api(hub_clean).list_repo_refs(repo, include_pull_requests=True)
+    assert [r.ref for r in refs.pull_requests] == ["refs/pr/1"]
+    assert api(hub_clean).model_info(repo).sha == main_sha
+
+    write_card(run_dir, widget=["Twice upon a time"])  # other content: a PR of its own
+    code, other, err = publish(hub_clean, run_dir, repo, "--create-pr")
+    assert code == 0 and other["status"] == "published" and other["pr_url"].endswith("/discussions/2"), err

@@ -223,3 +223,12 @@ def test_a_rejected_token_fails_once_before_any_repo_is_read(hub_clean, seeded):
     assert getattr(result.exception, "exit_code", None) == 2
     assert "401" in str(result.exception) and "hf_notavalidtoken12345" not in str(result.exception)
     assert not [e for e in hub_clean.server.requests if e["route"] in {"list", "resolve"}]
+
+
+def test_a_failed_run_with_json_prints_the_error_object(hub_clean, seeded):
+    result = CliRunner().invoke(cli, ["regenerate", "--author", ORG, "--no-progress", "--json"],
+                                env={"HF_TOKEN": "hf_notavalidtoken12345", "HF_ENDPOINT": hub_clean.url})  # fmt: skip
+    assert getattr(result.exception, "exit_code", None) == 2
+    doc = json.loads(result.stdout)
+    assert doc["error"]["code"] == "auth" and "401" in doc["error"]["message"] and doc["error"]["hint"]
+    assert "hf_notavalidtoken12345" not in result.stdout

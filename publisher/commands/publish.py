@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from publisher.errors import BadInputError, PublisherError, VerificationError
+from publisher.errors import BadInputError, VerificationError, error_object
 from publisher.output import emit_json, register_secret
 from publisher.settings import Settings
 
@@ -73,13 +73,16 @@ def command(run_dir: Path, hub: str, hub_root: str | None, repo_id: str | None, 
         verify=verify,
         allow_pickle=allow_pickle,
     )
+    report = PublishResult(status="failed", repo_id=repo_id)
     try:
-        result = publish(options)
-    except PublisherError as exc:
-        if as_json:
-            emit_json(PublishResult(status="failed", repo_id=repo_id, error=str(exc)).as_json())
+        result = publish(options, report)
+    except Exception as exc:
+        if as_json:  # everything known when it failed: repo, hub, the plan if it was made
+            report.status, report.error = "failed", error_object(exc)
+            emit_json(report.as_json())
         raise
     if as_json:
         emit_json(result.as_json())
     if result.status == "failed":
-        raise VerificationError(result.error or "publish failed")
+        failure = result.error or {}
+        raise VerificationError(failure.get("message") or "publish failed", hint=failure.get("hint"))

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from publisher.errors import BadInputError
+from publisher.errors import BadInputError, error_object
 from publisher.output import emit_json, info, warn
 from publisher.repo_ids import part_problem, repo_id_problem
 
@@ -149,14 +149,19 @@ def command(run_dirs, author, repos_file, pattern, shard, template, force, creat
         problem = part_problem(value, option.lstrip("-")) if value is not None else None
         if problem:
             raise BadInputError(f"{option}: {problem}")
-    shard_spec = parse_shard(shard) if shard else None
-    _check_template(template)
-    from publisher.regen.state import state_path_for
+    try:
+        shard_spec = parse_shard(shard) if shard else None
+        _check_template(template)
+        from publisher.regen.state import state_path_for
 
-    state_file = state_path_for(journal_path, state_path)
-    report = _run(run_dirs, author, repos_file, pattern, shard_spec, template, force, create_pr, concurrency,
-                  max_commits_per_hour, journal_path, (state_file, refresh), dry_run, hub, hub_root, namespace,
-                  not no_progress)  # fmt: skip
+        state_file = state_path_for(journal_path, state_path)
+        report = _run(run_dirs, author, repos_file, pattern, shard_spec, template, force, create_pr, concurrency,
+                      max_commits_per_hour, journal_path, (state_file, refresh), dry_run, hub, hub_root, namespace,
+                      not no_progress)  # fmt: skip
+    except Exception as exc:
+        if as_json:  # a failure of the whole run (bad token, unreachable hub): no repo was processed
+            emit_json({"dry_run": dry_run, "template": template, "error": error_object(exc)})
+        raise
     if dry_run and not as_json:
         _print_plan(report)
     _print_summary(report, dry_run=dry_run)

@@ -686,6 +686,32 @@ def commit(
     )
 
 
+@dataclass(frozen=True)
+class OpenPullRequest:
+    """An open pull request: its number, page URL and the commit at its head (refs/pr/N)."""
+
+    number: int
+    url: str
+    head: str
+
+
+def open_pull_requests(api: HfApi, repo_id: str, *, base: str, endpoint: str = "", limit: int = 20) -> list[OpenPullRequest]:
+    """The open pull requests against branch `base`, newest first (at most `limit` looked at).
+
+    Found through the repo's refs (refs/pr/N with its head commit) and each PR's details (status, base branch):
+    the Hub has no "list open PRs with their heads" call.
+    """
+    refs = call_with_retries("list refs", api.list_repo_refs, repo_id, include_pull_requests=True, where=endpoint)
+    numbered = [(int(r.ref.rsplit("/", 1)[-1]), r.target_commit) for r in refs.pull_requests or []
+                if r.ref.rsplit("/", 1)[-1].isdigit()]  # fmt: skip
+    found = []
+    for number, head in sorted(numbered, reverse=True)[:limit]:
+        details = call_with_retries(f"pull request #{number}", api.get_discussion_details, repo_id, number, where=endpoint)
+        if details.status == "open" and details.target_branch in (base, f"refs/heads/{base}"):
+            found.append(OpenPullRequest(number, f"{endpoint.rstrip('/')}/{repo_id}/discussions/{number}", head))
+    return found
+
+
 def tag_commit(api: HfApi, repo_id: str, tag: str, sha: str, *, message: str | None = None, endpoint: str = "") -> bool:
     """Tag commit `sha`. Returns False if the tag already points there; a tag elsewhere is HubError (409)."""
     refs = call_with_retries("list refs", api.list_repo_refs, repo_id, where=endpoint)
