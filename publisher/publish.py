@@ -310,7 +310,8 @@ def prepare_run(
     weights = run / SAFETENSORS
     if not weights.exists() and not (run / SAFETENSORS_INDEX).exists():
         if not (run / PICKLE_WEIGHTS).exists():
-            raise BadInputError(f"{run}: no weights ({SAFETENSORS} or {PICKLE_WEIGHTS}) found")
+            raise BadInputError(f"{run}: no weights ({SAFETENSORS} or {PICKLE_WEIGHTS}) found: the run is not trained",
+                                hint=f"train it first: publisher train {run}")
         check_model_files(run, run / PICKLE_WEIGHTS)
         weights = convert_bin_to_safetensors(run, workdir)
         converted = True
@@ -451,6 +452,8 @@ class PublishResult:
     commit_url: str | None = None
     pr_url: str | None = None
     pr_existing: bool = False  # --create-pr found an open PR with this content and opened none
+    private: bool | None = None  # the repo's visibility after the publish (None: not known)
+    visibility_changed: bool = False  # --private made an existing public repo private
     tag: str | None = None
     files: list[dict[str, Any]] = field(default_factory=list)
     verification: dict[str, Any] | None = None
@@ -468,6 +471,8 @@ class PublishResult:
             "commit_url": self.commit_url,
             "pr_url": self.pr_url,
             **({"pr_existing": True} if self.pr_existing else {}),
+            "private": self.private,
+            **({"visibility_changed": True} if self.visibility_changed else {}),
             "tag": self.tag,
             "files": self.files,
             "verification": self.verification,
@@ -546,6 +551,9 @@ def _publish_to(target: client.HubTarget, prepared: PreparedRun, options: Publis
     result.files = plan.as_json()
     if options.tag and not options.create_pr and remote.exists:
         _check_tag_is_free(api, prepared.repo_id, options.tag, remote.head if not plan.changes else None, ep)
+    result.private = remote.private if remote.exists else options.private
+    if options.private and remote.private is False:
+        _apply_private(api, prepared.repo_id, options.dry_run, ep, result)
     if options.dry_run:
         return _dry_run(api, target, prepared, remote, result)
     if not plan.changes:
@@ -578,6 +586,17 @@ def _publish_to(target: client.HubTarget, prepared: PreparedRun, options: Publis
             info(f"the local hub stops now; browse it later with `make hub` (publisher hub serve --root "
                  f"{target.hub_root} --port 8777), then open http://127.0.0.1:8777/{prepared.repo_id}")
     return result
+
+
+def _apply_private(api: Any, repo_id: str, dry_run: bool, endpoint: str, result: PublishResult) -> None:
+    """--private on an existing public repo makes it private, before any upload (so new files are never
+    public), whether or not there is anything else to change. Nothing ever makes a repo public."""
+    if dry_run:
+        info(f"dry run: would make {repo_id} private (it is public)")
+        return
+    client.make_private(api, repo_id, endpoint=endpoint)
+    result.private, result.visibility_changed = True, True
+    info(f"visibility: {repo_id} was public and is now private (--private)")
 
 
 def _identical_open_pr(api: Any, prepared: PreparedRun, plan: Plan, base: str,
@@ -633,8 +652,6 @@ def _commit_plan(api: Any, target: client.HubTarget, prepared: PreparedRun, plan
         # A new repo gets an initial commit (.gitattributes); plan against it so parent_commit is right.
         remote = client.remote_state(api, prepared.repo_id, revision="main", endpoint=ep)
         plan = plan_publish(prepared, replace(remote, revision=options.revision))
-    elif options.private and remote.private is False:
-        warn(f"{prepared.repo_id} already exists and is public: --private does not change its visibility")
     if options.revision != "main" and not options.create_pr:
         client.ensure_branch(api, prepared.repo_id, options.revision, endpoint=ep)
     message = options.commit_message or default_commit_message(prepared, plan.to_send)

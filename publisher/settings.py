@@ -50,3 +50,53 @@ class Settings:
             cache_dir=env.get("PUBLISHER_CACHE")
             or os.path.join(env.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "publisher"),
         )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The environment variables people set, in one list: the README's table and the --help epilogs come from it.
+
+
+@dataclass(frozen=True)
+class EnvVar:
+    name: str
+    commands: tuple[str, ...]  # the subcommands that read it
+    meaning: str
+
+
+_HUB = ("publish", "regenerate")
+ENVIRONMENT: tuple[EnvVar, ...] = (
+    EnvVar("HF_TOKEN", _HUB, "Hub write token (else the `hf auth login` token); never printed"),
+    EnvVar("HF_ENDPOINT", (*_HUB, "train"), "the Hub of --hub auto|hf and of train's --base-model (default https://huggingface.co)"),
+    EnvVar("HF_HOME", (*_HUB, "train"), "huggingface_hub's cache and login folder"),
+    EnvVar("HF_HUB_OFFLINE", _HUB, "ignored for a loopback hub, refused for a remote one"),
+    EnvVar("CI", _HUB, "true: --hub auto never falls back to the local hub (no token = exit 2)"),
+    EnvVar("PUBLISHER_NAMESPACE", ("render", "publish", "regenerate"), "namespace of derived repo ids (default huggingtweets)"),
+    EnvVar("PUBLISHER_HUB_ROOT", _HUB, "folder of the embedded local hub (default .hub)"),
+    EnvVar("PUBLISHER_HUB_RETRIES", _HUB, "tries per Hub call on 429/5xx/dropped connections (default 6)"),
+    EnvVar("PUBLISHER_HUB_RETRY_WAIT", _HUB, "first backoff wait in seconds (doubles per try)"),
+    EnvVar("WANDB_MODE", ("prepare", "train", "publish"), "offline (default without an API key), online or disabled"),
+    EnvVar("WANDB_API_KEY", ("prepare", "train", "publish"), "W&B key: runs are online when set (never printed)"),
+    EnvVar("WANDB_ENTITY", ("prepare", "train"), "W&B entity of new runs (default huggingtweets)"),
+    EnvVar("WANDB_PROJECT", ("prepare", "train"), "W&B project of new runs (default huggingtweets)"),
+    EnvVar("PUBLISHER_WANDB_APP_URL", ("prepare", "train"), "W&B app base of the card's links (default https://wandb.ai)"),
+)  # fmt: skip
+
+
+def environment_for(command: str) -> list[EnvVar]:
+    return [var for var in ENVIRONMENT if command in var.commands]
+
+
+def environment_epilog(command: str) -> str:
+    """The "Environment variables" block of `publisher COMMAND --help` (click keeps \\b blocks verbatim)."""
+    rows = environment_for(command)
+    width = max(len(v.name) for v in rows)
+    lines = [f"  {v.name:<{width}}  {v.meaning}" for v in rows]
+    return "\b\nEnvironment variables:\n" + "\n".join(lines)
+
+
+def environment_table() -> str:
+    """The README's "Environment variables" table (a test keeps the README equal to it)."""
+    lines = ["| variable | read by | meaning |", "|---|---|---|"]
+    for v in ENVIRONMENT:
+        lines.append(f"| `{v.name}` | {', '.join(v.commands)} | {v.meaning} |")
+    return "\n".join(lines)

@@ -353,3 +353,52 @@ def test_create_pr_twice_with_the_same_content_opens_one_pr(hub_clean, run_dir):
     write_card(run_dir, widget=["Twice upon a time"])  # other content: a PR of its own
     code, other, err = publish(hub_clean, run_dir, repo, "--create-pr")
     assert code == 0 and other["status"] == "published" and other["pr_url"].endswith("/discussions/2"), err
+
+
+def test_private_on_an_existing_public_repo_with_nothing_to_change_makes_it_private(hub_clean, run_dir):
+    from huggingface_hub.errors import RepositoryNotFoundError
+
+    repo = "huggingtweets/pub-made-private"
+    code, first, err = publish(hub_clean, run_dir, repo)
+    assert code == 0 and first["private"] is False, err
+    hub_clean.server.clear_requests()
+    code, dry, err = publish(hub_clean, run_dir, repo, "--private", "--dry-run")
+    assert code == 0 and f"dry run: would make {repo} private" in err and dry["private"] is False
+    assert all(e["method"] in ("GET", "HEAD") for e in hub_clean.server.requests)
+    code, doc, err = publish(hub_clean, run_dir, repo, "--private")
+    assert code == 0, err
+    assert doc["status"] == "unchanged" and doc["private"] is True and doc["visibility_changed"] is True
+    assert f"visibility: {repo} was public and is now private" in err
+    assert api(hub_clean).model_info(repo).private is True
+    with pytest.raises(RepositoryNotFoundError):
+        HfApi(endpoint=hub_clean.url, token=False).model_info(repo)
+    code, again, err = publish(hub_clean, run_dir, repo)  # without --private a private repo stays private
+    assert code == 0 and again["private"] is True and "visibility_changed" not in again
+
+
+def test_an_untrained_run_names_publisher_train(hub_clean, run_dir):
+    (run_dir / "model.safetensors").unlink()
+    code, doc, err = publish(hub_clean, run_dir, "huggingtweets/pub-untrained")
+    assert code == 2 and "no weights (model.safetensors or pytorch_model.bin) found: the run is not trained" in err
+    assert f"hint: train it first: publisher train {run_dir}" in err
+    assert doc["error"]["code"] == "bad_input" and doc["error"]["hint"] == f"train it first: publisher train {run_dir}"
+    assert_hub_untouched(hub_clean)
+
+
+def test_help_of_publish_and_regenerate_lists_the_environment_variables():
+    from publisher.settings import environment_for
+
+    for command in ("publish", "regenerate"):
+        proc = subprocess.run([sys.executable, "-m", "publisher", command, "--help"], capture_output=True, text=True)
+        assert proc.returncode == 0
+        epilog = proc.stdout.split("Environment variables:", 1)[1]
+        for var in environment_for(command):
+            assert f"  {var.name} " in epilog and var.meaning in epilog
+        assert "HF_TOKEN" in epilog and "HF_ENDPOINT" in epilog
+
+
+def test_the_readme_environment_table_is_the_one_in_settings():
+    from publisher.settings import environment_table
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert readme.split("<!-- environment -->")[1].strip() == environment_table()

@@ -133,3 +133,12 @@ def test_401_and_403_map_to_auth_errors_exit_2():
 def test_writable_namespaces_lists_user_and_orgs():
     identity = {"name": "alice", "orgs": [{"name": "huggingtweets"}, {"name": "acme"}]}
     assert client.writable_namespaces(identity) == ["alice", "huggingtweets", "acme"]
+
+
+def test_auto_without_token_but_with_hf_endpoint_is_an_auth_error_naming_both_ways_out(tmp_path):
+    env = {"HF_HOME": str(tmp_path), "HF_ENDPOINT": "https://hub.example.org/"}
+    with pytest.raises(AuthError) as caught:
+        client.resolve_target("auto", hub_root=tmp_path / ".hub", env=env)
+    assert "HF_ENDPOINT is https://hub.example.org but no Hugging Face token" in caught.value.message
+    assert "HF_TOKEN" in caught.value.hint and "--hub local" in caught.value.hint
+    assert client.resolve_target("local", hub_root=tmp_path / ".hub", env=env).is_local

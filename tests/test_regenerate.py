@@ -232,3 +232,18 @@ def test_a_failed_run_with_json_prints_the_error_object(hub_clean, seeded):
     doc = json.loads(result.stdout)
     assert doc["error"]["code"] == "auth" and "401" in doc["error"]["message"] and doc["error"]["hint"]
     assert "hf_notavalidtoken12345" not in result.stdout
+
+
+def test_dry_run_with_hf_endpoint_but_no_token_refuses_instead_of_previewing_the_local_hub(hub_clean, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN")}
+    env.update(HF_ENDPOINT=hub_clean.url, HF_HOME=str(tmp_path / "home"))
+    cmd = [sys.executable, "-m", "publisher", "regenerate", "--author", ORG, "--dry-run", "--no-progress"]
+    proc = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert f"HF_ENDPOINT is {hub_clean.url} but no Hugging Face token was found" in proc.stderr
+    assert "--hub local" in proc.stderr and not (tmp_path / ".hub").exists()
+    assert not hub_clean.server.requests

@@ -5,9 +5,10 @@ from __future__ import annotations
 import click
 
 from publisher.output import emit_json, info
+from publisher.settings import environment_epilog
 
 
-@click.command("prepare")
+@click.command("prepare", epilog=environment_epilog("prepare"))
 @click.argument("archives", nargs=-1, required=True, type=click.Path())
 @click.option("--out", "out", type=click.Path(), default=None,
               help="Run directory to create (default: runs/<handles sorted, joined by ->).")

@@ -12,7 +12,7 @@ import click
 
 from publisher.errors import BadInputError, VerificationError, error_object
 from publisher.output import emit_json, register_secret
-from publisher.settings import Settings
+from publisher.settings import Settings, environment_epilog
 
 
 def _refuse_token(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
@@ -25,7 +25,7 @@ def _refuse_token(ctx: click.Context, param: click.Parameter, value: str | None)
         )
 
 
-@click.command("publish")
+@click.command("publish", epilog=environment_epilog("publish"))
 @click.argument("run_dir", type=click.Path(path_type=Path, file_okay=False))
 @click.option("--hub", default="auto", show_default=True, metavar="auto|local|hf|URL",
               help="auto: the Hub when a token is found, else the embedded local hub (never in CI).")
@@ -33,7 +33,7 @@ def _refuse_token(ctx: click.Context, param: click.Parameter, value: str | None)
 @click.option("--repo-id", default=None, help="namespace/name [default: the card's, or huggingtweets/<handles>].")
 @click.option("--namespace", default=None, help="Namespace when the repo id is derived [default: huggingtweets].")
 @click.option("--template", default="huggingtweets", show_default=True, help="Card template.")
-@click.option("--private", is_flag=True, help="Create the repo private.")
+@click.option("--private", is_flag=True, help="The repo is private: created so, or an existing public repo made private (never the reverse).")
 @click.option("--revision", default="main", show_default=True, help="Branch to commit to (created if missing).")
 @click.option("--create-pr", is_flag=True, help="Open a pull request instead of committing to the branch.")
 @click.option("--tag", default=None, help="Tag the new commit (release jobs).")

@@ -15,6 +15,7 @@ import click
 from publisher.errors import BadInputError, error_object
 from publisher.output import emit_json, info, warn
 from publisher.repo_ids import part_problem, repo_id_problem
+from publisher.settings import environment_epilog
 
 _EPILOG = """\b
 Statuses: changed (committed), unchanged (no write), edited (legacy card edited by hand;
@@ -112,7 +113,7 @@ def _print_plan(report) -> None:
     sys.stderr.flush()
 
 
-@click.command("regenerate", epilog=_EPILOG)
+@click.command("regenerate", epilog=f"{_EPILOG}\n{environment_epilog('regenerate')}")
 @click.argument("run_dirs", nargs=-1, type=click.Path(file_okay=False))
 @click.option("--author", metavar="ORG", help="Every model of this user or organisation (the Hub's listing).")
 @click.option("--repos", "repos_file", metavar="FILE", help="A file with one repo id per line.")

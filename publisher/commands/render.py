@@ -8,6 +8,7 @@ import click
 
 from publisher.errors import CardCheckError
 from publisher.output import info, warn
+from publisher.settings import environment_epilog
 
 
 def _write(text: str, output: str) -> None:
@@ -21,7 +22,7 @@ def _write(text: str, output: str) -> None:
     info(f"wrote {output}")
 
 
-@click.command("render")
+@click.command("render", epilog=environment_epilog("render"))
 @click.argument("manifest", type=click.Path(dir_okay=False))
 @click.option(
     "--template",

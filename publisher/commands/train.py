@@ -5,9 +5,10 @@ from __future__ import annotations
 import click
 
 from publisher.output import emit_json, info
+from publisher.settings import environment_epilog
 
 
-@click.command("train")
+@click.command("train", epilog=environment_epilog("train"))
 @click.argument("run_dir", type=click.Path())
 @click.option("--base-model", default="openai-community/gpt2", show_default=True,
               help="A Hub model id, a local model folder, or `tiny` (a 2-layer GPT-2 built locally: offline, seconds on CPU).")

@@ -148,7 +148,8 @@ def resolve_target(
     """Decide the target from `--hub auto|local|hf|URL`, the environment and the token, before any import.
 
     auto: the real Hub (HF_ENDPOINT, default huggingface.co) when a token is found; otherwise the embedded local
-    hub, with a notice, except under CI=true where a missing token is an error. hf or a URL without a token is
+    hub, with a notice, except under CI=true or with HF_ENDPOINT naming another Hub, where a missing token is an
+    error (a preview of the local .hub must never pass for one of that Hub). hf or a URL without a token is
     an error (AuthError, exit 2) before any upload.
     """
     env = os.environ if env is None else env
@@ -170,6 +171,12 @@ def resolve_target(
         raise AuthError(
             "no Hugging Face token found and CI=true: --hub auto does not fall back to the local hub in CI",
             hint="set the HF_TOKEN secret in the job's environment",
+        )
+    if env.get("HF_ENDPOINT") and endpoint != DEFAULT_ENDPOINT:
+        raise AuthError(
+            f"HF_ENDPOINT is {endpoint} but no Hugging Face token was found: --hub auto does not fall back to the "
+            "local hub when HF_ENDPOINT names a Hub",
+            hint=f"set HF_TOKEN for {endpoint}, or pass --hub local to use the local hub over {hub_root}/",
         )
     notice = f"no Hugging Face token found: publishing to the embedded local hub ({hub_root}); {HOW_TO_PUBLISH_FOR_REAL}"
     return _local_target(hub_root, env, notice=notice)
@@ -629,6 +636,11 @@ def ensure_repo(api: HfApi, repo_id: str, *, private: bool = False, endpoint: st
         "create repo", api.create_repo, repo_id, private=private or None, exist_ok=True, where=endpoint
     )
     return str(url)
+
+
+def make_private(api: HfApi, repo_id: str, *, endpoint: str = "") -> None:
+    """Set an existing repo's visibility to private (`PUT /api/models/{repo}/settings`)."""
+    call_with_retries("make private", api.update_repo_settings, repo_id, visibility="private", where=endpoint)
 
 
 def ensure_branch(api: HfApi, repo_id: str, branch: str, *, endpoint: str = "") -> None:
