@@ -581,10 +581,11 @@ def _publish_to(target: client.HubTarget, prepared: PreparedRun, options: Publis
     if result.status == "published":
         result.wandb = record_wandb_backlink(prepared, ep, sha)
     if result.status in ("published", "unchanged"):
-        info(f"model page: {result.model_url}")
         if target.started_here:
-            info(f"the local hub stops now; browse it later with `make hub` (publisher hub serve --root "
-                 f"{target.hub_root} --port 8777), then open http://127.0.0.1:8777/{prepared.repo_id}")
+            info(f"the local hub started for this publish stops now; to browse it, run `make hub` (or publisher "
+                 f"hub serve --root {target.hub_root} --port 8777), then open http://127.0.0.1:8777/{prepared.repo_id}")
+        else:
+            info(f"model page: {result.model_url}")
     return result
 
 
@@ -674,7 +675,9 @@ def _commit_plan(api: Any, target: client.HubTarget, prepared: PreparedRun, plan
     result.commit_url = landed.url
     result.pr_url = landed.pr_url
     result.files = plan.as_json()
-    info(f"published {prepared.repo_id} at {landed.sha[:12]}: {landed.pr_url or landed.url}")
+    # a hub started for this publish stops when it ends: its URLs would be dead, so none is printed
+    where = "" if target.started_here else f": {landed.pr_url or landed.url}"
+    info(f"published {prepared.repo_id} at {landed.sha[:12]}{where}")
 
 
 def _landed_despite(exc: HubError, api: Any, prepared: PreparedRun, options: PublishOptions,
