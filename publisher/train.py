@@ -123,9 +123,12 @@ def load_base(base_model: str, train_text: str, seed: int) -> tuple[Any, Any, in
         return tokenizer, model, TINY_BLOCK_SIZE, None
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
+    from publisher import base_model as base
+
+    source, local_only = base.resolve(base_model)  # one quick look-up: "no such model" vs "cannot reach"
     try:
-        tokenizer = AutoTokenizer.from_pretrained(base_model)
-        model = AutoModelForCausalLM.from_pretrained(base_model)
+        tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=local_only)
+        model = AutoModelForCausalLM.from_pretrained(source, local_files_only=local_only)
     except (OSError, ValueError) as exc:
         raise BadInputError(f"--base-model {base_model}: cannot load it ({exc})") from exc
     positions = getattr(model.config, "n_positions", None) or getattr(model.config, "max_position_embeddings", 1024)
@@ -185,9 +188,12 @@ def configure_generation(model: Any, tokenizer: Any) -> None:
 
 
 def run_trainer(model: Any, train_ds: BlockDataset, eval_ds: BlockDataset, work: Path, options: TrainOptions,
-                max_steps: int | None, report_wandb: bool) -> dict[str, float]:
-    """The Trainer pass (progress bar on stderr) and the evaluation on the held-out tweets."""
+                max_steps: int | None, report_wandb: bool, log: Any = None) -> dict[str, float]:
+    """The Trainer pass (one progress bar on stderr, the logged values in `log`) and the evaluation on the
+    held-out tweets."""
     from transformers import Trainer, TrainingArguments
+
+    from publisher.train_log import use_progress_bar
 
     args = TrainingArguments(
         output_dir=str(work / "checkpoints"), save_strategy="no", eval_strategy="no", seed=options.seed,
@@ -196,6 +202,7 @@ def run_trainer(model: Any, train_ds: BlockDataset, eval_ds: BlockDataset, work:
         **HYPERPARAMETERS,
     )
     trainer = Trainer(model=model, args=args, train_dataset=train_ds)
+    use_progress_bar(trainer, log)
     result = trainer.train()
     metrics = {"train_loss": float(result.training_loss)}
     if len(eval_ds):
@@ -230,10 +237,13 @@ def train_run(run_dir: str | Path, options: TrainOptions) -> TrainResult:
     Everything the libraries print (transformers prints a W&B notice at import, the Trainer its logs)
     goes to stderr, so stdout stays free for `--json`."""
     with contextlib.redirect_stdout(sys.stderr):
-        return _train_run(Path(run_dir), options)
+        from publisher.train_log import TRAIN_LOG, library_output_to
+
+        with library_output_to(Path(run_dir) / TRAIN_LOG) as log:
+            return _train_run(Path(run_dir), options, log)
 
 
-def _train_run(run_dir: Path, options: TrainOptions) -> TrainResult:
+def _train_run(run_dir: Path, options: TrainOptions, log: Any = None) -> TrainResult:
     card, train_text, eval_text = read_prepared(run_dir)
     if options.max_steps is None and options.base_model == TINY:
         options.max_steps = TINY_MAX_STEPS
@@ -248,12 +258,14 @@ def _train_run(run_dir: Path, options: TrainOptions) -> TrainResult:
     steps = min(len(train_ds), options.max_steps) if options.max_steps else len(train_ds)
     hyper = hyperparameters_for(options, block_size, steps, len(train_ds))
     handles = [u["handle"] for u in card["users"]]
-    info(f"training {options.base_model} on {len(train_ds)} blocks of {block_size} tokens ({steps} steps, {_device()})")
+    info(f"training {options.base_model} on {len(train_ds)} blocks of {block_size} tokens ({steps} steps, {_device()}); "
+         f"log: {run_dir / 'train.log'}")
     staging = Path(tempfile.mkdtemp(prefix=".train-", suffix=".tmp", dir=run_dir))
     wandb_active = None
     try:
         wandb_active = _start_wandb(run_dir, options, handles, hyper, card) if options.wandb else None
-        metrics = run_trainer(model, train_ds, eval_ds, staging, options, options.max_steps, wandb_active is not None)
+        metrics = run_trainer(model, train_ds, eval_ds, staging, options, options.max_steps, wandb_active is not None,
+                              log)
         configure_generation(model, tokenizer)
         samples = generate_samples(model, tokenizer, list(card.get("widget") or ["My dream is"]), options.seed)
         model.save_pretrained(staging, safe_serialization=True)

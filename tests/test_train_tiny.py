@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -21,18 +21,17 @@ def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: f
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory) -> tuple[Path, dict, float]:
-    """One prepare + train of the demo archive, W&B offline into the run directory (WANDB_DIR unset)."""
+def trained(tmp_path_factory) -> tuple[Path, dict, str]:
+    """One prepare + train of the demo archive, W&B offline into the run directory (WANDB_DIR unset).
+    (run dir, the --json document, what train printed on stderr)"""
     root = tmp_path_factory.mktemp("e2e")
     env = {k: v for k, v in os.environ.items() if k != "WANDB_DIR"}
-    started = time.monotonic()
     assert run_cli("demo-archive", "runs/archives/demo.zip", cwd=root, env=env).returncode == 0
     prepared = run_cli("prepare", "runs/archives/demo.zip", "--out", "runs/demo", "--seed", "1", cwd=root, env=env)
     assert prepared.returncode == 0, prepared.stderr
     result = run_cli("train", "runs/demo", "--base-model", "tiny", "--json", cwd=root, env=env)
-    elapsed = time.monotonic() - started
     assert result.returncode == 0, result.stderr[-3000:]
-    return root / "runs" / "demo", json.loads(result.stdout), elapsed
+    return root / "runs" / "demo", json.loads(result.stdout), result.stderr
 
 
 @pytest.mark.slow
@@ -90,3 +89,19 @@ def test_train_on_an_unprepared_directory_is_a_usage_error(tmp_path):
     assert result.returncode == 2 and "card.json" in result.stderr
     missing = run_cli("train", "nope", cwd=tmp_path)
     assert missing.returncode == 2 and "nope" in missing.stderr
+
+
+@pytest.mark.slow
+def test_training_shows_one_progress_bar_with_loss_and_eta_and_logs_the_rest_to_the_run(trained):
+    run, _, stderr = trained
+    frames = stderr.replace("\r", "\n").splitlines()
+    bars = [f for f in frames if f.startswith("training:")]
+    assert bars and "300/300" in bars[-1] and "loss=" in bars[-1]
+    assert re.search(r"\[\d\d:\d\d<\d\d:\d\d", bars[-1])  # elapsed<remaining (the ETA)
+    assert "{'loss'" not in stderr and "Running training" not in stderr and "loss_type" not in stderr
+    assert not [f for f in frames if "it/s]" in f]  # no second bar (the Trainer's evaluation bar)
+    entries = [json.loads(line) for line in (run / "train.log").read_text().splitlines() if line.startswith("{")]
+    assert [e["step"] for e in entries if "loss" in e][:2] == [5, 10]
+    assert any("eval_loss" in e for e in entries)
+    assert "***** Running training *****" in (run / "train.log").read_text()
+
