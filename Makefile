@@ -20,6 +20,8 @@ endif
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	@# the distribution was called `publisher` before it got its own name: drop a stale editable install of it
+	@$(PY) -m pip uninstall --quiet --yes publisher >/dev/null 2>&1 || true
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
@@ -30,6 +32,7 @@ test: install
 
 lint: install
 	$(VENV)/bin/ruff check publisher tests bench templates
+	$(VENV)/bin/actionlint -no-color .github/workflows/*.yml
 
 # make render CARD=tests/fixtures/cards/k_saifullaah.json [TEMPLATE=classic] [OUT=README.md]
 CARD ?= card.json

@@ -250,7 +250,7 @@ def test_undefined_variable_in_a_template_is_an_error_not_an_empty_string(tmp_pa
 def test_installed_wheel_ships_the_templates_and_renders_outside_the_source_tree(tmp_path):
     src = tmp_path / "src"
     src.mkdir()
-    for name in ("pyproject.toml", "README.md"):
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
         shutil.copy(ROOT / name, src / name)
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     shutil.copytree(ROOT / "publisher", src / "publisher", ignore=ignore)
@@ -260,7 +260,7 @@ def test_installed_wheel_ships_the_templates_and_renders_outside_the_source_tree
         [*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", str(tmp_path / "dist"), str(src)],
         check=True,
     )
-    wheel = next((tmp_path / "dist").glob("publisher-*.whl"))
+    wheel = next((tmp_path / "dist").glob("huggingtweets_publisher-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     assert {"publisher/templates/classic.md.j2", "publisher/templates/huggingtweets.md.j2"} <= set(names)
     target = tmp_path / "site"
