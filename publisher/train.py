@@ -111,8 +111,10 @@ def read_prepared(run_dir: Path) -> tuple[dict[str, Any], str, str]:
     return card, train_path.read_text(encoding="utf-8"), eval_text
 
 
-def load_base(base_model: str, train_text: str, seed: int) -> tuple[Any, Any, int, str | None]:
-    """(tokenizer, model, block size, Hub id for the card or None) for `tiny`, a local path or a Hub id."""
+def load_base(base_model: str, train_text: str, seed: int,
+              resolved: tuple[str, bool] | None = None) -> tuple[Any, Any, int, str | None]:
+    """(tokenizer, model, block size, Hub id for the card or None) for `tiny`, a local path or a Hub id
+    (`resolved`: what base_model.resolve said, if it was already asked)."""
     if base_model == TINY:
         from publisher.tiny_model import build_tiny_gpt2, train_tokenizer
 
@@ -125,7 +127,7 @@ def load_base(base_model: str, train_text: str, seed: int) -> tuple[Any, Any, in
 
     from publisher import base_model as base
 
-    source, local_only = base.resolve(base_model)  # one quick look-up: "no such model" vs "cannot reach"
+    source, local_only = resolved or base.resolve(base_model)  # one quick look-up: "no such model" vs "cannot reach"
     try:
         tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=local_only)
         model = AutoModelForCausalLM.from_pretrained(source, local_files_only=local_only)
@@ -237,20 +239,30 @@ def train_run(run_dir: str | Path, options: TrainOptions) -> TrainResult:
     Everything the libraries print (transformers prints a W&B notice at import, the Trainer its logs)
     goes to stderr, so stdout stays free for `--json`."""
     with contextlib.redirect_stdout(sys.stderr):
+        prepared = read_prepared(Path(run_dir))
+        # looked up before transformers is imported (that alone can take a minute on a busy machine)
+        resolved = None if options.base_model == TINY else _resolve_base(options.base_model)
         from publisher.train_log import TRAIN_LOG, library_output_to
 
         with library_output_to(Path(run_dir) / TRAIN_LOG) as log:
-            return _train_run(Path(run_dir), options, log)
+            return _train_run(Path(run_dir), options, log, resolved, prepared)
 
 
-def _train_run(run_dir: Path, options: TrainOptions, log: Any = None) -> TrainResult:
-    card, train_text, eval_text = read_prepared(run_dir)
+def _resolve_base(base_model: str) -> tuple[str, bool]:
+    from publisher import base_model as base
+
+    return base.resolve(base_model)
+
+
+def _train_run(run_dir: Path, options: TrainOptions, log: Any = None, resolved: tuple[str, bool] | None = None,
+               prepared: tuple[dict[str, Any], str, str] | None = None) -> TrainResult:
+    card, train_text, eval_text = prepared or read_prepared(run_dir)
     if options.max_steps is None and options.base_model == TINY:
         options.max_steps = TINY_MAX_STEPS
     from transformers import set_seed
 
     set_seed(options.seed)
-    tokenizer, model, block_size, hub_id = load_base(options.base_model, train_text, options.seed)
+    tokenizer, model, block_size, hub_id = load_base(options.base_model, train_text, options.seed, resolved)
     train_ds = BlockDataset(token_blocks(tokenizer, train_text, block_size, keep_remainder=False))
     eval_ds = BlockDataset(token_blocks(tokenizer, eval_text, block_size, keep_remainder=True))
     if not len(train_ds):

@@ -81,3 +81,14 @@ def test_a_model_on_the_hub_is_found_and_fine_tuned(prepared, hub, tiny_model_di
     result = train(run, "local/tiny-base", hub.env())
     assert result.returncode == 0, result.stderr[-3000:]
     assert (run / "model.safetensors").is_file()
+
+
+def test_the_look_up_fails_before_torch_or_transformers_is_imported(prepared, hub):
+    """Importing them can take a minute on a busy machine; an unreachable Hub is known in seconds."""
+    code = ("import sys; from publisher.train import TrainOptions, train_run; from publisher.errors import HubError\n"
+            "try: train_run(sys.argv[1], TrainOptions(base_model='openai-community/gpt2', wandb=False))\n"
+            "except HubError: print(sorted(m for m in ('torch', 'transformers') if m in sys.modules))\n")
+    env = hub.env(HF_ENDPOINT=f"http://127.0.0.1:{closed_port()}")
+    result = subprocess.run([sys.executable, "-c", code, str(prepared)], env=env, capture_output=True, text=True,
+                            timeout=HANG_GUARD)
+    assert result.stdout.strip() == "[]", result.stderr[-2000:]
