@@ -8,7 +8,6 @@ plumbing, latency, fault injection and the request log.
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import socket
 import sys
@@ -29,6 +28,17 @@ from publisher.hub.server.storage import Storage, StorageError
 UPLOAD_MODES = ("auto", "regular")
 _DRAIN_LIMIT = 1024 * 1024
 MAX_JSON_BODY = 64 * 1024 * 1024
+MAX_COMMIT_BODY = 4 * 1024**3
+MAX_COMMIT_LINE = 1024**3  # one inline (regular) file, base64: use LFS (upload mode auto) for bigger ones
+MAX_LFS_OBJECT = 50 * 1000**3  # the Hub's per-file limit
+MAX_CHUNK_LINE = 1024
+# Write requests whose own credential is not the Authorization header (the signed LFS PUT), and POSTs that
+# only read (paths-info takes a form, as on the Hub; validate-yaml checks a card, with or without a token).
+UNAUTHENTICATED_POSTS = frozenset({"lfs-put", "paths-info", "validate"})
+# Every answer, pages and API alike, refuses to be framed by another site (clickjacking).
+SECURITY_HEADERS = {"Content-Security-Policy": "frame-ancestors 'none'", "X-Frame-Options": "DENY",
+                    "X-Content-Type-Options": "nosniff"}  # fmt: skip
+JSON_CONTENT_TYPES = ("application/json", "application/x-ndjson", "application/vnd.git-lfs+json")
 
 
 class HTTPError(StorageError):
@@ -39,43 +49,135 @@ class HTTPError(StorageError):
         self.headers = headers or {}
 
 
-class Body:
-    """The request body, read at most once, never past Content-Length (keep-alive stays in sync)."""
+class _ChunkedReader:
+    """Decodes a `Transfer-Encoding: chunked` body as it is read, so nothing is buffered ahead of the handler."""
 
-    def __init__(self, rfile: BinaryIO, length: int) -> None:
+    def __init__(self, rfile: BinaryIO) -> None:
         self._rfile = rfile
-        self.length = length
-        self.remaining = length
+        self._left = 0  # bytes left in the current chunk
+        self.done = False
 
-    def read(self, n: int = -1) -> bytes:
-        if self.remaining <= 0:
+    def _next_chunk(self) -> None:
+        line = self._rfile.readline(MAX_CHUNK_LINE + 1)
+        size_text = line.split(b";", 1)[0].strip()
+        try:
+            size = int(size_text, 16)
+        except ValueError:
+            size = -1
+        if size < 0 or len(line) > MAX_CHUNK_LINE or not size_text or not all(c in b"0123456789abcdefABCDEF" for c in size_text):
+            raise HTTPError(400, f"malformed chunk size line {line[:40]!r} in the chunked request body")
+        if size == 0:
+            self.done = True
+            for _ in range(64):  # trailers, then the blank line
+                if self._rfile.readline(MAX_CHUNK_LINE + 1) in (b"\r\n", b"\n", b""):
+                    break
+            return
+        self._left = size
+
+    def read(self, n: int) -> bytes:
+        if self.done:
             return b""
-        n = self.remaining if n < 0 else min(n, self.remaining)
-        data = self._rfile.read(n)
-        self.remaining -= len(data)
-        if len(data) < n:
-            self.remaining = 0
+        if self._left == 0:
+            self._next_chunk()
+            if self.done:
+                return b""
+        data = self._rfile.read(min(n, self._left))
+        if not data:
+            raise HTTPError(400, "the chunked request body ended in the middle of a chunk")
+        self._left -= len(data)
+        if self._left == 0:
+            self._rfile.readline(3)  # the CRLF after the chunk's data
         return data
 
-    def lines(self) -> Iterator[bytes]:
-        while self.remaining > 0:
-            line = self._rfile.readline(self.remaining)
-            if not line:
-                return
-            self.remaining -= len(line)
-            yield line
+
+class Body:
+    """The request body, read lazily and at most once, never past Content-Length, and never past `limit`.
+
+    The limit is the route's (set after routing and authentication, before a handler reads anything); a body
+    over it is a 413 before it is read (Content-Length) or as soon as it grows past it (chunked).
+    """
+
+    def __init__(self, rfile: BinaryIO, length: int | None) -> None:
+        self._chunked = _ChunkedReader(rfile) if length is None else None
+        self._rfile = rfile
+        self.declared = length  # None for chunked
+        self.consumed = 0
+        self.limit = 0
+        self.exhausted = length == 0
+
+    @property
+    def length(self) -> int:
+        """The announced size (Content-Length); for a chunked body, what has arrived so far."""
+        return self.consumed if self.declared is None else self.declared
+
+    @property
+    def remaining(self) -> int:
+        """Bytes still unread (for chunked: unknown, so 1 until its last chunk was read)."""
+        if self.declared is None:
+            return 0 if self.exhausted else 1
+        return self.declared - self.consumed if not self.exhausted else 0
+
+    def check_size(self) -> None:
+        if self.declared is not None and self.declared > self.limit:
+            raise HTTPError(413, f"request body of {self.declared} bytes is over this endpoint's {self.limit}-byte limit")
+
+    def read(self, n: int = -1) -> bytes:
+        """Up to `n` bytes (all of it for n < 0), 413 past the limit."""
+        if self.exhausted:
+            return b""
+        if n < 0:
+            parts = []
+            while chunk := self.read(_CHUNK):
+                parts.append(chunk)
+            return b"".join(parts)
+        if self.declared is None:
+            assert self._chunked is not None
+            data = self._chunked.read(min(n, self.limit - self.consumed + 1))
+            self.exhausted = self._chunked.done
+        else:
+            self.check_size()
+            want = min(n, self.declared - self.consumed)
+            data = self._rfile.read(want) if want > 0 else b""
+            self.exhausted = len(data) < want or self.consumed + len(data) >= self.declared
+        self.consumed += len(data)
+        if self.consumed > self.limit:
+            raise HTTPError(413, f"request body is over this endpoint's {self.limit}-byte limit")
+        return data
+
+    def lines(self, max_line: int) -> Iterator[bytes]:
+        """The body split after each newline, as it streams in; a line longer than `max_line` is a 413."""
+        parts: list[bytes] = []
+        size = 0
+        while chunk := self.read(_CHUNK):
+            start = 0
+            while (cut := chunk.find(b"\n", start)) >= 0:
+                size += cut + 1 - start
+                if size > max_line:
+                    raise HTTPError(413, f"a line of the request body is over the {max_line}-byte limit")
+                parts.append(chunk[start : cut + 1])
+                yield b"".join(parts)
+                parts, size, start = [], 0, cut + 1
+            if start < len(chunk):
+                parts.append(chunk[start:])
+                size += len(chunk) - start
+                if size > max_line:
+                    raise HTTPError(413, f"a line of the request body is over the {max_line}-byte limit")
+        if parts:
+            yield b"".join(parts)
+
+    def drain(self, budget: int) -> bool:
+        """Read and drop what is left, up to `budget` bytes; True if the body was read to its end."""
+        self.limit = self.consumed + budget
+        try:
+            while not self.exhausted and self.consumed < self.limit:
+                if not self.read(_CHUNK):
+                    break
+        except (HTTPError, OSError):
+            return False
+        return self.exhausted
 
 
-def _read_chunked(rfile: BinaryIO) -> bytes:
-    out = io.BytesIO()
-    while True:
-        size = int(rfile.readline().split(b";")[0].strip() or b"0", 16)
-        if size == 0:
-            while rfile.readline() not in (b"\r\n", b"\n", b""):
-                pass
-            return out.getvalue()
-        out.write(rfile.read(size))
-        rfile.readline()
+_CHUNK = 1024 * 1024
 
 
 class Request:
@@ -100,15 +202,20 @@ class Request:
         return (self.param(name) or "").lower() in ("1", "true", "yes")
 
     def json(self) -> Any:
-        if self.body.length > MAX_JSON_BODY:
-            raise HTTPError(413, f"JSON body of {self.body.length} bytes is over the {MAX_JSON_BODY}-byte limit")
         raw = self.body.read()
         if not raw:
             return {}
         try:
             return json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise HTTPError(400, f"request body is not valid JSON: {exc}") from exc
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+            raise HTTPError(400, f"request body is not valid JSON: {str(exc)[:200]}") from exc
+
+    def json_object(self) -> dict[str, Any]:
+        """The JSON body, which must be an object (400 otherwise, never a 500 further down)."""
+        data = self.json()
+        if not isinstance(data, dict):
+            raise HTTPError(400, f"request body must be a JSON object, not {type(data).__name__}")
+        return data
 
     def form(self) -> dict[str, list[str]]:
         return parse_qs(self.body.read().decode("utf-8", "replace"), keep_blank_values=True)
@@ -200,26 +307,34 @@ class _Handler(BaseHTTPRequestHandler):
                 response = error_response(HTTPError(int(fault.kind), f"injected fault ({fault.kind}) on {route}", None, headers))
                 entry["fault"] = fault.kind
             else:
-                response = self._run(func, request)
+                response = self._run(route, func, request)
             self._send(response)
             entry.update(status=response.status, bytes_out=response.length if self.command != "HEAD" else 0)
         self._finish_body(body)
-        entry.update(bytes_in=body.length - body.remaining, duration_ms=round((time.perf_counter() - started) * 1000, 3))
+        entry.update(bytes_in=body.consumed, duration_ms=round((time.perf_counter() - started) * 1000, 3))
         hub.log.add(entry)
 
     def _body(self) -> Body:
+        """The body, unread: a handler reads it only after routing, authentication and the route's size limit."""
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            data = _read_chunked(self.rfile)
-            return Body(io.BytesIO(data), len(data))
+            return Body(self.rfile, None)
         try:
             length = int(self.headers.get("Content-Length") or 0)
         except ValueError:
-            length = 0
-        return Body(self.rfile, max(length, 0))
+            length = -1
+        if length < 0:
+            self.close_connection = True  # the rest of the stream cannot be framed
+            return Body(self.rfile, 0)
+        return Body(self.rfile, length)
 
-    def _run(self, func: Any, request: Request) -> Response:
+    def _run(self, route: str, func: Any, request: Request) -> Response:
+        hub = self.server.hub
         try:
-            request.user = self.server.hub.authenticate(request)
+            hub.check_host(request)
+            if route not in ("invalid", "unknown"):  # those answer 400/404 from the path alone
+                request.user = hub.authenticate(request)
+                hub.check_cross_site(route, request)
+            request.body.limit = body_limit(route)
             return func(request)
         except StorageError as exc:
             return error_response(exc)
@@ -229,7 +344,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _send(self, response: Response) -> None:
         self.send_response(response.status)
-        for name, value in response.headers.items():
+        headers = {**SECURITY_HEADERS, **response.headers}
+        if "frame-ancestors" not in headers["Content-Security-Policy"]:
+            headers["Content-Security-Policy"] += "; frame-ancestors 'none'"
+        for name, value in headers.items():
             self.send_header(name, value)
         self.send_header("Content-Length", str(response.length))
         self.end_headers()
@@ -262,16 +380,20 @@ class _Handler(BaseHTTPRequestHandler):
             self.connection.shutdown(socket.SHUT_RDWR)
 
     def _finish_body(self, body: Body) -> None:
-        """Keep the connection usable: drain a small unread body, or close it for a large one."""
-        if body.remaining <= 0 or self.close_connection:
+        """Keep the connection usable: drain a small unread body, or close the connection on a large one."""
+        if body.exhausted or self.close_connection:
             return
-        if body.remaining > _DRAIN_LIMIT:
+        if not body.drain(_DRAIN_LIMIT):
             self.close_connection = True
-            return
-        try:
-            body.read()
-        except OSError:
-            self.close_connection = True
+
+
+def body_limit(route: str) -> int:
+    """How many body bytes a route may read; set before its handler runs, so nothing larger is ever buffered."""
+    if route == "lfs-put":
+        return MAX_LFS_OBJECT  # the handler also requires exactly the signed size
+    if route == "commit":
+        return MAX_COMMIT_BODY  # streamed line by line, each line bounded by MAX_COMMIT_LINE
+    return MAX_JSON_BODY
 
 
 class _ThreadingServer(ThreadingHTTPServer):
@@ -372,6 +494,40 @@ class HubServer:
 
     def clear_requests(self) -> None:
         self.log.clear()
+
+    # ----------------------------------------------------------------- who may ask
+    @property
+    def server_names(self) -> frozenset[str]:
+        """The Host values that name this server: loopback names and the bound host, with the port."""
+        names = {"127.0.0.1", "localhost", "[::1]", self.host if ":" not in self.host else f"[{self.host}]"}
+        hosts = {f"{n}:{self.port}".lower() for n in names if n}
+        if self.port == 80:
+            hosts |= {n.lower() for n in names if n}
+        return frozenset(hosts)
+
+    def check_host(self, request: Request) -> None:
+        """Refuse a Host that is not one of ours: a DNS-rebinding page names its own domain (421)."""
+        host = request.headers.get("Host")
+        if host is not None and host.strip().lower() not in self.server_names:
+            raise HTTPError(421, f"this server does not answer for host {host[:100]!r}; use {self.url}")
+
+    @staticmethod
+    def check_cross_site(route: str, request: Request) -> None:
+        """A write needs the Authorization header and a JSON/NDJSON body: what no cross-site simple request has.
+
+        A page on another origin can make the browser POST `text/plain` or a form without a preflight, but
+        it cannot add an Authorization header or a JSON content type. The signed LFS PUT carries its own
+        credential in the URL; paths-info and validate-yaml only read.
+        """
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return
+        if route not in UNAUTHENTICATED_POSTS and request.user is None:
+            raise HTTPError(401, "You must be authenticated (Authorization: Bearer <token>) for this request.")
+        if route in ("lfs-put", "paths-info") or request.body.exhausted:
+            return
+        content_type = (request.headers.get("Content-Type") or "").split(";", 1)[0].strip().lower()
+        if content_type not in JSON_CONTENT_TYPES:
+            raise HTTPError(415, f"a request body here must be JSON or NDJSON, not {content_type or 'untyped'!r}")
 
     # ----------------------------------------------------------------- auth
     def authenticate(self, request: Request) -> User | None:

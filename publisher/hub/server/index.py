@@ -15,7 +15,9 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-from publisher.hub.server.storage import RepoKey
+from publisher.hub.server.rules import repo_key_problem
+from publisher.hub.server.storage import RepoKey, warn_once
+from publisher.repo_ids import part_problem
 
 
 class RepoIndex:
@@ -60,16 +62,21 @@ class RepoIndex:
         """Repo keys in (namespace, name) order, strictly after the repo id `after` (None: from the start)."""
         after_ns, _, after_name = (after or "").partition("/")
         if author is not None:
-            namespaces = [author] if not after or after_ns <= author else []
+            valid = part_problem(author) is None  # never a path from an unvalidated query parameter
+            namespaces = [author] if valid and (not after or after_ns <= author) else []
         else:
             all_ns = self._sorted_names(self.root / repo_type)
             namespaces = all_ns[bisect.bisect_left(all_ns, after_ns) :] if after else all_ns
         for namespace in namespaces:
-            if not namespace or namespace.startswith(".") or "/" in namespace:
+            if part_problem(namespace):
+                warn_once(f"skipping {self.root / repo_type / namespace}: not a valid namespace")
                 continue
             names = self._sorted_names(self.root / repo_type / namespace)
             start = bisect.bisect_right(names, after_name) if after and namespace == after_ns else 0
             if after and namespace < after_ns:
                 continue
             for name in names[start:]:
+                if repo_key_problem(repo_type, namespace, name):
+                    warn_once(f"skipping {self.root / repo_type / namespace / name}: not a valid repo id")
+                    continue
                 yield RepoKey(repo_type, namespace, name)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import copy
 import hashlib
 import json
@@ -13,9 +12,17 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
-from publisher.hub.server.app import HTTPError, Request, Response, json_response
+from publisher.hub.server.app import MAX_COMMIT_LINE, HTTPError, Request, Response, json_response
 from publisher.hub.server.cards import card_data, card_text_problems
 from publisher.hub.server.lfs import is_sha256
+from publisher.hub.server.rules import (
+    file_folder_conflict,
+    parent_commit_problem,
+    path_problem,
+    ref_name_problem,
+    repo_key_problem,
+    revision_problem,
+)
 from publisher.hub.server.storage import (
     REPO_TYPES,
     Commit,
@@ -71,14 +78,27 @@ class Router:
 
     # ================================================================= dispatch
     def match(self, req: Request) -> tuple[str, Handler]:
-        s, m = req.segments, req.method
+        """The route, from the path alone; a segment that breaks the Hub's rules is a 400 before anything else."""
+        try:
+            return self._match(req.segments, req.method)
+        except HTTPError as exc:
+            refusal = exc
+
+            def refuse(r: Request) -> Response:
+                raise refusal
+
+            return "invalid", refuse
+
+    def _match(self, s: list[str], m: str) -> tuple[str, Handler]:
         if s and s[0] == "api":
             return self._match_api(s[1:], m)
         if len(s) >= 2 and s[0] == "_lfs":
-            if s[1] == "upload" and len(s) == 3 and m == "PUT":
-                return "lfs-put", lambda r: self.lfs_put(r, s[2])
+            if s[1] == "upload" and len(s) == 6 and m == "PUT":
+                key, oid = self._key(s[2], s[3], s[4]), s[5]
+                return "lfs-put", lambda r: self.lfs_put(r, key, oid)
             if s[1] == "verify" and len(s) == 5 and m == "POST":
-                return "lfs-verify", lambda r: self.lfs_verify(r, self._key(s[2], s[3], s[4]))
+                key = self._key(s[2], s[3], s[4])
+                return "lfs-verify", lambda r: self.lfs_verify(r, key)
         return self._match_repo_urls(s, m)
 
     def _match_api(self, s: list[str], m: str) -> tuple[str, Handler]:
@@ -101,19 +121,24 @@ class Router:
 
     def _match_repo_api(self, key: RepoKey, rest: list[str], m: str) -> tuple[str, Handler] | None:
         head, args = (rest[0], rest[1:]) if rest else ("", [])
+        if head == "tree":
+            rev, path = (_checked_rev(args[0]) if args else "main"), "/".join(args[1:])
+            if path.strip("/"):
+                _checked_path(path.strip("/"))
+            return ("tree", lambda r: self.tree(r, key, rev, path)) if m == "GET" else None
+        rev = _checked_rev("/".join(args)) if args and head != "discussions" else ""
         table: dict[tuple[str, str], tuple[str, Handler]] = {
             ("", "GET"): ("info", lambda r: self.repo_info(r, key, None)),
-            ("revision", "GET"): ("info", lambda r: self.repo_info(r, key, "/".join(args))),
-            ("tree", "GET"): ("tree", lambda r: self.tree(r, key, args[0] if args else "main", "/".join(args[1:]))),
-            ("paths-info", "POST"): ("paths-info", lambda r: self.paths_info(r, key, "/".join(args) or "main")),
+            ("revision", "GET"): ("info", lambda r: self.repo_info(r, key, rev)),
+            ("paths-info", "POST"): ("paths-info", lambda r: self.paths_info(r, key, rev or "main")),
             ("refs", "GET"): ("refs", lambda r: self.refs(r, key)),
-            ("commits", "GET"): ("commits", lambda r: self.commits(r, key, "/".join(args) or "main")),
-            ("tag", "POST"): ("tag", lambda r: self.create_tag(r, key, "/".join(args))),
-            ("tag", "DELETE"): ("tag", lambda r: self.delete_tag(r, key, "/".join(args))),
-            ("branch", "POST"): ("branch", lambda r: self.create_branch(r, key, "/".join(args))),
-            ("branch", "DELETE"): ("branch", lambda r: self.delete_branch(r, key, "/".join(args))),
-            ("preupload", "POST"): ("preupload", lambda r: self.preupload(r, key, "/".join(args) or "main")),
-            ("commit", "POST"): ("commit", lambda r: self.commit(r, key, "/".join(args) or "main")),
+            ("commits", "GET"): ("commits", lambda r: self.commits(r, key, rev or "main")),
+            ("tag", "POST"): ("tag", lambda r: self.create_tag(r, key, rev)),
+            ("tag", "DELETE"): ("tag", lambda r: self.delete_tag(r, key, rev)),
+            ("branch", "POST"): ("branch", lambda r: self.create_branch(r, key, rev)),
+            ("branch", "DELETE"): ("branch", lambda r: self.delete_branch(r, key, rev)),
+            ("preupload", "POST"): ("preupload", lambda r: self.preupload(r, key, rev or "main")),
+            ("commit", "POST"): ("commit", lambda r: self.commit(r, key, rev or "main")),
             ("settings", "PUT"): ("settings", lambda r: self.settings(r, key)),
             ("discussions", "POST"): ("discussions", lambda r: self.create_discussion(r, key)),
             ("discussions", "GET"): ("discussions", lambda r: self.discussion(r, key, args)),
@@ -130,8 +155,8 @@ class Router:
             key = self._key(repo_type, s[0], s[1][: -len(".git")])
             return "lfs-batch", lambda r: self.lfs_batch(r, key)
         if len(s) >= 5 and s[2] == "resolve" and m in ("GET", "HEAD"):
-            key = self._key(repo_type, s[0], s[1])
-            return "resolve", lambda r: self.resolve(r, key, s[3], "/".join(s[4:]))
+            key, rev, path = self._key(repo_type, s[0], s[1]), _checked_rev(s[3]), _checked_path("/".join(s[4:]))
+            return "resolve", lambda r: self.resolve(r, key, rev, path)
         page = self.hub_pages().match(s, m, repo_type)
         if page is not None:
             return "page", page
@@ -146,6 +171,10 @@ class Router:
 
     @staticmethod
     def _key(repo_type: str, namespace: str, name: str) -> RepoKey:
+        """A repo key from URL segments, only if they follow the Hub's rules (400 otherwise)."""
+        problem = repo_key_problem(repo_type, namespace, name)
+        if problem:
+            raise HTTPError(400, f"Invalid repo id: {problem}")
         return RepoKey(repo_type, namespace, name)
 
     def not_found(self, req: Request) -> Response:
@@ -227,7 +256,7 @@ class Router:
         return RepoKey(repo_type, org, name)
 
     def create_repo(self, req: Request) -> Response:
-        body = req.json()
+        body = req.json_object()
         user = self.require_user(req, "create a repo")
         key = self._repo_key_from_body(req, body)
         url = self.repo_url(req, key)
@@ -241,14 +270,15 @@ class Router:
         return json_response({"url": url, "name": key.id, "id": key.id})
 
     def delete_repo(self, req: Request) -> Response:
-        key = self._repo_key_from_body(req, req.json())
+        key = self._repo_key_from_body(req, req.json_object())
         self.writable_state(req, key)
         with self.storage.create_lock, self.storage.lock(key):
             self.storage.delete_repo(key)
         return json_response({})
 
     def settings(self, req: Request, key: RepoKey) -> Response:
-        body = req.json()
+        body = req.json_object()
+        self.writable_state(req, key)
         with self.storage.lock(key):
             state = self.writable_state(req, key)
             if "private" in body:
@@ -510,10 +540,11 @@ class Router:
 
     # ================================================================= refs
     def create_tag(self, req: Request, key: RepoKey, rev: str) -> Response:
-        body = req.json()
+        body = req.json_object()
         tag = body.get("tag")
-        if not isinstance(tag, str) or not tag or tag.startswith("refs/"):
-            raise HTTPError(400, "body needs a 'tag' name")
+        if not isinstance(tag, str) or ref_name_problem(tag):
+            raise HTTPError(400, f"body needs a valid 'tag' name: {ref_name_problem(tag) if isinstance(tag, str) else 'missing'}")
+        self.writable_state(req, key)
         with self.storage.lock(key):
             state = self.writable_state(req, key)
             if tag in state["tags"]:
@@ -523,6 +554,7 @@ class Router:
         return json_response({})
 
     def delete_tag(self, req: Request, key: RepoKey, tag: str) -> Response:
+        self.writable_state(req, key)
         with self.storage.lock(key):
             state = self.writable_state(req, key)
             tag = tag[len("refs/tags/"):] if tag.startswith("refs/tags/") else tag
@@ -532,18 +564,24 @@ class Router:
         return json_response({})
 
     def create_branch(self, req: Request, key: RepoKey, branch: str) -> Response:
-        body = req.json()
-        if not branch or branch.startswith("refs/") or not re.fullmatch(r"[A-Za-z0-9._/-]+", branch):
-            raise HTTPError(400, f"invalid branch name {branch!r}")
+        body = req.json_object()
+        problem = ref_name_problem(branch)
+        if problem:
+            raise HTTPError(400, f"invalid branch name: {problem}")
+        start = body.get("startingPoint") or "main"
+        if not isinstance(start, str) or revision_problem(start):
+            raise HTTPError(400, "'startingPoint' must be a revision (a branch, tag or commit id)")
+        self.writable_state(req, key)
         with self.storage.lock(key):
             state = self.writable_state(req, key)
             if branch in state["branches"]:
                 raise HTTPError(409, f"Branch {branch!r} already exists")
-            state["branches"][branch] = self.resolve_rev(key, state, body.get("startingPoint") or "main")
+            state["branches"][branch] = self.resolve_rev(key, state, start)
             self.storage.save_state(key, state)
         return json_response({})
 
     def delete_branch(self, req: Request, key: RepoKey, branch: str) -> Response:
+        self.writable_state(req, key)
         with self.storage.lock(key):
             state = self.writable_state(req, key)
             branch = branch[len("refs/heads/"):] if branch.startswith("refs/heads/") else branch
@@ -557,7 +595,7 @@ class Router:
     # ================================================================= card validation
     def validate_yaml(self, req: Request) -> Response:
         try:
-            body = req.json()
+            body = req.json_object()
         except HTTPError as exc:
             return json_response({"error": exc.message, "errors": [{"message": exc.message}]}, 400)
         content = body.get("content") if isinstance(body, dict) else None
@@ -577,7 +615,7 @@ class Router:
         return "regular"
 
     def preupload(self, req: Request, key: RepoKey, rev: str) -> Response:
-        body = req.json()
+        body = req.json_object()
         state = self.writable_state(req, key)
         commit = None
         try:
@@ -586,120 +624,134 @@ class Router:
             if not req.flag("create_pr"):
                 raise
         out = []
-        for item in body.get("files") or []:
-            path = item.get("path", "")
-            sample = base64.b64decode(item.get("sample") or "")
-            mode = self.upload_mode_for(path, int(item.get("size") or 0), sample)
-            existing = commit.files.get(path) if commit else None
+        for number, item in enumerate(_list_of_objects(body, "files")):
+            path, size, sample_b64 = item.get("path"), item.get("size", 0), item.get("sample") or ""
+            if not isinstance(size, int) or isinstance(size, bool) or size < 0 or not isinstance(sample_b64, str):
+                raise HTTPError(400, f"files[{number}]: 'size' must be a non-negative integer and 'sample' base64 text")
+            cleaned = clean_repo_path(path)
+            mode = self.upload_mode_for(cleaned, size, decode_regular_file(sample_b64))
+            existing = commit.files.get(cleaned) if commit else None
             oid = None if existing is None else (existing.sha256 if mode == "lfs" else existing.sha1)
             out.append({"path": path, "uploadMode": mode, "shouldIgnore": False, "oid": oid})
         return json_response({"files": out, "commitOid": commit.id if commit else None})
 
     def lfs_batch(self, req: Request, key: RepoKey) -> Response:
-        body = req.json()
+        """Upload actions for every object this repo does not have yet, even when another repo has the bytes:
+        the answer never reveals what other repos hold, and an upload proves the uploader has the content."""
+        body = req.json_object()
         self.writable_state(req, key)
         if body.get("operation") != "upload":
             raise HTTPError(400, "the local hub's LFS endpoint only supports operation=upload (download via resolve)")
         objects = []
-        for obj in body.get("objects") or []:
+        for obj in _list_of_objects(body, "objects"):
             oid, size = obj.get("oid"), obj.get("size")
-            if not is_sha256(oid) or not isinstance(size, int) or size < 0:
-                objects.append({"oid": str(oid), "size": 0, "error": {"code": 422, "message": "oid must be a sha256 hex and size an int"}})
+            if not is_sha256(oid) or not isinstance(size, int) or isinstance(size, bool) or size < 0:
+                objects.append({"oid": str(oid)[:64], "size": 0, "error": {"code": 422, "message": "oid must be a sha256 hex and size an int"}})
                 continue
             entry: dict[str, Any] = {"oid": oid, "size": size, "authenticated": True}
-            if not self.storage.has_blob(oid):
-                upload = f"{req.base_url}/_lfs/upload/{oid}?{self.hub.signer.sign(oid, size)}"
-                verify = f"{req.base_url}/_lfs/verify/{key.type}/{key.namespace}/{key.name}"
+            if not self.storage.repo_has_lfs(key, oid):
+                scope = f"{key.type}/{key.id}"
+                upload = f"{req.base_url}/_lfs/upload/{scope}/{oid}?{self.hub.signer.sign(scope, oid, size)}"
+                verify = f"{req.base_url}/_lfs/verify/{scope}"
                 entry["actions"] = {"upload": {"href": upload, "header": {}}, "verify": {"href": verify, "header": {}}}
             objects.append(entry)
         body_out = json.dumps({"transfer": "basic", "objects": objects, "hash_algo": "sha256"}).encode()
         return Response(200, body_out, {"Content-Type": "application/vnd.git-lfs+json"})
 
-    def lfs_put(self, req: Request, oid: str) -> Response:
+    def lfs_put(self, req: Request, key: RepoKey, oid: str) -> Response:
         try:
             size = int(req.param("size") or -1)
             expires = int(req.param("expires") or 0)
         except ValueError as exc:
             raise HTTPError(403, "malformed upload URL") from exc
-        reason = self.hub.signer.check(oid, size, expires, req.param("sig") or "")
+        reason = self.hub.signer.check(f"{key.type}/{key.id}", oid, size, expires, req.param("sig") or "")
         if reason is not None or not is_sha256(oid):
             raise HTTPError(403, reason or "invalid oid")
-        if req.body.length != size:
-            raise HTTPError(400, f"upload body has {req.body.length} bytes, the batch announced {size}")
+        if req.body.declared is not None and req.body.declared != size:
+            raise HTTPError(400, f"upload body has {req.body.declared} bytes, the batch announced {size}")
+        req.body.limit = size
         sha256, sha1, _ = self.storage.put_stream(req.body, size, expected_sha256=oid)
+        if req.body.read(1):
+            raise HTTPError(400, f"upload body is longer than the {size} bytes the batch announced")
         self.storage.save_blob_meta(sha256, sha1)
+        self.storage.grant_lfs(key, sha256)
         return Response(200, headers={"ETag": f'"{sha256}"'})
 
     def lfs_verify(self, req: Request, key: RepoKey) -> Response:
-        body = req.json()
+        body = req.json_object()
         self.writable_state(req, key)
         oid, size = body.get("oid"), body.get("size")
-        if not (is_sha256(oid) and self.storage.has_blob(oid)):
-            raise HTTPError(404, f"LFS object {oid} was not uploaded")
+        if not (is_sha256(oid) and self.storage.repo_has_lfs(key, oid)):
+            raise HTTPError(404, f"LFS object {str(oid)[:64]} was not uploaded to {key.id}")
         if isinstance(size, int) and self.storage.blob_path(oid).stat().st_size != size:
             raise HTTPError(422, f"LFS object {oid} has a different size than {size}")
         return json_response({"oid": oid, "size": size})
 
-    def _parse_commit_body(self, req: Request) -> tuple[dict[str, Any], list[tuple[str, str, Any]]]:
+    def _parse_commit_body(self, req: Request, key: RepoKey) -> tuple[dict[str, Any], list[tuple[str, str, Any]]]:
         """Header and operations of the NDJSON commit; regular file contents are stored as they stream in."""
         header: dict[str, Any] | None = None
         ops: list[tuple[str, str, Any]] = []
-        for number, raw in enumerate(req.body.lines(), start=1):
+        for number, raw in enumerate(req.body.lines(MAX_COMMIT_LINE), start=1):
             if not raw.strip():
                 continue
             try:
                 line = json.loads(raw)
                 kind, value = line["key"], line["value"]
-            except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            except (json.JSONDecodeError, UnicodeDecodeError, RecursionError, KeyError, TypeError, IndexError) as exc:
                 raise HTTPError(400, f"commit payload line {number} is not a {{key, value}} JSON object") from exc
+            if not isinstance(value, dict):
+                raise HTTPError(400, f"commit payload line {number}: 'value' must be a JSON object")
             if kind == "header":
-                header = value
+                header = _commit_header(value)
             elif kind == "file":
-                path = clean_repo_path(value.get("path", ""))
-                content = decode_regular_file(value.get("content", ""))
-                sha256, sha1, size = self.storage.put_bytes(content)
+                path = clean_repo_path(value.get("path"))
+                content = value.get("content", "")
+                if not isinstance(content, str) or value.get("encoding", "base64") != "base64":
+                    raise HTTPError(400, f"commit payload line {number}: 'content' must be base64 text")
+                sha256, sha1, size = self.storage.put_bytes(decode_regular_file(content))
                 ops.append(("add", path, FileEntry(sha256, sha1, size, False)))
             elif kind == "lfsFile":
-                ops.append(("add", clean_repo_path(value.get("path", "")), self._lfs_entry(value)))
+                ops.append(("add", clean_repo_path(value.get("path")), self._lfs_entry(key, value)))
             elif kind == "deletedFile":
-                ops.append(("delete", clean_repo_path(value.get("path", "")), None))
+                ops.append(("delete", clean_repo_path(value.get("path")), None))
             elif kind == "deletedFolder":
-                ops.append(("delete-folder", clean_repo_path(value.get("path", "")), None))
+                ops.append(("delete-folder", clean_repo_path(value.get("path")), None))
             else:
-                raise HTTPError(400, f"commit payload line {number}: unknown operation {kind!r}")
+                raise HTTPError(400, f"commit payload line {number}: unknown operation {str(kind)[:40]!r}")
         if header is None:
             raise HTTPError(400, "commit payload has no header line")
         return header, ops
 
-    def _lfs_entry(self, value: dict[str, Any]) -> FileEntry:
+    def _lfs_entry(self, key: RepoKey, value: dict[str, Any]) -> FileEntry:
+        """An LFS file of the commit: only an object uploaded to this repo or already in its history."""
         oid = value.get("oid")
-        if not (is_sha256(oid) and self.storage.has_blob(oid)):
-            raise HTTPError(422, f"LFS object {oid} for {value.get('path')!r} was never uploaded")
+        if not (is_sha256(oid) and self.storage.repo_has_lfs(key, oid)):
+            raise HTTPError(422, f"LFS object {str(oid)[:64]} for {str(value.get('path'))[:200]!r} was never uploaded to {key.id}")
         size = self.storage.blob_path(oid).stat().st_size
         if value.get("size") is not None and value["size"] != size:
-            raise HTTPError(422, f"LFS object {oid} is {size} bytes, the commit says {value['size']}")
+            raise HTTPError(422, f"LFS object {oid} is {size} bytes, the commit says {str(value['size'])[:40]}")
         return FileEntry(oid, self.storage.blob_meta_sha1(oid), size, True)
 
     def commit(self, req: Request, key: RepoKey, rev: str) -> Response:
         user = self.require_user(req, f"commit to {key.id}")
         self.writable_state(req, key)
-        header, ops = self._parse_commit_body(req)
+        header, ops = self._parse_commit_body(req, key)
         create_pr = req.flag("create_pr")
         with self.storage.lock(key):
             state = self.writable_state(req, key)
             base_id, pr_number = self._commit_target(key, state, rev, create_pr)
             parent_wanted = header.get("parentCommit")
             if parent_wanted:
-                if not base_id.startswith(str(parent_wanted)) and not create_pr:
+                if not base_id.startswith(parent_wanted) and not create_pr:
                     raise HTTPError(412, f"A commit has happened since. Please refresh and try again. (head of {rev} is {base_id})")
                 if create_pr:
-                    base_id = self.resolve_rev(key, state, str(parent_wanted))
+                    base_id = self.resolve_rev(key, state, parent_wanted)
             parent = self.storage.load_commit(key, base_id)
             if parent is None:
                 raise revision_not_found(rev)
             files = _apply_ops(dict(parent.files), ops, base_id)
-            summary = str(header.get("summary") or "Upload files")
-            new = self.storage.make_commit(key, parent, summary, str(header.get("description") or ""), user.name, files)
+            summary = header["summary"] or "Upload files"
+            new = self.storage.make_commit(key, parent, summary, header["description"], user.name, files)
             pr_url = self._move_ref(req, key, state, rev, new, pr_number, create_pr, summary, user.name)
             self.storage.save_state(key, state)
         return json_response(
@@ -748,10 +800,11 @@ class Router:
 
     # ================================================================= pull requests (Xet pipeline path)
     def create_discussion(self, req: Request, key: RepoKey) -> Response:
-        body = req.json()
+        body = req.json_object()
         user = self.require_user(req, f"open a pull request on {key.id}")
         if not body.get("pullRequest"):
             raise HTTPError(400, "the local hub only supports pull requests, not plain discussions")
+        self.writable_state(req, key)
         with self.storage.lock(key):
             state = self.writable_state(req, key)
             number = self._open_pr(state, str(body.get("title") or "Pull request"), user.name, state["branches"]["main"], "main")
@@ -780,7 +833,51 @@ class Router:
 
 
 # ===================================================================== helpers
+def _checked_rev(rev: str) -> str:
+    problem = revision_problem(rev)
+    if problem:
+        raise HTTPError(400, f"Invalid revision: {problem}")
+    return rev
+
+
+def _checked_path(path: str) -> str:
+    problem = path_problem(path)
+    if problem:
+        raise HTTPError(400, f"Invalid path: {problem}")
+    return path
+
+
+def _list_of_objects(body: dict[str, Any], field: str) -> list[dict[str, Any]]:
+    items = body.get(field) or []
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise HTTPError(400, f"'{field}' must be a list of JSON objects")
+    return items
+
+
+def _commit_header(value: dict[str, Any]) -> dict[str, Any]:
+    """The commit header with its types checked: summary and description are text, parentCommit a commit id."""
+    summary, description = value.get("summary") or "", value.get("description") or ""
+    if not isinstance(summary, str) or not isinstance(description, str):
+        raise HTTPError(400, "commit header: 'summary' and 'description' must be strings")
+    parent = value.get("parentCommit")
+    if parent is not None:
+        problem = parent_commit_problem(parent)
+        if problem:
+            raise HTTPError(400, f"commit header: {problem}")
+        parent = parent.lower()
+    return {"summary": summary, "description": description, "parentCommit": parent}
+
+
 def _apply_ops(files: dict[str, FileEntry], ops: list[tuple[str, str, Any]], commit_id: str) -> dict[str, FileEntry]:
+    """The new file table; a path that would be both a file and a folder (`a` and `a/b`) is a 400."""
+    files = _apply_each(files, ops, commit_id)
+    clash = file_folder_conflict(files)
+    if clash:
+        raise HTTPError(400, f"Invalid commit: {clash!r} would be both a file and a folder")
+    return files
+
+
+def _apply_each(files: dict[str, FileEntry], ops: list[tuple[str, str, Any]], commit_id: str) -> dict[str, FileEntry]:
     for kind, path, entry in ops:
         if kind == "add":
             files[path] = entry

@@ -19,6 +19,7 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 import threading
 import uuid
 from collections import OrderedDict
@@ -28,9 +29,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from publisher.hub.server.rules import REPO_TYPES as REPO_TYPES
+from publisher.hub.server.rules import path_problem, repo_key_problem
 from publisher.processes import pid_alive
 
-REPO_TYPES = ("model", "dataset", "space")
 INITIAL_GITATTRIBUTES = (
     b"*.bin filter=lfs diff=lfs merge=lfs -text\n"
     b"*.ckpt filter=lfs diff=lfs merge=lfs -text\n"
@@ -139,16 +141,33 @@ class RepoKey:
         return f"{self.namespace}/{self.name}"
 
 
-def _safe_segment(value: str) -> bool:
-    return bool(value) and value not in (".", "..") and "/" not in value and "\\" not in value and "\0" not in value
+_warned: set[str] = set()
 
 
-def clean_repo_path(path: str) -> str:
-    """A path inside a repo, normalised; rejects absolute paths and `..` so nothing escapes the repo."""
-    parts = [p for p in path.replace("\\", "/").split("/") if p not in ("", ".")]
-    if not parts or any(p == ".." or "\0" in p for p in parts):
-        raise StorageError(400, f"invalid path in repo: {path!r}")
-    return "/".join(parts)
+def warn_once(message: str) -> None:
+    """One stderr line per distinct oddity on disk (a listing must not print it on every request)."""
+    if message not in _warned:
+        _warned.add(message)
+        print(f"local hub: {message}", file=sys.stderr)
+
+
+def check_key(key: RepoKey) -> RepoKey:
+    """The key itself if every segment follows the Hub's rules; no filesystem path is built from any other."""
+    problem = repo_key_problem(key.type, key.namespace, key.name)
+    if problem:
+        raise StorageError(400, f"invalid repo id: {problem}")
+    return key
+
+
+def clean_repo_path(path: object) -> str:
+    """A path inside a repo, normalised (no empty or `.` parts); refuses what the Hub refuses (rules.path_problem)."""
+    if not isinstance(path, str):
+        raise StorageError(400, f"a path in the repo must be a string, not {type(path).__name__}")
+    cleaned = "/".join(p for p in path.replace("\\", "/").split("/") if p not in ("", "."))
+    problem = path_problem(cleaned)
+    if problem:
+        raise StorageError(400, f"invalid path in repo {path[:200]!r}: {problem}")
+    return cleaned
 
 
 class RepoLock:
@@ -197,6 +216,7 @@ class Storage:
         self._cache_lock = threading.Lock()
         self._locks_guard = threading.Lock()
         self.create_lock = threading.Lock()
+        self._lfs_index_lock = threading.Lock()
 
     def _clear_partial_writes(self) -> None:
         """Temp files left by a crashed process are garbage (nothing refers to them); a live one's are not."""
@@ -225,6 +245,7 @@ class Storage:
         """The writer lock of one repo: a thread lock plus an flock, so two servers on one root stay safe."""
         with self._locks_guard:
             thread_lock = self._locks.setdefault(key, threading.Lock())
+        check_key(key)
         return RepoLock(thread_lock, self.root / "locks" / key.type / key.namespace / f"{key.name}.lock")
 
     # ----------------------------------------------------------------- blobs
@@ -232,7 +253,7 @@ class Storage:
         return self.blobs / sha256[:2] / sha256
 
     def has_blob(self, sha256: str) -> bool:
-        return len(sha256) == 64 and self.blob_path(sha256).is_file()
+        return _is_sha256(sha256) and self.blob_path(sha256).is_file()
 
     def put_bytes(self, content: bytes) -> tuple[str, str, int]:
         """Store `content`; returns (sha256, git sha1, size)."""
@@ -298,27 +319,38 @@ class Storage:
 
     # ----------------------------------------------------------------- repos
     def repo_dir(self, key: RepoKey) -> Path:
-        return self.repos / key.type / key.namespace / key.name
+        return self.repos / key.type / key.namespace / check_key(key).name
 
     def load_state(self, key: RepoKey) -> dict[str, Any] | None:
-        if key.type not in REPO_TYPES or not (_safe_segment(key.namespace) and _safe_segment(key.name)):
+        """The repo's state, or None when there is no such repo (an invalid key or a damaged state file too)."""
+        if repo_key_problem(key.type, key.namespace, key.name):
             return None
+        path = self.repo_dir(key) / "state.json"
         try:
-            return json.loads((self.repo_dir(key) / "state.json").read_text())
+            state = json.loads(path.read_bytes())
         except FileNotFoundError:
             return None
+        except (OSError, ValueError) as exc:
+            warn_once(f"skipping {path}: unreadable state ({type(exc).__name__})")
+            return None
+        if not _state_is_sound(state):
+            warn_once(f"skipping {path}: not a repo state (branches/tags/prs missing)")
+            return None
+        return state
 
     def save_state(self, key: RepoKey, state: dict[str, Any]) -> None:
         state["lastModified"] = now_iso()
         self.write_atomic(self.repo_dir(key) / "state.json", json.dumps(state, indent=1).encode())
 
     def iter_repos(self, repo_type: str) -> Iterator[tuple[RepoKey, dict[str, Any]]]:
+        """Every repo of one type, sorted; anything else on disk (stray files, odd names) is skipped with a log line."""
         base = self.repos / repo_type
-        if not base.is_dir():
-            return
-        for ns_dir in sorted(base.iterdir()):
-            for repo_dir in sorted(ns_dir.iterdir()) if ns_dir.is_dir() else ():
+        for ns_dir in _sorted_dirs(base):
+            for repo_dir in _sorted_dirs(ns_dir):
                 key = RepoKey(repo_type, ns_dir.name, repo_dir.name)
+                if repo_key_problem(key.type, key.namespace, key.name):
+                    warn_once(f"skipping {repo_dir}: not a valid repo id")
+                    continue
                 state = self.load_state(key)
                 if state is not None:
                     yield key, state
@@ -351,6 +383,48 @@ class Storage:
         self.index.forget(key)
         shutil.rmtree(trash, ignore_errors=True)
 
+    # ----------------------------------------------------------------- LFS objects, scoped per repo
+    def _lfs_dir(self, key: RepoKey) -> Path:
+        return self.repo_dir(key) / "lfs"
+
+    def grant_lfs(self, key: RepoKey, sha256: str) -> None:
+        """Record that `key` may reference the LFS object (its bytes were uploaded to this repo)."""
+        self._index_lfs(key)
+        self.write_atomic(self._lfs_dir(key) / sha256, b"")
+
+    def repo_has_lfs(self, key: RepoKey, sha256: str) -> bool:
+        """Whether the object was uploaded to this repo or is in its history; never true for another repo's."""
+        if not _is_sha256(sha256) or not self.has_blob(sha256):
+            return False
+        self._index_lfs(key)
+        return (self._lfs_dir(key) / sha256).is_file()
+
+    def _index_lfs(self, key: RepoKey) -> None:
+        """A repo stored before LFS scoping gets its index once: every LFS object of every commit it has."""
+        target = self._lfs_dir(key)
+        if target.is_dir():
+            return
+        with self._lfs_index_lock:
+            if not target.is_dir():
+                self._build_lfs_index(key, target)
+
+    def _build_lfs_index(self, key: RepoKey, target: Path) -> None:
+        building = self._tmp_path()
+        building.mkdir()
+        for path in _listing(self.repo_dir(key) / "commits"):
+            try:
+                files = json.loads(path.read_bytes()).get("files", {})
+                oids = {e["sha256"] for e in files.values() if e.get("lfs")}
+            except (OSError, ValueError, AttributeError, KeyError, TypeError):
+                continue
+            for oid in oids:
+                if _is_sha256(oid):
+                    (building / oid).touch()
+        try:
+            os.rename(building, target)
+        except OSError:  # another writer indexed it first (or the repo is gone)
+            shutil.rmtree(building, ignore_errors=True)
+
     # ----------------------------------------------------------------- commits
     @staticmethod
     def _new_commit(parents: list[str], title: str, message: str, author: str, files: dict[str, FileEntry]) -> Commit:
@@ -371,9 +445,13 @@ class Storage:
             if cached is not None:
                 self._commit_cache.move_to_end((key, commit_id))
                 return cached
+        path = self.repo_dir(key) / "commits" / f"{commit_id}.json"
         try:
-            commit = Commit.from_json(json.loads((self.repo_dir(key) / "commits" / f"{commit_id}.json").read_text()))
+            commit = Commit.from_json(json.loads(path.read_bytes()))
         except FileNotFoundError:
+            return None
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            warn_once(f"skipping {path}: unreadable commit ({type(exc).__name__})")
             return None
         with self._cache_lock:
             self._commit_cache[(key, commit_id)] = commit
@@ -416,9 +494,42 @@ class Storage:
         return commit
 
 
+def _state_is_sound(state: Any) -> bool:
+    return isinstance(state, dict) and all(isinstance(state.get(k), dict) for k in ("branches", "tags", "prs"))
+
+
+def _is_sha256(value: object) -> bool:
+    return isinstance(value, str) and len(value) == 64 and all(c in "0123456789abcdef" for c in value)
+
+
+def _listing(folder: Path) -> list[Path]:
+    try:
+        return sorted(folder.iterdir())
+    except OSError:
+        return []
+
+
+def _sorted_dirs(parent: Path) -> list[Path]:
+    """The sub-directories of `parent` by name; a missing or unreadable parent has none, other entries are logged."""
+    try:
+        entries = sorted(parent.iterdir())
+    except FileNotFoundError:
+        return []
+    except OSError as exc:
+        warn_once(f"skipping {parent}: cannot list it ({exc.strerror})")
+        return []
+    dirs = []
+    for entry in entries:
+        if entry.is_dir() and not entry.is_symlink():
+            dirs.append(entry)
+        else:
+            warn_once(f"skipping {entry}: not a repo directory")
+    return dirs
+
+
 def decode_regular_file(content_b64: str) -> bytes:
     try:
-        return base64.b64decode(content_b64, validate=False)
+        return base64.b64decode(content_b64, validate=True)
     except (ValueError, TypeError) as exc:
         raise StorageError(400, f"file content is not valid base64: {exc}") from exc
 
