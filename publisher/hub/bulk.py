@@ -256,15 +256,17 @@ class BulkHub:
 
         return self._call(f"commit {repo_id}", _commit, on_error=_remember)
 
-    def _post_commit(self, repo_id: str, files: dict[str, bytes], *, parent_commit: str, message: str,
-                     description: str, create_pr: bool) -> CommitOutcome:  # fmt: skip
+    def _post_commit(self, repo_id: str, files: dict[str, bytes], *, parent_commit: str | None, message: str,
+                     description: str = "", create_pr: bool = False) -> CommitOutcome:  # fmt: skip
         """The commit POST alone (hub-api.md §2 #16): an NDJSON header line, then each file inline (base64)."""
         import base64
         from urllib.parse import quote
 
         from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
 
-        header = {"summary": message, "description": description, "parentCommit": parent_commit}
+        header = {"summary": message, "description": description}
+        if parent_commit is not None:
+            header["parentCommit"] = parent_commit
         lines = [{"key": "header", "value": header}]
         lines += [
             {"key": "file", "value": {"content": base64.b64encode(content).decode("ascii"), "path": path,
