@@ -30,6 +30,8 @@ STATUSES = ("changed", "unchanged", "edited", "unsupported", "conflict", "failed
 FAILING = frozenset({"failed", "conflict"})
 DEFAULT_TEMPLATE = "huggingtweets"
 COMMIT_TITLE = "Regenerate model card (publisher regenerate)"
+QUOTA_WAIT = 60.0
+"""Seconds to wait after a commit-quota 429 that says nothing of its reset (the pacer's cap then holds)."""
 
 
 @dataclass(frozen=True)
@@ -148,8 +150,10 @@ class _Run:
     bounded by the hub session's request slots (`BulkHub(concurrency=...)`).
     """
 
-    def __init__(self, hub, options: Options, journal: Journal | None, pacer: CommitPacer) -> None:
+    def __init__(self, hub, options: Options, journal: Journal | None, pacer: CommitPacer,
+                 on_wait: Callable[[str], None] | None = None) -> None:  # fmt: skip
         self.hub = hub
+        self.on_wait = on_wait
         self.options = options
         self.journal = journal
         self.pacer = pacer
@@ -224,16 +228,27 @@ class _Run:
                 result.pr_url, result.note = existing, "an identical pull request from this tool is already open"
                 self.journal_result(result)
                 return result
-        self.pacer.acquire()  # (the commit pool itself bounds the commits in flight)
-        self.journal_result(RepoResult(repo_id, INTENT, old_sha=snapshot.sha, files=sorted(decision.files)))
-        outcome = self.hub.commit(
-            repo_id,
-            decision.files,
-            parent_commit=snapshot.sha,
-            message=COMMIT_TITLE,
-            description=_commit_description(self.options.template, decision),
-            create_pr=self.options.create_pr,
-        )
+        from publisher.hub.bulk import CommitQuotaExceeded
+
+        while True:
+            self.pacer.acquire()  # (the commit pool itself bounds the commits in flight)
+            self.journal_result(RepoResult(repo_id, INTENT, old_sha=snapshot.sha, files=sorted(decision.files)))
+            try:
+                outcome = self.hub.commit(
+                    repo_id,
+                    decision.files,
+                    parent_commit=snapshot.sha,
+                    message=COMMIT_TITLE,
+                    description=_commit_description(self.options.template, decision),
+                    create_pr=self.options.create_pr,
+                )
+                break
+            except CommitQuotaExceeded as exc:  # refused, not committed: wait for the quota, then again
+                window = self.pacer.quota_reached()
+                wait = exc.wait + 0.5 if exc.wait is not None else window if window is not None else QUOTA_WAIT
+                if self.on_wait is not None:
+                    self.on_wait(f"the Hub's hourly commit quota is reached: waiting {wait:.0f}s for the reset")
+                self.hub.gate.pause(wait)
         result.new_sha, result.pr_url = outcome.sha, outcome.pr_url
         if outcome.noop:  # the head already held these bytes (read at an older sha): nothing was committed
             result.status, result.new_sha, result.files = "unchanged", None, []
@@ -299,7 +314,10 @@ def _pipeline(state: _Run, todo: list[Target], record: Callable[[RepoResult, Tar
         outstanding = len(todo)
         try:
             while outstanding:
-                target, future = finished.get()
+                try:
+                    target, future = finished.get(timeout=0.5)  # a timeout, so Ctrl-C is seen at once
+                except queue.Empty:
+                    continue
                 outcome = future.result()
                 if isinstance(outcome, _Pending):
                     _submit(committers, state.commit, outcome, target)
@@ -307,6 +325,9 @@ def _pipeline(state: _Run, todo: list[Target], record: Callable[[RepoResult, Tar
                 outstanding -= 1
                 record(outcome, target)
         except BaseException:  # Ctrl-C: drop the queued repos, let commits in flight finish (journal stays true)
+            stop = getattr(state.hub, "stop", None)
+            if stop is not None:
+                stop.set()  # sleepers (rate limits, the commit cap) wake up and give up
             readers.shutdown(wait=False, cancel_futures=True)
             committers.shutdown(wait=False, cancel_futures=True)
             raise
@@ -322,6 +343,7 @@ def run(
     pacer: CommitPacer | None = None,
     repo_state: RepoState | None = None,
     refresh: bool = False,
+    on_wait: Callable[[str], None] | None = None,
 ) -> Report:
     """Process every target not already done according to the journal; return the report.
 
@@ -340,8 +362,10 @@ def run(
             todo.append(target)
     if pacer is None:
         history = journal.commit_times() if journal is not None else ()
-        pacer = CommitPacer(options.max_commits_per_hour, history=history)
-    state = _Run(hub, options, journal, pacer)
+        stop = getattr(hub, "stop", None)
+        pacer = CommitPacer(options.max_commits_per_hour, history=history, on_wait=on_wait,
+                            **({"sleep": stop.sleep} if stop is not None else {}))  # fmt: skip
+    state = _Run(hub, options, journal, pacer, on_wait)
     results: list[RepoResult] = []
 
     def _record(result: RepoResult, target: Target) -> None:  # called on this thread only

@@ -56,11 +56,15 @@ def _check_template(template: str) -> None:
 
 
 class _Progress:
-    """A tqdm bar on stderr: done/total, per-status counts, ETA."""
+    """A tqdm bar on stderr: done/total, per-status counts, ETA, and what the run is waiting for, if anything."""
+
+    LOUD_WAIT = 5.0
+    """Waits at least this long are also printed as a line (with or without the bar)."""
 
     def __init__(self, total: int, enabled: bool) -> None:
         from tqdm import tqdm
 
+        self.enabled = enabled
         self.counts: dict[str, int] = {}
         self.bar = tqdm(total=total, file=sys.stderr, unit="repo", disable=not enabled, mininterval=0.5,
                         dynamic_ncols=True, desc="regenerate")  # fmt: skip
@@ -69,7 +73,20 @@ class _Progress:
         self.counts[result.status] = self.counts.get(result.status, 0) + 1
         order = ("changed", "unchanged", "edited", "unsupported", "conflict", "failed")
         self.bar.set_postfix_str(" ".join(f"{s}={self.counts[s]}" for s in order if s in self.counts), refresh=False)
+        self.bar.set_description_str("regenerate", refresh=False)
         self.bar.update(1)
+
+    def note(self, message: str) -> None:
+        """A wait or a retry: shown in the bar's description until the next repo is done."""
+        import re
+
+        self.bar.set_description_str(f"regenerate ({message})", refresh=True)
+        found = re.search(r"waiting (\d+(?:\.\d+)?)s", message)
+        if found and float(found.group(1)) >= self.LOUD_WAIT:
+            if self.enabled:
+                self.bar.write(f"regenerate: {message} (Ctrl-C stops; re-running resumes)", file=sys.stderr)
+            else:
+                info(f"regenerate: {message} (Ctrl-C stops; re-running resumes)")
 
     def close(self) -> None:
         self.bar.close()
@@ -124,8 +141,9 @@ def _print_plan(report) -> None:
 @click.option("--create-pr", is_flag=True, help="Open pull requests instead of committing to main.")
 @click.option("--concurrency", default=8, show_default=True, type=click.IntRange(1, 64),
               help="Requests in flight at once (reads and commits together).")
-@click.option("--max-commits-per-hour", default=100, show_default=True, type=click.IntRange(0),
-              help="Sliding-hour commit cap (0: none). The Hub reports ~128/hour.")  # fmt: skip
+@click.option("--max-commits-per-hour", default=None, type=click.IntRange(0),
+              help="Sliding-hour commit cap (0: none). Default: none against a local hub, 100 against the Hub "
+                   "(a 429 naming the commit quota lowers it and waits for the reset).")  # fmt: skip
 @click.option("--journal", "journal_path", metavar="FILE", help="JSON-lines journal; re-running resumes.")
 @click.option("--state", "state_path", metavar="FILE",
               help="Sha of each repo when last decided or committed; a repo whose sha did not move is not read. "
@@ -188,7 +206,7 @@ def _read_only_namespaces(bulk, target, namespaces: set[str]) -> set[str]:
 
 def _run(run_dirs, author, repos_file, pattern, shard_spec, template, force, create_pr, concurrency,
          max_commits_per_hour, journal_path, state_spec, dry_run, hub, hub_root, namespace, progress):  # fmt: skip
-    from publisher.hub.client import connect, resolve_target
+    from publisher.hub.client import _is_loopback, connect, resolve_target
     from publisher.regen.sharding import in_shard, matches
     from publisher.regenerate import Options, Target, local_targets, run
     from publisher.settings import Settings
@@ -213,7 +231,9 @@ def _run(run_dirs, author, repos_file, pattern, shard_spec, template, force, cre
 
         hf_logging.set_verbosity_error()  # our summary says what happened; no per-call chatter
 
-        bulk = BulkHub(connected.endpoint, connected.token, on_retry=lambda m: None, concurrency=concurrency)
+        notes: list = []  # the progress bar, once it exists
+        bulk = BulkHub(connected.endpoint, connected.token, concurrency=concurrency,
+                       on_retry=lambda m: notes[0].note(m) if notes else None)  # fmt: skip
         bulk.whoami()  # a bad token fails here once (exit 2), not once per repo
         if author:
             targets = [Target(r.repo_id, r.sha, r.files) for r in bulk.list_models(author)]
@@ -226,13 +246,17 @@ def _run(run_dirs, author, repos_file, pattern, shard_spec, template, force, cre
         if not targets:
             warn("no repository matches: nothing to do")
         read_only = _read_only_namespaces(bulk, connected, {t.repo_id.split("/", 1)[0] for t in targets}) if dry_run else set()
+        if max_commits_per_hour is None:  # no quota on a local hub; the Hub's hourly one is ~128
+            max_commits_per_hour = 0 if connected.is_local or _is_loopback(connected.endpoint) else 100
         options = Options(template=template, force=force, create_pr=create_pr, concurrency=concurrency,
                           max_commits_per_hour=max_commits_per_hour or None, dry_run=dry_run,
                           read_only_namespaces=frozenset(read_only))  # fmt: skip
         todo = sum(1 for t in targets if journal is None or not journal.is_done(t.repo_id))
         bar = _Progress(todo, enabled=progress)
+        notes.append(bar)
         try:
-            return run(targets, bulk, options, journal=journal, on_result=bar, repo_state=repo_state, refresh=refresh)
+            return run(targets, bulk, options, journal=journal, on_result=bar, repo_state=repo_state, refresh=refresh,
+                       on_wait=bar.note)  # fmt: skip
         finally:
             bar.close()
             if journal is not None:

@@ -38,7 +38,7 @@ from publisher.hub.client import (
     server_wait_seconds,
 )
 from publisher.regen.decide import CARD_JSON, README, RepoSnapshot
-from publisher.regen.pacing import RateGate
+from publisher.regen.pacing import ApiBudget, RateGate, Stop
 
 T = TypeVar("T")
 
@@ -71,6 +71,14 @@ class CommitOutcome:
     noop: bool = False
 
 
+class CommitQuotaExceeded(PublisherError):
+    """A 429 that names the hourly commit quota: the caller waits for the reset (`wait`, if the Hub said)."""
+
+    def __init__(self, message: str, *, wait: float | None) -> None:
+        super().__init__(message)
+        self.wait = wait
+
+
 class CommitConflict(PublisherError):
     """The branch moved since the read (412). `uncertain`: an earlier try may have landed (lost answer)."""
 
@@ -82,6 +90,23 @@ class CommitConflict(PublisherError):
 def _status(exc: BaseException) -> int | None:
     status = getattr(getattr(exc, "response", None), "status_code", None)
     return status if isinstance(status, int) else None
+
+
+def _names_commit_quota(text: str) -> bool:
+    """A 429 about the hourly commit quota (not the API window): its message speaks of commits and a quota."""
+    import re
+
+    lowered = text.lower()
+    return "commit" in lowered and re.search(r"quota|per hour|hourly", lowered) is not None
+
+
+def _server_text(exc: BaseException) -> str:
+    response = getattr(exc, "response", None)
+    try:
+        body = response.text if response is not None else ""
+    except Exception:  # noqa: BLE001 - a streamed or closed body: the exception's own words will do
+        body = ""
+    return f"{getattr(exc, 'server_message', '') or ''} {body} {exc}"
 
 
 def _headers(exc: BaseException) -> Any:
@@ -107,22 +132,31 @@ class BulkHub:
         self.endpoint = endpoint.rstrip("/")
         self._token = token
         self.api = HfApi(endpoint=self.endpoint, token=token)
-        self.gate = gate or RateGate()
+        self.stop = Stop()
+        """Set on Ctrl-C: every sleep of this session (429 waits, retry back-offs, budget pauses) ends at once."""
+        self.gate = gate or RateGate(sleep=self.stop.sleep)
         self.policy = policy
-        self._sleep = sleep
+        self._sleep = self.stop.sleep if sleep is time.sleep else sleep
         self._on_retry = on_retry
         self.retries = 0
         self.rate_limited = 0
         self.concurrency = max(1, concurrency)
         self._slots = threading.BoundedSemaphore(self.concurrency)
         """One slot per request in flight: `--concurrency N` means N requests at once, reads and commits together."""
+        self.budget = ApiBudget(self.gate, reserve=self.concurrency, on_wait=self._note)
 
     # ------------------------------------------------------------------------------------------- retries
 
-    def _call(self, what: str, fn: Callable[[], T], *, on_error: Callable[[BaseException], None] | None = None) -> T:
-        """Run `fn` until it succeeds: 429 waits (uncounted), 5xx / dropped connections back off, rest maps."""
+    def _call(self, what: str, fn: Callable[[], T], *, on_error: Callable[[BaseException], None] | None = None,
+              resource: str = "api") -> T:  # fmt: skip
+        """Run `fn` until it succeeds: 429 waits (uncounted), 5xx / dropped connections back off, rest maps.
+
+        `resource` is the Hub's rate-limit bucket the call counts against ("api", or "resolvers" for file reads).
+        """
         attempt = 0
         while True:
+            self.gate.wait()
+            self.budget.spend(resource)
             self.gate.wait()
             try:
                 with self._slots:
@@ -136,6 +170,9 @@ class BulkHub:
                 if status == 429:
                     asked = server_wait_seconds(_headers(exc).get("retry-after"), _headers(exc).get("ratelimit"))
                     self.rate_limited += 1
+                    if what.startswith("commit ") and _names_commit_quota(_server_text(exc)):
+                        self._note(f"{what}: the Hub's hourly commit quota is reached")
+                        raise CommitQuotaExceeded(f"{what}: hourly commit quota reached (429)", wait=asked) from exc
                     self.gate.pause(asked + 0.5 if asked is not None else self.policy.base_wait * 2)
                     self._note(f"{what}: 429 rate limited, waiting {asked if asked is not None else 2:.0f}s")
                     continue
@@ -191,7 +228,8 @@ class BulkHub:
         return response.content, commit
 
     def _watch_rate_limit(self, headers: Any) -> None:
-        """A success that says the quota is spent (`RateLimit: r=0;t=N`) pauses everyone before the 429."""
+        """Every answer updates the window's budget; one that says it is spent (`r=0;t=N`) pauses everyone."""
+        self.budget.observe(headers)
         asked = server_wait_seconds(None, headers.get("ratelimit"))
         if asked:
             self.gate.pause(asked)
@@ -199,7 +237,7 @@ class BulkHub:
     def read(self, repo_id: str, *, sha: str | None = None, files: Iterable[str] | None = None) -> RepoSnapshot:
         """README.md and card.json of `repo_id` at one revision: `sha` if known, else the head of main."""
         readme, commit = self._call(
-            f"read {repo_id}/{README}", lambda: self._get_file(repo_id, README, sha or "main")
+            f"read {repo_id}/{README}", lambda: self._get_file(repo_id, README, sha or "main"), resource="resolvers"
         )
         pinned = sha or commit
         if pinned is None:
@@ -207,7 +245,7 @@ class BulkHub:
         card_json = None
         if files is None or CARD_JSON in set(files):
             card_json, _ = self._call(
-                f"read {repo_id}/{CARD_JSON}", lambda: self._get_file(repo_id, CARD_JSON, pinned)
+                f"read {repo_id}/{CARD_JSON}", lambda: self._get_file(repo_id, CARD_JSON, pinned), resource="resolvers"
             )
         return RepoSnapshot(repo_id=repo_id, sha=pinned, readme=readme, card_json=card_json)
 

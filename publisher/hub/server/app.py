@@ -304,7 +304,8 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             if fault is not None:
                 headers = {"Retry-After": str(fault.retry_after)} if fault.kind == "429" else {}
-                response = error_response(HTTPError(int(fault.kind), f"injected fault ({fault.kind}) on {route}", None, headers))
+                message = fault.message or f"injected fault ({fault.kind}) on {route}"
+                response = error_response(HTTPError(int(fault.kind), message, None, headers))
                 entry["fault"] = fault.kind
             else:
                 response = self._run(route, func, request)

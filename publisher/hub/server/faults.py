@@ -7,6 +7,7 @@ SPEC is comma-separated rules `ROUTE:KIND[:key=val...]`:
   nth=2           fail only the 2nd matching request
   times=N         fail the first N matching requests
   retry_after=S   Retry-After seconds sent with 429 (default 1)
+  message=TEXT    the error message sent (X-Error-Message), e.g. the Hub's words for its commit quota
 With none of rate/nth/times, every matching request fails.
 Example: commit:503:times=1,lfs-put:drop:nth=1,list:429:times=1:retry_after=1
 """
@@ -33,6 +34,7 @@ class FaultRule:
     times: int | None = None
     retry_after: int = 1
     seed: int = 0
+    message: str | None = None
     seen: int = 0
     _rng: random.Random = field(default_factory=random.Random, repr=False)
 
@@ -65,6 +67,8 @@ def parse_rule(text: str) -> FaultRule:
                 rule.rate = float(value)
             elif name in ("nth", "times", "retry_after", "seed") and sep:
                 setattr(rule, name, int(value))
+            elif name == "message" and sep and value:
+                rule.message = value
             else:
                 raise ValueError
         except ValueError:

@@ -295,8 +295,10 @@ class Router:
             return None
         return self.storage.read_blob(entry.sha256).decode("utf-8", "replace")
 
-    def card_data(self, commit: Commit) -> dict[str, Any]:
-        """cardData of the commit's README, cached by the README's content hash (blobs never change)."""
+    def card_data(self, commit: Commit, *, shared: bool = False) -> dict[str, Any]:
+        """cardData of the commit's README, cached by the README's content hash (blobs never change).
+
+        `shared=True` returns the cached object itself: the caller must not modify it."""
         entry = commit.files.get("README.md")
         if entry is None:
             return {}
@@ -310,12 +312,13 @@ class Router:
                 self._card_cache[entry.sha256] = cached
                 while len(self._card_cache) > _CARD_CACHE_SIZE:
                     self._card_cache.popitem(last=False)  # least recently used
-        return copy.deepcopy(cached)
+        return cached if shared else copy.deepcopy(cached)
 
     def describe(self, key: RepoKey, state: dict[str, Any], commit: Commit, *, blobs: bool, siblings: bool = True,
-                 card: bool = True) -> dict[str, Any]:  # fmt: skip
-        """The model-info document (hub-api.md §2 #4); `card=False` skips what is read from README/config."""
-        data = self.card_data(commit) if card else {}
+                 card: bool = True, card_data: bool = True) -> dict[str, Any]:  # fmt: skip
+        """The model-info document (hub-api.md §2 #4); `card=False` skips what is read from README/config,
+        `card_data=False` leaves out the cardData copy (a listing that was not asked for it)."""
+        data = self.card_data(commit, shared=True) if card else {}
         config = self.file_text(commit, "config.json") if card else None
         library = data.get("library_name") or ("transformers" if config is not None else None)
         pipeline = data.get("pipeline_tag") or _infer_pipeline_tag(config)
@@ -339,8 +342,9 @@ class Router:
             "tags": tags,
             "pipeline_tag": pipeline,
             "library_name": library,
-            "cardData": data or None,
         }
+        if card_data:
+            info["cardData"] = copy.deepcopy(data) or None
         if siblings:
             info["siblings"] = [self._sibling(p, e, blobs) for p, e in sorted(commit.files.items())]
             info["usedStorage"] = sum(e.size for e in commit.files.values())
@@ -404,7 +408,8 @@ class Router:
         expand = set(req.query.get("expand", []) + req.query.get("expand[]", []))
         card = not expand or bool(expand & _CARD_FIELDS) or bool(wanted_tags) or bool(wanted_pipeline)
         siblings = req.flag("full") or "siblings" in expand
-        info = self.describe(key, state, commit, blobs=False, siblings=siblings, card=card)
+        with_card_data = req.flag("cardData") or req.flag("full") or "cardData" in expand
+        info = self.describe(key, state, commit, blobs=False, siblings=siblings, card=card, card_data=with_card_data)
         if not wanted_tags <= set(info["tags"]) or (wanted_pipeline and info["pipeline_tag"] != wanted_pipeline):
             return None
         if expand:

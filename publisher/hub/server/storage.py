@@ -46,7 +46,7 @@ INITIAL_GITATTRIBUTES = (
     b"*tfevents* filter=lfs diff=lfs merge=lfs -text\n"
 )
 _CHUNK = 1024 * 1024
-_COMMIT_CACHE_SIZE = 512
+_COMMIT_CACHE_SIZE = 16384
 
 
 class StorageError(Exception):
