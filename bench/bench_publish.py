@@ -9,6 +9,9 @@ What it measures (on one `publisher hub serve` subprocess with a request log):
    first: on these machines the first 500 MB written to a fresh disk area is about 2x faster than every later
    one, which would otherwise favour whichever tool runs first. Goal: ratio of the means publish / hf <= 1.1;
 2. an unchanged re-publish: requests, bytes sent (request bodies) and weight bytes sent. Goal: 0 bytes of weights.
+3. a card-only re-publish (card.json edited, weights untouched, the file-hash cache warm from an earlier
+   publish) against `hf upload <repo> README.md` of the card file alone, alternating, `--card-repeats` pairs:
+   min/median/max; goal: median publish / median hf <= 1.5. (`--card-only` skips 1 and 2.)
 Both tools run as subprocesses with Xet off (the local hub speaks the LFS protocol) and a warm page cache.
 """
 
@@ -18,6 +21,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -93,11 +97,56 @@ def log_entries(log: Path, start: int = 0) -> list[dict]:
     return [json.loads(line) for line in log.read_text().splitlines()[start:] if line.strip()]
 
 
+def full_uploads(upload, timed, publisher, env, log) -> dict:
+    """1 and 2: whole-folder uploads (ABBA) and an unchanged re-publish."""
+    upload("hf", 0)  # warm-up, not counted
+    t_hf = [upload("hf", 1)]
+    t_pub = [upload("pub", 2), upload("pub", 3)]
+    before = len(log_entries(log))
+    t_same = timed([*publisher, "--repo-id", "huggingtweets/bench-pub-3"], env)
+    same = log_entries(log, before)
+    t_hf.append(upload("hf", 4))
+    return {
+        "hf_upload_s": [round(t, 2) for t in t_hf],
+        "publish_s": [round(t, 2) for t in t_pub],
+        "ratio": round(sum(t_pub) / sum(t_hf), 3),
+        "unchanged_publish_s": round(t_same, 2),
+        "unchanged_requests": len(same),
+        "unchanged_routes": sorted({e["route"] for e in same}),
+        "unchanged_bytes_sent": sum(e.get("bytes_in", 0) for e in same),
+        "unchanged_weight_bytes_sent": sum(e.get("bytes_in", 0) for e in same if e["route"] == "lfs-put"),
+        "unchanged_commits": sum(1 for e in same if e["route"] == "commit"),
+    }
+
+
+def card_only(folder: Path, work: Path, publisher: list[str], hf: str, env: dict[str, str], repeats: int = 3) -> dict:
+    """3: edit the card, re-publish (weights unchanged, hashes cached) vs `hf upload` of README.md alone."""
+    repo = "huggingtweets/bench-card"
+    timed([*publisher, "--repo-id", repo], env)  # the model is on the Hub and its hashes are in the cache
+    card_path, readme = folder / "card.json", work / "README.md"
+    t_pub, t_hf = [], []
+    for round_no in range(repeats):
+        card = json.loads(card_path.read_text())
+        card["users"][0]["name"] = f"Bench Mark {round_no}"
+        card_path.write_text(json.dumps(card, indent=2))
+        t_pub.append(timed([*publisher, "--repo-id", repo], env))
+        readme.write_text(f"---\nlicense: mit\n---\n\n# Bench Mark {round_no}\n")
+        t_hf.append(timed([hf, "upload", repo, str(readme), "README.md", "--commit-message", "card"], env))
+    median_pub, median_hf = statistics.median(t_pub), statistics.median(t_hf)
+    return {
+        "card_only_publish_s": {"min": round(min(t_pub), 2), "median": round(median_pub, 2), "max": round(max(t_pub), 2)},
+        "hf_upload_card_s": {"min": round(min(t_hf), 2), "median": round(median_hf, 2), "max": round(max(t_hf), 2)},
+        "card_only_ratio_of_medians": round(median_pub / median_hf, 2),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-mb", type=int, default=500)
     parser.add_argument("--workdir", default=None, help="where the folder and the hub go (removed afterwards)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--card-only", action="store_true", help="only the card-only re-publish (3)")
+    parser.add_argument("--card-repeats", type=int, default=3)
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="bench-publish-", dir=args.workdir))
@@ -120,25 +169,12 @@ def main() -> None:
                 return timed([hf, "upload", f"huggingtweets/bench-hf-{round_no}", str(folder), "--commit-message", "bench"], env)
             return timed([*publisher, "--repo-id", f"huggingtweets/bench-pub-{round_no}"], env)
 
-        upload("hf", 0)  # warm-up, not counted
-        t_hf = [upload("hf", 1)]
-        t_pub = [upload("pub", 2), upload("pub", 3)]
-        before = len(log_entries(log))
-        t_same = timed([*publisher, "--repo-id", "huggingtweets/bench-pub-3"], env)
-        same = log_entries(log, before)
-        t_hf.append(upload("hf", 4))
-        results = {
-            "folder_bytes": total,
-            "hf_upload_s": [round(t, 2) for t in t_hf],
-            "publish_s": [round(t, 2) for t in t_pub],
-            "ratio": round(sum(t_pub) / sum(t_hf), 3),
-            "unchanged_publish_s": round(t_same, 2),
-            "unchanged_requests": len(same),
-            "unchanged_routes": sorted({e["route"] for e in same}),
-            "unchanged_bytes_sent": sum(e.get("bytes_in", 0) for e in same),
-            "unchanged_weight_bytes_sent": sum(e.get("bytes_in", 0) for e in same if e["route"] == "lfs-put"),
-            "unchanged_commits": sum(1 for e in same if e["route"] == "commit"),
-        }
+        results = {"folder_bytes": total}
+        if not args.card_only:
+            results.update(full_uploads(upload, timed, publisher, env, log))
+        env["PUBLISHER_CACHE"] = str(work / "cache")
+        results.update(card_only(folder, work, publisher, hf, env, args.card_repeats))
+        results["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     finally:
         if proc is not None:
             proc.terminate()
@@ -150,6 +186,10 @@ def main() -> None:
         return
     mb = results["folder_bytes"] / 1e6
     print(f"model folder: {mb:.0f} MB")
+    print(f"card-only re-publish: {results['card_only_publish_s']} s vs hf upload of README.md alone "
+          f"{results['hf_upload_card_s']} s: ratio of medians {results['card_only_ratio_of_medians']} (goal <= 1.5)")
+    if "ratio" not in results:
+        return
     print(f"hf upload:          {results['hf_upload_s']} s (rounds 1 and 4)")
     print(f"publisher publish:  {results['publish_s']} s (rounds 2 and 3)   ratio of means {results['ratio']:.3f} (goal <= 1.1)")
     print(f"unchanged publish:  {results['unchanged_publish_s']:7.2f} s   {results['unchanged_requests']} requests, "
