@@ -74,6 +74,7 @@ ENVIRONMENT: tuple[EnvVar, ...] = (
     EnvVar("PUBLISHER_HUB_ROOT", _HUB, "folder of the embedded local hub (default .hub)"),
     EnvVar("PUBLISHER_HUB_RETRIES", _HUB, "tries per Hub call on 429/5xx/dropped connections (default 6)"),
     EnvVar("PUBLISHER_HUB_RETRY_WAIT", _HUB, "first backoff wait in seconds (doubles per try)"),
+    EnvVar("PUBLISHER_CACHE", ("publish",), "cache folder (file hashes; default $XDG_CACHE_HOME/publisher or ~/.cache/publisher)"),
     EnvVar("WANDB_MODE", ("prepare", "train", "publish"), "offline (default without an API key), online or disabled"),
     EnvVar("WANDB_API_KEY", ("prepare", "train", "publish"), "W&B key: runs are online when set (never printed)"),
     EnvVar("WANDB_ENTITY", ("prepare", "train"), "W&B entity of new runs (default huggingtweets)"),
