@@ -32,7 +32,7 @@ class RepoIndex:
     def _stamp(directory: Path) -> tuple[int, int] | None:
         try:
             st = os.stat(directory)
-        except (FileNotFoundError, NotADirectoryError):
+        except OSError:  # missing, not a directory, unreadable: no repos there
             return None
         return st.st_mtime_ns, st.st_nlink
 
@@ -45,8 +45,14 @@ class RepoIndex:
             if cached is not None and cached[0] == stamp:
                 return cached[1]
         try:
-            names = sorted(entry.name for entry in os.scandir(directory) if entry.is_dir())
-        except (FileNotFoundError, NotADirectoryError):
+            entries = list(os.scandir(directory))
+            names = sorted(entry.name for entry in entries if entry.is_dir())
+            for entry in entries:
+                if not entry.is_dir():
+                    warn_once(f"skipping {entry.path}: not a repo directory")
+        except OSError as exc:
+            if not isinstance(exc, (FileNotFoundError, NotADirectoryError)):
+                warn_once(f"skipping {directory}: cannot list it ({exc.strerror})")
             return []
         with self._lock:
             self._names[directory] = (stamp, names)
