@@ -295,3 +295,10 @@ def test_unusual_whitespace_in_names_is_written_as_is(name):
     text = notebook_card("c74eb83", classic_card_val(users, LOGO))
     card = parse_card(text, repair=False)
     assert card.users[0].name == name and render_card(card, "classic") == text
+
+
+@pytest.mark.parametrize("case", ["prose-2020-08-24", "table-2020-08-08", "exbert-2020-07-24", "single-2021-02"])
+def test_a_hand_edited_card_is_attributed_to_its_own_version(case):
+    edited = _single(case).replace("## How does it work?", "## How does it work? (edited)", 1)
+    result = round_trip(edited)
+    assert result.status == "edited" and result.layout == case

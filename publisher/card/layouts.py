@@ -132,9 +132,14 @@ def match_body(body: str, family: str | None = None) -> tuple[Layout, dict[str, 
     card as a whole (None for a card as written); None if no layout fits exactly."""
     candidates = [layout for layout in LAYOUTS if not family or layout.family == family]
     decodings: tuple[str | None, ...] = (None,) if body.isascii() else (None, *CARD_MOJIBAKE)
+    lines = set(body.split("\n"))
     for decoding in decodings:
         found = []
         for layout in candidates:
+            # a card of this layout has every literal line of it; checking that first spares the expression
+            # (whose one-line groups would backtrack) on the layouts it cannot be
+            if not literal_lines(layout.name, decoding) <= lines:
+                continue
             match = body_pattern(layout.name, decoding).fullmatch(body)
             if match:
                 values = match.groupdict()
@@ -148,9 +153,20 @@ def match_body(body: str, family: str | None = None) -> tuple[Layout, dict[str, 
     return None
 
 
+@cache
+def literal_lines(name: str, decoding: str | None = None) -> frozenset[str]:
+    """The skeleton's lines without placeholders (what tells two versions of a layout apart)."""
+    sk = skeleton(name)
+    tokens = _token_pattern(sk.tokens)
+    body = mis_decode(sk.body, decoding) if decoding else sk.body
+    return frozenset(line for line in body.split("\n") if line.strip() and not tokens.search(line))
+
+
 def closest_layout(body: str, family: str) -> tuple[Layout, dict[str, str]]:
-    """For a card no layout matches exactly: the layout of `family` whose placeholder lines match most (in
-    order), and the values those lines hold (the first occurrence of each)."""
+    """For a card no layout matches exactly: the layout of `family` most of whose lines the card has (its
+    placeholder lines matched in order, its literal lines as they are), and the values its placeholder
+    lines hold (the first occurrence of each)."""
+    lines = set(body.split("\n"))
     best: tuple[int, Layout, dict[str, str]] | None = None
     for layout in LAYOUTS:
         if layout.family != family:
@@ -166,6 +182,7 @@ def closest_layout(body: str, family: str) -> tuple[Layout, dict[str, str]]:
                 position = match.end()
                 for key, value in match.groupdict().items():
                     values.setdefault(key, value)
+        hits += len(literal_lines(layout.name) & lines)
         if best is None or hits > best[0]:
             best = (hits, layout, values)
     assert best is not None
