@@ -288,11 +288,14 @@ def prepare_run(
     allow_pickle: bool = False,
     workdir: Path,
     hash_cache: Any = None,
+    endpoint: str = "",
+    revision: str = "main",
 ) -> PreparedRun:
     """Every local check, before any network call: card, rendering, model files; converts .bin weights.
 
     `hash_cache` (publisher.hashcache.HashCache) serves the hashes of run-directory files unchanged since
-    they were last hashed."""
+    they were last hashed. `endpoint` and `revision` are where the card's pictures will be
+    (publisher.pictures.publishing)."""
     from publisher.card.model import dumps_manifest, load_manifest
 
     run = Path(run_dir)
@@ -303,6 +306,9 @@ def prepare_run(
         warn(f"{run / CARD_JSON}: {message}")
     chosen = resolve_repo_id(card, repo_id, namespace)
     card = replace(card, repo_id=chosen)
+    from publisher.pictures.publishing import attach_pictures
+
+    card, pictures = attach_pictures(card, run, template=template, endpoint=endpoint, revision=revision, repo_id=chosen)
     readme = render_and_check(card, template=template, namespace=chosen.split("/", 1)[0])
 
     skipped: list[tuple[str, str]] = []
@@ -318,6 +324,7 @@ def prepare_run(
     check_model_files(run, weights)
 
     files = [LocalFile(README, data=readme.encode("utf-8")), LocalFile(CARD_JSON, data=dumps_manifest(card).encode())]
+    files += [LocalFile(p.path, source=p.source, data=p.data, cache=hash_cache if p.source else None) for p in pictures]
     for name in MODEL_FILES:
         if name == SAFETENSORS and converted:
             files.append(LocalFile(SAFETENSORS, source=weights))
@@ -525,6 +532,8 @@ def publish(options: PublishOptions, result: PublishResult | None = None) -> Pub
             allow_pickle=options.allow_pickle,
             workdir=work,
             hash_cache=hashes,
+            endpoint=target.endpoint,
+            revision=options.revision,
         )
         result.repo_id = prepared.repo_id
         try:

@@ -190,9 +190,10 @@ def configure_generation(model: Any, tokenizer: Any) -> None:
 
 
 def run_trainer(model: Any, train_ds: BlockDataset, eval_ds: BlockDataset, work: Path, options: TrainOptions,
-                max_steps: int | None, report_wandb: bool, log: Any = None) -> dict[str, float]:
+                max_steps: int | None, report_wandb: bool, log: Any = None,
+                history: list[dict[str, Any]] | None = None) -> dict[str, float]:
     """The Trainer pass (one progress bar on stderr, the logged values in `log`) and the evaluation on the
-    held-out tweets."""
+    held-out tweets; the Trainer's log history (losses by step) is appended to `history` when given."""
     from transformers import Trainer, TrainingArguments
 
     from publisher.train_log import use_progress_bar
@@ -210,7 +211,20 @@ def run_trainer(model: Any, train_ds: BlockDataset, eval_ds: BlockDataset, work:
     if len(eval_ds):
         eval_loss = float(trainer.evaluate(eval_dataset=eval_ds)["eval_loss"])
         metrics.update(eval_loss=eval_loss, perplexity=math.exp(min(eval_loss, 700.0)))
+    if history is not None:
+        history.extend(trainer.state.log_history)
     return metrics
+
+
+def write_training_curve(history: list[dict[str, Any]], staging: Path, run_dir: Path) -> None:
+    """training_curve.png from the log history (matplotlib is imported here, on the train path only)."""
+    from publisher.pictures import TRAINING_CURVE
+    from publisher.pictures.curve import training_curve_png
+
+    (run_dir / TRAINING_CURVE).unlink(missing_ok=True)  # never leave the curve of an earlier run
+    png = training_curve_png(history)
+    if png is not None:
+        (staging / TRAINING_CURVE).write_bytes(png)
 
 
 def hyperparameters_for(options: TrainOptions, block_size: int, steps: int, train_blocks: int) -> dict[str, Any]:
@@ -276,8 +290,10 @@ def _train_run(run_dir: Path, options: TrainOptions, log: Any = None, resolved: 
     wandb_active = None
     try:
         wandb_active = _start_wandb(run_dir, options, handles, hyper, card) if options.wandb else None
+        history: list[dict[str, Any]] = []
         metrics = run_trainer(model, train_ds, eval_ds, staging, options, options.max_steps, wandb_active is not None,
-                              log)
+                              log, history)
+        write_training_curve(history, staging, run_dir)
         configure_generation(model, tokenizer)
         samples = generate_samples(model, tokenizer, list(card.get("widget") or ["My dream is"]), options.seed)
         model.save_pretrained(staging, safe_serialization=True)

@@ -41,6 +41,8 @@ WANDB_ID_PATTERN = re.compile(r"^[A-Za-z0-9_.\-]{1,128}$")
 LANGUAGE_PATTERN = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
 # Characters that could escape a quoted URL in HTML/CSS/Markdown even after escaping; no real URL needs them.
 _URL_FORBIDDEN = re.compile(r"[\s'\"<>\\`{}|^\x00-\x1f\x7f]")
+# A picture inside the repo: a relative path of plain segments (no "..", no scheme, no leading "/").
+PICTURE_PATH_PATTERN = re.compile(r"^(?!.*//)(?!.*(?:^|/)\.\.?(?:/|$))[A-Za-z0-9_][A-Za-z0-9_.\-/]{0,199}\.(?:png|jpg|jpeg|webp|gif)$")
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -88,6 +90,14 @@ class Training:
     metrics: dict[str, float] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Pictures:
+    """The card's pictures, as paths inside the repo (`publish` uploads them with the card)."""
+
+    training_curve: str | None = None
+    preview: str | None = None
+
+
 @dataclass
 class Card:
     """One model card. `extra` keeps unknown top-level manifest keys; `warnings` are load-time only."""
@@ -108,6 +118,7 @@ class Card:
     layout: str | None = None  # the template a legacy card was parsed from (publisher parse)
     layout_padding: int | None = None  # the 2020 "random size file" comment's run of spaces
     layout_mojibake: str | None = None  # the decoding that garbled the whole card (its own 🤖), if any
+    pictures: Pictures | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list, compare=False, repr=False)
 
@@ -205,7 +216,7 @@ class _Reader:
 _TOP_LEVEL = (
     "schema_version", "repo_id", "users", "wandb", "thumbnail", "language", "widget",
     "base_model", "license", "samples", "training", "intended_use", "limitations", "layout", "layout_padding",
-    "layout_mojibake",
+    "layout_mojibake", "pictures",
 )  # fmt: skip
 
 
@@ -323,6 +334,17 @@ def _read_samples(r: _Reader, value: Any) -> list[Sample]:
     return samples
 
 
+def _read_pictures(r: _Reader, value: Any) -> Pictures | None:
+    if value is None:
+        return None
+    data = r.obj(value, "pictures", ("training_curve", "preview"))
+    what = "a path inside the repo such as 'training_curve.png' (no '..', no leading '/')"
+    return Pictures(
+        **{key: r.optional_pattern(data.get(key), f"pictures.{key}", PICTURE_PATH_PATTERN, what)
+           for key in ("training_curve", "preview")}
+    )
+
+
 def _read_repo_id(r: _Reader, value: Any, path: str) -> str | None:
     if value is None:
         return None
@@ -375,6 +397,7 @@ def card_from_dict(data: dict[str, Any], *, source: str | None = None, repair: b
         layout=r.optional_pattern(data.get("layout"), "layout", LAYOUT_PATTERN, "a template name such as 'classic'"),
         layout_padding=_read_padding(r, data.get("layout_padding")),
         layout_mojibake=_read_mojibake(r, data.get("layout_mojibake")),
+        pictures=_read_pictures(r, data.get("pictures")),
         extra=_read_extra(r, data),
     )
     card.warnings.extend(warnings)
@@ -476,6 +499,8 @@ def card_to_dict(card: Card) -> dict[str, Any]:
     for key in ("layout", "layout_padding", "layout_mojibake"):
         if getattr(card, key) is not None:
             data[key] = getattr(card, key)
+    if card.pictures is not None:  # only when set: card.json files written before pictures stay byte-identical
+        data["pictures"] = {"training_curve": card.pictures.training_curve, "preview": card.pictures.preview}
     for key, value in card.extra.items():
         data.setdefault(key, value)
     return data

@@ -373,7 +373,7 @@ def legacy_placeholders(card: Card, links: dict[str, str | None]) -> dict[str, s
         "USER_HANDLE": card.handle_line,
         "USER_NAME": " & ".join(names),
         "USER_PROFILE": html_attribute(avatar) if avatar else None,
-        "BOT": "BOT" if len(card.users) == 1 else "CYBORG",
+        "BOT": bot_kind(len(card.users)),
         "SOCIAL_LINK": card.thumbnail,
         "TABLE_USER": " | ".join(names),
         "TABLE_SPLIT": " | ".join(["---"] * len(card.users)),
@@ -392,6 +392,11 @@ def legacy_placeholders(card: Card, links: dict[str, str | None]) -> dict[str, s
     return values
 
 
+def bot_kind(n_users: int) -> str:
+    """huggingtweets' label: the model of one user is a BOT, a blend of two or three a CYBORG."""
+    return "BOT" if n_users == 1 else "CYBORG"
+
+
 def template_context(card: Card, namespace: str = DEFAULT_NAMESPACE) -> dict[str, Any]:
     """Everything a template may use: the card itself plus a few derived values."""
     repo_id = card.effective_repo_id(namespace)
@@ -405,7 +410,7 @@ def template_context(card: Card, namespace: str = DEFAULT_NAMESPACE) -> dict[str
         "handle_line": card.handle_line,
         "repo_id": repo_id,
         "namespace": namespace,
-        "bot_kind": "BOT" if len(card.users) == 1 else "CYBORG",
+        "bot_kind": bot_kind(len(card.users)),
         "all_stats": all(s is not None for s in stats),
         "wandb": links,
         "placeholders": legacy_placeholders(card, links),

@@ -9,10 +9,11 @@ anonymous (browsers send no token), so private repos are 404 here.
 from __future__ import annotations
 
 import html
+import posixpath
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import nh3
 from markdown_it import MarkdownIt
@@ -23,7 +24,7 @@ from publisher.hub.server.storage import Commit, RepoKey
 if TYPE_CHECKING:
     from publisher.hub.server.routes import Router
 
-CSP = "default-src 'none'; img-src https: http: data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
+CSP = "default-src 'none'; img-src 'self' https: http: data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 _FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n.*?\r?\n---[ \t]*(\r?\n|\Z)", re.S)
 _STYLE_PROPERTIES = {
     "display", "margin", "margin-left", "margin-right", "margin-top", "margin-bottom", "padding", "padding-left",
@@ -52,6 +53,8 @@ table.files,table.commits{border-collapse:collapse;width:100%;font-size:14px}
 table.files td,table.commits td{border-bottom:1px solid #f3f4f6;padding:4px 8px}
 .mono{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:13px}
 .muted{color:#6b7280}
+figure.thumbnail{float:right;margin:0 0 8px 16px;text-align:center;font-size:12px}
+figure.thumbnail img{border:1px solid #e5e7eb;border-radius:8px;display:block}
 /* the model card, with the few Tailwind utilities huggingtweets cards use */
 .card{line-height:1.6;overflow-wrap:break-word}
 .card img{max-width:100%}.card pre{background:#f3f4f6;padding:12px;border-radius:8px;overflow:auto}
@@ -83,23 +86,65 @@ def _style_filter(element: str, attribute: str, value: str) -> str | None:
     return "; ".join(kept) or None
 
 
-def sanitize(fragment: str) -> str:
+_RESOLVE_PATH = re.compile(r"^/(?:(?:datasets|spaces)/)?[^/]+/[^/]+/resolve/[^/]+/.+")
+HUB_ORIGIN = "https://huggingface.co"  # the Hub this server stands in for (see repo_image_url)
+
+
+def repo_image_url(src: str, repo_id: str, revision: str) -> str | None:
+    """An image's src as the Hub resolves it: a path relative to the README becomes the repo's own file
+    (`/<repo>/resolve/<revision>/<path>`); http(s) images stay; a root path only when it is a resolve URL;
+    anything else (another scheme, `//host`, a path climbing out of the repo) is dropped."""
+    parts = urlsplit(src)
+    if parts.scheme in ("http", "https"):
+        return src
+    if parts.scheme or parts.netloc or src.startswith("//"):
+        return None
+    if src.startswith("/"):
+        return src if _RESOLVE_PATH.match(parts.path) else None
+    path = posixpath.normpath(parts.path)
+    if not parts.path or path == "." or path == ".." or path.startswith("../"):
+        return None
+    query = f"?{parts.query}" if parts.query else ""
+    return f"/{repo_id}/resolve/{quote(revision, safe='')}/{quote(path)}{query}"
+
+
+def sanitize(fragment: str, *, repo_id: str | None = None, revision: str = "main") -> str:
+    """Allowed tags and attributes only; with `repo_id`, image sources are resolved within that repo."""
+
+    def attribute_filter(element: str, attribute: str, value: str) -> str | None:
+        if element == "img" and attribute == "src" and repo_id is not None:
+            return repo_image_url(value, repo_id, revision)
+        return _style_filter(element, attribute, value)
+
     return nh3.clean(
         fragment,
         tags=_TAGS,
         clean_content_tags={"script", "style", "iframe", "object", "embed", "noscript", "template"},
         attributes=_ATTRIBUTES,
-        attribute_filter=_style_filter,
+        attribute_filter=attribute_filter,
         url_schemes={"http", "https", "mailto"},
         filter_style_properties=_STYLE_PROPERTIES,
         link_rel="noopener noreferrer nofollow",
     )
 
 
-def render_card(readme: str) -> str:
-    """README text → safe HTML, as the Hub renders a model card."""
+def render_card(readme: str, *, repo_id: str | None = None, revision: str = "main") -> str:
+    """README text → safe HTML, as the Hub renders a model card (relative images from the repo itself)."""
     md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
-    return sanitize(md.render(strip_front_matter(readme)))
+    return sanitize(md.render(strip_front_matter(readme)), repo_id=repo_id, revision=revision)
+
+
+def thumbnail_url(card_data: dict[str, Any] | None, repo_id: str) -> str | None:
+    """Where the page shows the card's `thumbnail`: a resolve URL of this very repo on the Hub (what
+    `publisher publish` writes; the Hub serves it from the repo) or on this server is this server's copy;
+    another https image stays as it is; anything else is not shown."""
+    value = (card_data or {}).get("thumbnail")
+    if not isinstance(value, str):
+        return None
+    parts = urlsplit(value)
+    if parts.path.startswith(f"/{repo_id}/resolve/") and (value.startswith(HUB_ORIGIN + "/") or not parts.netloc):
+        return repo_image_url(parts.path, repo_id, "main")
+    return value if parts.scheme == "https" and parts.netloc else None
 
 
 def _e(value: Any) -> str:
@@ -114,10 +159,10 @@ def _size(n: int) -> str:
     return str(n)
 
 
-def _document(title: str, body: str) -> Response:
+def _document(title: str, body: str, head: str = "") -> Response:
     page = (
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">{head}"
         f"<title>{_e(title)}</title><style>{CSS}</style></head><body>"
         "<header class=\"top\"><a href=\"/\">&#129303; local hub</a></header>"
         f"<main>{body}</main></body></html>"
@@ -173,18 +218,29 @@ class Pages:
         commit = self.router.load_rev(key, state, rev)
         info = self.router.describe(key, state, commit, blobs=True)
         readme = self.router.file_text(commit, "README.md")
-        card = render_card(readme) if readme is not None else "<p class=\"muted\">No model card yet.</p>"
+        card = (render_card(readme, repo_id=key.id, revision=commit.id) if readme is not None
+                else "<p class=\"muted\">No model card yet.</p>")
+        thumbnail = thumbnail_url(info.get("cardData"), key.id)
         body = "".join(
             [
                 self._title(key, info, rev, commit),
                 "<nav class=\"tabs\"><a href=\"#card\">Model card</a><a href=\"#files\">Files</a>"
                 "<a href=\"#commits\">Commits</a></nav>",
-                f"<section id=\"card\"><article class=\"card\">{card}</article></section>",
+                f"<section id=\"card\">{self._thumbnail(thumbnail)}<article class=\"card\">{card}</article></section>",
                 self._files(key, commit),
                 self._commits(key, commit),
             ]
         )
-        return _document(f"{key.id} - local hub", body)
+        head = f"<meta property=\"og:image\" content=\"{_e(thumbnail)}\">" if thumbnail else ""
+        return _document(f"{key.id} - local hub", body, head)
+
+    @staticmethod
+    def _thumbnail(url: str | None) -> str:
+        """The card's `thumbnail` (the Hub uses it as the model's social preview, og:image)."""
+        if not url:
+            return ""
+        return (f"<figure class=\"thumbnail\"><img src=\"{_e(url)}\" alt=\"thumbnail\" width=\"300\" height=\"158\">"
+                "<figcaption class=\"muted\">thumbnail (social preview)</figcaption></figure>")
 
     @staticmethod
     def _title(key: RepoKey, info: dict[str, Any], rev: str, commit: Commit) -> str:
