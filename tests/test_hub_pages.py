@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import uuid
@@ -125,3 +126,60 @@ def test_page_in_headless_chromium_runs_no_script_and_is_saved_as_a_screenshot(h
     result = _run_chromium(binary, tmp_path, f"--screenshot={shot}", url)
     assert result.returncode == 0, result.stderr[-2000:]
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+PICTURES_CARD = """---
+thumbnail: https://huggingface.co/REPO/resolve/main/predictions.png
+---
+
+## Training procedure
+
+![Training loss](training_curve.png)
+"""
+
+
+@pytest.fixture(scope="module")
+def pictures_repo(hub) -> str:
+    """A repo as `publisher publish` leaves it: a relative curve image and the preview as the thumbnail."""
+    import sys
+
+    from huggingface_hub import CommitOperationAdd, HfApi
+
+    from publisher.pictures.curve import training_curve_png
+    from publisher.pictures.preview import PreviewUser, preview_png
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from pictures_helpers import history
+
+    repo_id = f"local/pictures-{uuid.uuid4().hex[:8]}"
+    preview = preview_png([PreviewUser("alice", "Alice 🤖")], ["My dream is a picture"], prompts=["My dream is"])
+    files = {"README.md": PICTURES_CARD.replace("REPO", repo_id).encode(), "training_curve.png": training_curve_png(history()),
+             "predictions.png": preview}
+    api = HfApi(endpoint=hub.url, token=hub.token)
+    api.create_repo(repo_id)
+    api.create_commit(repo_id, [CommitOperationAdd(p, data) for p, data in files.items()], commit_message="Publish")
+    return repo_id
+
+
+def test_relative_images_resolve_within_the_repo_and_other_sources_are_dropped():
+    html = render_card('![a](img/curve.png) ![b](../../other/x.png) ![c](//evil.example/x.png) ![d](https://e.com/x.png)'
+                       ' <img src="/ns/other/resolve/main/y.png"> <img src="/etc/passwd">', repo_id="ns/name", revision="abc")
+    sources = re.findall(r'<img src="([^"]*)"', html)
+    assert sources == ["/ns/name/resolve/abc/img/curve.png", "https://e.com/x.png", "/ns/other/resolve/main/y.png"]
+
+
+@pytest.mark.skipif(_chromium() is None, reason="headless check needs Debian's chromium (apt-get install chromium; .ci/run installs it)")
+def test_page_with_the_curve_and_the_thumbnail_in_headless_chromium_is_saved_as_a_screenshot(hub, pictures_repo, tmp_path):
+    from PIL import Image
+
+    binary = _chromium()
+    assert binary is not None
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "hub_model_page_pictures.png"
+    shot.unlink(missing_ok=True)
+    result = _run_chromium(binary, tmp_path, f"--screenshot={shot}", f"{hub.url}/{pictures_repo}")
+    assert result.returncode == 0, result.stderr[-2000:]
+    with Image.open(shot) as image:
+        colors = {color for _, color in image.convert("RGB").getcolors(maxcolors=1 << 20)}
+    assert (31, 111, 235) in colors, "the training curve's line is on the page (the image loaded under the CSP)"
+    assert (255, 210, 30) in colors, "the preview's accent bar is on the page (the thumbnail loaded)"

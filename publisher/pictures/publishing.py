@@ -72,7 +72,7 @@ def attach_pictures(card: Any, run_dir: Path, *, template: str, endpoint: str, r
         files.append(PictureFile(TRAINING_CURVE, source=curve))
     files.append(PictureFile(PREVIEW, data=draw_preview(card, run_dir, repo_id)))
     thumbnail = card.thumbnail
-    if thumbnail is None or urlsplit(thumbnail).hostname in DEAD_THUMBNAIL_HOSTS:
+    if thumbnail is None or not thumbnail.startswith("https://") or urlsplit(thumbnail).hostname in DEAD_THUMBNAIL_HOSTS:
         thumbnail = resolve_url(endpoint, repo_id, revision, PREVIEW)
     pictures = Pictures(training_curve=TRAINING_CURVE if curve is not None else None, preview=PREVIEW)
     return replace(card, pictures=pictures, thumbnail=thumbnail), files
