@@ -95,6 +95,7 @@ def pillow_font(font: FontFile, size: int, weight: int) -> Any:
     return face
 
 
+@cache
 def can_shape() -> bool:
     """True when Pillow lays text out with raqm (HarfBuzz shaping, FriBiDi ordering)."""
     from PIL import features
