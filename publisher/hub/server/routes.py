@@ -398,7 +398,7 @@ class Router:
         search = (req.param("search") or "").lower()
         if search and search not in key.id.lower():
             return None
-        state = self.storage.load_state(key)
+        state = self.storage.peek_state(key)  # read-only: never modified here
         if state is None or (state.get("private") and not (req.user and req.user.can_write(key.namespace))):
             return None
         commit = self.storage.load_commit(key, state["branches"].get("main", ""))

@@ -47,6 +47,7 @@ INITIAL_GITATTRIBUTES = (
 )
 _CHUNK = 1024 * 1024
 _COMMIT_CACHE_SIZE = 16384
+_STATE_CACHE_SIZE = 65536
 
 
 class StorageError(Exception):
@@ -213,6 +214,7 @@ class Storage:
         self.index = RepoIndex(self.repos)
         self._locks: dict[RepoKey, threading.Lock] = {}
         self._commit_cache: OrderedDict[tuple[RepoKey, str], Commit] = OrderedDict()
+        self._state_cache: OrderedDict[RepoKey, tuple[tuple[int, int, int], dict[str, Any]]] = OrderedDict()
         self._cache_lock = threading.Lock()
         self._locks_guard = threading.Lock()
         self.create_lock = threading.Lock()
@@ -336,6 +338,31 @@ class Storage:
         if not _state_is_sound(state):
             warn_once(f"skipping {path}: not a repo state (branches/tags/prs missing)")
             return None
+        return state
+
+    def peek_state(self, key: RepoKey) -> dict[str, Any] | None:
+        """The repo's state for READING only (a listing): the parsed file is cached while its stat (mtime_ns,
+        size, inode) is unchanged, so a listing page costs a stat per repo, not a read and a parse. Writers
+        use load_state (always the file itself); the returned dict must not be modified."""
+        if repo_key_problem(key.type, key.namespace, key.name):
+            return None
+        path = self.repo_dir(key) / "state.json"
+        try:
+            st = os.stat(path)
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
+        with self._cache_lock:
+            cached = self._state_cache.get(key)
+            if cached is not None and cached[0] == stamp:
+                self._state_cache.move_to_end(key)
+                return cached[1]
+        state = self.load_state(key)
+        if state is not None:
+            with self._cache_lock:
+                self._state_cache[key] = (stamp, state)
+                while len(self._state_cache) > _STATE_CACHE_SIZE:
+                    self._state_cache.popitem(last=False)
         return state
 
     def save_state(self, key: RepoKey, state: dict[str, Any]) -> None:
