@@ -83,12 +83,25 @@ def unescape_attribute(raw: str) -> str:
     return candidate if html_attribute(candidate) == raw else raw
 
 
-def _groupings(parts: list[str], count: int, joiner: str) -> list[list[str]]:
-    """Every way to join `parts` back into `count` consecutive groups."""
+_MAX_SPLITS = 20_000  # ways to cut a names line tried before giving up (a bound on hostile input)
+
+
+def _splits(text: str, separator: str, count: int) -> list[list[str]]:
+    """Every way to cut `text` into `count` pieces at occurrences of `separator` (overlapping occurrences
+    too: "a   | | b" may be "a  " + "| b" or "a   |" + "b")."""
+    if count == 1:
+        return [[text]]
+    positions = [i for i in range(len(text)) if text.startswith(separator, i)]
+    width = len(separator)
     result = []
-    for cuts in combinations(range(1, len(parts)), count - 1):
-        bounds = (0, *cuts, len(parts))
-        result.append([joiner.join(parts[a:b]) for a, b in zip(bounds, bounds[1:], strict=False)])
+    for tried, cuts in enumerate(combinations(positions, count - 1)):
+        if tried >= _MAX_SPLITS:
+            break
+        if any(b - a < width for a, b in zip(cuts, cuts[1:], strict=False)):
+            continue
+        starts = (0, *(c + width for c in cuts))
+        ends = (*cuts, len(text))
+        result.append([text[a:b] for a, b in zip(starts, ends, strict=True)])
     return result
 
 
@@ -96,19 +109,19 @@ def _classic_names(values: dict[str, str], count: int) -> list[str] | None:
     """The display names, in input order. The notebook wrote them twice: " & "-joined in the names line
     (before its BOT -> CYBORG replacement, so a "ROBOT" there reads "ROCYBORG" on a multi-user card) and
     " | "-joined in the table header (after it, so still "ROBOT"). A name may hold " & " or " | " itself:
-    the split that explains both lines is the one."""
+    the cut that explains both lines is the one."""
     line, table = values.get("USER_NAME"), values.get("TABLE_USER")
     if table == "TABLE_USER":
         table = None
     bot = "BOT" if count == 1 else "CYBORG"
     if table is not None:
-        for names in _groupings(table.split(" | "), count, " | "):
+        for names in _splits(table, " | ", count):
             if line is None or " & ".join(names).replace("BOT", bot) == line:
                 return [unescape_text(n) for n in names]
     if line is None:
         return None
-    candidates = _groupings(line.split(" & "), count, " & ")
-    if len(candidates) > 1 and table is not None:
+    candidates = _splits(line, " & ", count)
+    if table is not None:
         candidates = [c for c in candidates if " | ".join(c) == table] or candidates
     return [unescape_text(n) for n in candidates[0]] if len(candidates) == 1 else None
 
