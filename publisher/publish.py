@@ -290,13 +290,17 @@ def prepare_run(
     hash_cache: Any = None,
     endpoint: str = "",
     revision: str = "main",
+    sync_wandb: bool = False,
 ) -> PreparedRun:
     """Every local check, before any network call: card, rendering, model files; converts .bin weights.
 
     `hash_cache` (publisher.hashcache.HashCache) serves the hashes of run-directory files unchanged since
     they were last hashed. `endpoint` and `revision` are where the card's pictures will be
-    (publisher.pictures.publishing)."""
+    (publisher.pictures.publishing). The card links only W&B runs that
+    exist online; `sync_wandb` (W&B online) first syncs the offline ones with `wandb sync` (the one network
+    call here)."""
     from publisher.card.model import dumps_manifest, load_manifest
+    from publisher.wandb_sync import settle_links
 
     run = Path(run_dir)
     if not run.is_dir():
@@ -305,7 +309,7 @@ def prepare_run(
     for message in card.warnings:
         warn(f"{run / CARD_JSON}: {message}")
     chosen = resolve_repo_id(card, repo_id, namespace)
-    card = replace(card, repo_id=chosen)
+    card = settle_links(replace(card, repo_id=chosen), run, sync=sync_wandb)
     from publisher.pictures.publishing import attach_pictures
 
     card, pictures = attach_pictures(card, run, template=template, endpoint=endpoint, revision=revision, repo_id=chosen)
@@ -534,6 +538,7 @@ def publish(options: PublishOptions, result: PublishResult | None = None) -> Pub
             hash_cache=hashes,
             endpoint=target.endpoint,
             revision=options.revision,
+            sync_wandb=wandb_is_online() and not options.dry_run,
         )
         result.repo_id = prepared.repo_id
         try:

@@ -426,6 +426,7 @@ def local_targets(run_dirs: Iterable[str], *, namespace: str) -> list[Target]:
 
     from publisher.card.model import card_from_dict
     from publisher.errors import ManifestError
+    from publisher.wandb_sync import settle_links
 
     targets = []
     for run_dir in run_dirs:
@@ -436,7 +437,7 @@ def local_targets(run_dirs: Iterable[str], *, namespace: str) -> list[Target]:
             raise ManifestError("no card.json in this run directory", source=str(run_dir)) from None
         except (OSError, ValueError) as exc:
             raise ManifestError(f"not readable JSON ({exc})", source=str(path)) from exc
-        card = card_from_dict(data, source=str(path))
+        card = settle_links(card_from_dict(data, source=str(path)), Path(run_dir), sync=False)  # synced runs get links
         targets.append(Target(card.effective_repo_id(namespace), local_card=card))
     return targets
 

@@ -330,6 +330,9 @@ def complete_card(card: dict[str, Any], hub_id: str | None, hyper: dict[str, Any
     card["samples"] = samples
     if wandb_run is not None:
         card["wandb"] = {**(card.get("wandb") or {}), "train_run": wandb_run.id}
+        if getattr(wandb_run, "offline", False):  # not on W&B: the card links it once synced
+            offline = card["wandb"].get("offline_runs") or []
+            card["wandb"]["offline_runs"] = [*offline, wandb_run.id] if wandb_run.id not in offline else offline
     return card
 
 

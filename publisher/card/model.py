@@ -74,6 +74,8 @@ class WandbInfo:
     preprocess_run: str | None = None
     train_run: str | None = None
     report_url: str | None = None
+    # runs logged offline and not known to be synced: they do not exist on W&B, so the card links neither
+    offline_runs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -275,7 +277,7 @@ def _read_users(r: _Reader, value: Any) -> list[User]:
 def _read_wandb(r: _Reader, value: Any) -> WandbInfo | None:
     if value is None:
         return None
-    keys = ("app_url", "entity", "project", "preprocess_run", "train_run", "report_url")
+    keys = ("app_url", "entity", "project", "preprocess_run", "train_run", "report_url", "offline_runs")
     data = r.obj(value, "wandb", keys)
     app_url = r.url(data.get("app_url", DEFAULT_WANDB_APP_URL), "wandb.app_url", schemes=("https", "http"))
     what = "a W&B id (A-Z a-z 0-9 _ . -)"
@@ -286,6 +288,10 @@ def _read_wandb(r: _Reader, value: Any) -> WandbInfo | None:
     return WandbInfo(
         app_url=(app_url or DEFAULT_WANDB_APP_URL).rstrip("/"),
         report_url=r.url(data.get("report_url"), "wandb.report_url", schemes=("https", "http")),
+        offline_runs=tuple(
+            r.pattern(run, f"wandb.offline_runs[{i}]", WANDB_ID_PATTERN, what)
+            for i, run in enumerate(r.array(data.get("offline_runs", []), "wandb.offline_runs"))
+        ),
         **ids,
     )
 
@@ -482,6 +488,8 @@ def card_to_dict(card: Card) -> dict[str, Any]:
             "preprocess_run": card.wandb.preprocess_run,
             "train_run": card.wandb.train_run,
             "report_url": card.wandb.report_url,
+            # written only when there are some, so the card.json of every existing card keeps its bytes
+            **({"offline_runs": list(card.wandb.offline_runs)} if card.wandb.offline_runs else {}),
         },
         "thumbnail": card.thumbnail,
         "language": card.language,

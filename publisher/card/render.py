@@ -292,7 +292,7 @@ def _wandb_links(card: Card) -> dict[str, str | None]:
     }
     if w and w.entity and w.project:
         for kind, run_id in (("preprocess", w.preprocess_run), ("train", w.train_run)):
-            if run_id:
+            if run_id and run_id not in w.offline_runs:  # an offline run has no page on W&B
                 links[kind] = run_url(w.app_url, w.entity, w.project, run_id)
                 links[f"{kind}_artifacts"] = run_artifacts_url(w.app_url, w.entity, w.project, run_id)
     return links

@@ -130,6 +130,8 @@ def prepare_run(inputs: list[str | Path], out: str | Path | None, options: Prepa
         wandb_info = log_preprocess(staging, users, info, options, run_dir)
         info["wandb"] = {k: wandb_info.get(k) for k in ("mode", "run_dir") if k in wandb_info}
         wandb_info = {k: v for k, v in wandb_info.items() if k not in ("mode", "run_dir")}
+        if info["wandb"].get("mode") == "offline" and wandb_info.get("preprocess_run"):
+            wandb_info["offline_runs"] = [wandb_info["preprocess_run"]]  # not on W&B: the card links it once synced
         rundir.write_json_atomic(data_dir / rundir.PREPARE_JSON, info)
         card = initial_card(users, wandb_info)
         write_card(staging / rundir.CARD, card)
