@@ -183,3 +183,129 @@ def test_page_with_the_curve_and_the_thumbnail_in_headless_chromium_is_saved_as_
         colors = {color for _, color in image.convert("RGB").getcolors(maxcolors=1 << 20)}
     assert (31, 111, 235) in colors, "the training curve's line is on the page (the image loaded under the CSP)"
     assert (255, 210, 30) in colors, "the preview's accent bar is on the page (the thumbnail loaded)"
+
+
+# ------------------------------------------------------------------------------------ browse pages and sign-in
+META_CARD = """---
+language: en
+license: apache-2.0
+base_model: openai-community/gpt2
+tags:
+- huggingtweets
+- "<b>bold-tag</b>"
+widget:
+- text: "My dream is"
+  output:
+    text: "My dream is to <script>document.title='pwned'</script> sleep"
+---
+
+# A card
+"""
+
+
+@pytest.fixture(scope="module")
+def browse_repo(hub) -> str:
+    from huggingface_hub import CommitOperationAdd, HfApi
+
+    api = HfApi(endpoint=hub.url, token=hub.token)
+    repo_id = f"local/browse-{uuid.uuid4().hex[:8]}"
+    api.create_repo(repo_id)
+    api.create_commit(repo_id, [CommitOperationAdd("README.md", META_CARD.encode()),
+                                CommitOperationAdd("config.json", b'{"model_type": "gpt2"}'),
+                                CommitOperationAdd("sub/notes <i>.txt", b"<script>alert(1)</script> notes")],
+                      commit_message="Add <the> card")
+    api.upload_file(path_or_fileobj=b"\0" * 4096, path_in_repo="model.safetensors", repo_id=repo_id, commit_message="Add weights")
+    return repo_id
+
+
+def _assert_page(response, *, status: int = 200) -> str:
+    assert response.status_code == status, response.text[:500]
+    assert response.headers["Content-Type"].startswith("text/html")
+    csp = response.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in csp and "script-src" not in csp
+    return response.text
+
+
+def test_tree_blob_and_commits_pages_are_html_like_the_hubs(hub, browse_repo):
+    tree = _assert_page(_get(f"{hub.url}/{browse_repo}/tree/main"))
+    assert f'href="/{browse_repo}/blob/main/model.safetensors"' in tree and "LFS" in tree
+    assert f'href="/{browse_repo}/tree/main/sub">sub/</a>' in tree
+    sub = _assert_page(_get(f"{hub.url}/{browse_repo}/tree/main/sub"))
+    assert "notes &lt;i&gt;.txt" in sub and "<i>" not in sub
+    blob = _assert_page(_get(f"{hub.url}/{browse_repo}/blob/main/sub/notes%20%3Ci%3E.txt"))
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; notes" in blob and "<script" not in blob
+    weights = _assert_page(_get(f"{hub.url}/{browse_repo}/blob/main/model.safetensors"))
+    assert "binary or too large" in weights and "LFS sha256" in weights
+    commits = _assert_page(_get(f"{hub.url}/{browse_repo}/commits/main"))
+    assert "Add weights" in commits and "Add &lt;the&gt; card" in commits and "initial commit" in commits
+    assert _get(f"{hub.url}/{browse_repo}/blob/main/missing.txt").status_code == 404
+    assert _get(f"{hub.url}/{browse_repo}/tree/no-such-branch").status_code == 404
+
+
+def test_model_page_shows_license_language_base_model_tags_and_widget_outputs_escaped(hub, browse_repo):
+    page = _assert_page(_get(f"{hub.url}/{browse_repo}"))
+    meta = page.split('id="metadata"', 1)[1].split("</aside>", 1)[0]
+    assert "<dt>License</dt><dd>apache-2.0</dd>" in meta and "<dt>Language</dt><dd>en</dd>" in meta
+    assert '<a href="/openai-community/gpt2">openai-community/gpt2</a>' in meta
+    assert '<span class="badge">huggingtweets</span>' in meta and "&lt;b&gt;bold-tag&lt;/b&gt;" in meta
+    assert "My dream is to &lt;script&gt;document.title=&#x27;pwned&#x27;&lt;/script&gt; sleep" in meta
+    assert "<script" not in page and "<b>bold-tag" not in page
+
+
+def _sign_in(hub, token: str):
+    import httpx2
+
+    client = httpx2.Client(base_url=hub.url, follow_redirects=False)
+    response = client.post("/signin", data={"token": token}, headers={"Origin": hub.url})
+    return client, response
+
+
+def test_the_owner_browses_a_private_repo_after_a_token_sign_in_and_the_cookie_never_authorizes_the_api(hub):
+    from huggingface_hub import HfApi
+
+    owner_token = "hf_browseowner000000000001"
+    hub.server.add_user("browse-owner", owner_token, [])
+    repo = f"browse-owner/secret-{uuid.uuid4().hex[:6]}"
+    HfApi(endpoint=hub.url, token=owner_token).create_repo(repo, private=True)
+    assert _get(f"{hub.url}/{repo}").status_code == 404
+    assert 'action="/signin"' in _assert_page(_get(f"{hub.url}/signin"))
+    assert "form-action 'self'" in _get(f"{hub.url}/signin").headers["Content-Security-Policy"]
+
+    client, response = _sign_in(hub, owner_token)
+    assert response.status_code == 303
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and owner_token not in cookie
+    page = _assert_page(client.get(f"/{repo}"))
+    assert "private" in page and "signed in as <b>browse-owner</b>" in page and owner_token not in page
+    assert repo in client.get("/").text and repo not in _get(f"{hub.url}/").text
+    assert client.get(f"/{repo}/tree/main").status_code == 200
+
+    # the session is for pages only: the API still wants the Authorization header
+    assert client.get(f"/api/models/{repo}").status_code == 404
+    write = client.post("/api/repos/create", json={"name": "from-cookie", "organization": "browse-owner", "type": "model"})
+    assert write.status_code == 401 and not HfApi(endpoint=hub.url, token=owner_token).repo_exists("browse-owner/from-cookie")
+
+    # another user's session does not open it; a foreign-origin post does not sign in; sign-out ends it
+    hub.server.add_user("browse-other", "hf_browseother000000000001", [])
+    other, _ = _sign_in(hub, "hf_browseother000000000001")
+    assert other.get(f"/{repo}").status_code == 404
+    import httpx2
+
+    forged = httpx2.post(f"{hub.url}/signin", data={"token": owner_token}, headers={"Origin": "https://evil.example"})
+    assert forged.status_code == 403 and "Set-Cookie" not in forged.headers
+    assert _sign_in(hub, "hf_notatoken0000000000")[1].status_code == 401
+    assert client.post("/signout", headers={"Origin": hub.url}).status_code == 303
+    assert client.get(f"/{repo}").status_code == 404
+
+
+@pytest.mark.skipif(_chromium() is None, reason="headless check needs Debian's chromium (apt-get install chromium; .ci/run installs it)")
+def test_browse_pages_in_headless_chromium_run_no_script(hub, browse_repo, tmp_path):
+    binary = _chromium()
+    assert binary is not None
+    for path, title in ((f"/{browse_repo}", f"{browse_repo} - local hub"),
+                        (f"/{browse_repo}/blob/main/sub/notes%20%3Ci%3E.txt", f"sub/notes &lt;i&gt;.txt - {browse_repo} - local hub"),
+                        (f"/{browse_repo}/commits/main", f"{browse_repo} commits - local hub")):
+        dom = _run_chromium(binary, tmp_path, "--dump-dom", f"{hub.url}{path}")
+        assert dom.returncode == 0, dom.stderr[-2000:]
+        assert f"<title>{title}</title>" in dom.stdout, "document.title was not changed by a script"
+        assert "<script" not in dom.stdout  # the widget output's and the file's scripts are shown as text

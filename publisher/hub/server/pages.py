@@ -2,8 +2,9 @@
 
 The README is shown as the Hub shows it: front matter hidden, Markdown rendered with markdown-it-py, the card's
 own inline HTML kept but sanitized by nh3 (no scripts, event handlers, `javascript:` URLs or unknown tags; style
-attributes limited to layout properties). A Content-Security-Policy forbidding scripts backs that up. Pages are
-anonymous (browsers send no token), so private repos are 404 here.
+attributes limited to layout properties). A Content-Security-Policy forbidding scripts backs that up. Browsers
+send no token, so private repos are 404 here unless the owner signed in (browse.py: a session cookie that only
+pages read, never the API).
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from urllib.parse import quote, urlsplit
 import nh3
 from markdown_it import MarkdownIt
 
-from publisher.hub.server.app import HTTPError, Request, Response
+from publisher.hub.server.app import Request, Response
+from publisher.hub.server.browse import metadata_box
 from publisher.hub.server.storage import Commit, RepoKey
 
 if TYPE_CHECKING:
@@ -55,6 +57,8 @@ table.files td,table.commits td{border-bottom:1px solid #f3f4f6;padding:4px 8px}
 .muted{color:#6b7280}
 figure.thumbnail{float:right;margin:0 0 8px 16px;text-align:center;font-size:12px}
 figure.thumbnail img{border:1px solid #e5e7eb;border-radius:8px;display:block}
+aside.metadata{border:1px solid #e5e7eb;border-radius:8px;padding:8px 16px;margin:12px 0;font-size:14px}
+aside.metadata dt{font-weight:600;margin-top:6px}aside.metadata dd{margin:2px 0 0 0}
 /* the model card, with the few Tailwind utilities huggingtweets cards use */
 .card{line-height:1.6;overflow-wrap:break-word}
 .card img{max-width:100%}.card pre{background:#f3f4f6;padding:12px;border-radius:8px;overflow:auto}
@@ -175,10 +179,16 @@ class Pages:
     """Page routes: `/`, `/{ns}/{name}`, `/{ns}/{name}/commit/{id}`, `/{ns}/{name}/discussions/{n}`."""
 
     def __init__(self, router: Router) -> None:
+        from publisher.hub.server.browse import Browse
+
         self.router = router
         self.storage = router.storage
+        self.browse = Browse(self)  # tree/blob/commits pages, sign-in, who is looking
 
     def match(self, s: list[str], method: str, repo_type: str) -> Callable[[Request], Response] | None:
+        found = self.browse.match(s, method, repo_type)
+        if found is not None:
+            return found
         if method not in ("GET", "HEAD"):
             return None
         if s in ([], [""]):
@@ -189,17 +199,12 @@ class Pages:
             return lambda r: self.repo_page(r, RepoKey(repo_type, s[0], s[1]), rev=s[3] if s[2] == "commit" else f"refs/pr/{s[3]}")
         return None
 
-    def _public_state(self, key: RepoKey) -> dict[str, Any]:
-        state = self.storage.load_state(key)
-        if state is None or state.get("private"):
-            raise HTTPError(404, f"Repository not found: {key.id}", "RepoNotFound")
-        return state
 
     def index(self, req: Request) -> Response:
         search = (req.param("search") or "").lower()
         rows = []
         for key, state in self.storage.iter_repos("model"):
-            if state.get("private") or (search and search not in key.id.lower()):
+            if not self.browse.can_see(req, key, state) or (search and search not in key.id.lower()):
                 continue
             rows.append(
                 f"<tr><td><a href=\"/{quote(key.id)}\">{_e(key.id)}</a></td>"
@@ -207,13 +212,13 @@ class Pages:
             )
         table = "".join(rows) or "<tr><td class=\"muted\">No models yet.</td></tr>"
         body = (
-            f"<h1 class=\"repo\">Models</h1><p class=\"muted\">{len(rows)} public model(s)</p>"
+            f"<h1 class=\"repo\">Models</h1><p class=\"muted\">{len(rows)} model(s)</p>"
             f"<table class=\"commits\">{table}</table>"
         )
-        return _document("Models - local hub", body)
+        return self.browse._page(req, "Models - local hub", body)
 
     def repo_page(self, req: Request, key: RepoKey, rev: str | None = None) -> Response:
-        state = self._public_state(key)
+        state = self.browse.state(req, key)
         rev = rev or req.param("rev") or "main"
         commit = self.router.load_rev(key, state, rev)
         info = self.router.describe(key, state, commit, blobs=True)
@@ -226,13 +231,14 @@ class Pages:
                 self._title(key, info, rev, commit),
                 "<nav class=\"tabs\"><a href=\"#card\">Model card</a><a href=\"#files\">Files</a>"
                 "<a href=\"#commits\">Commits</a></nav>",
+                metadata_box(info.get("cardData"), info.get("pipeline_tag")),
                 f"<section id=\"card\">{self._thumbnail(thumbnail)}<article class=\"card\">{card}</article></section>",
                 self._files(key, commit),
                 self._commits(key, commit),
             ]
         )
         head = f"<meta property=\"og:image\" content=\"{_e(thumbnail)}\">" if thumbnail else ""
-        return _document(f"{key.id} - local hub", body, head)
+        return self.browse._page(req, f"{key.id} - local hub", body, head)
 
     @staticmethod
     def _thumbnail(url: str | None) -> str:
