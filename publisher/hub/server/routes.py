@@ -158,8 +158,8 @@ class Router:
             key, rev, path = self._key(repo_type, s[0], s[1]), _checked_rev(s[3]), _checked_path("/".join(s[4:]))
             return "resolve", lambda r: self.resolve(r, key, rev, path)
         page = self.hub_pages().match(s, m, repo_type)
-        if page is not None:
-            return "page", page
+        if page is not None:  # the browser sign-in is the one form post, without Authorization (browse.py)
+            return ("signin" if s in (["signin"], ["signout"]) else "page"), page
         return "unknown", self.not_found
 
     def hub_pages(self) -> Any:
