@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 ROUTES = (
     "any", "whoami", "create", "delete", "settings", "info", "tree", "paths-info", "refs", "commits", "tag", "branch",
-    "validate", "preupload", "commit", "lfs-batch", "lfs-put", "lfs-verify", "resolve", "list", "discussions", "page",
+    "validate", "preupload", "commit", "lfs-batch", "lfs-put", "lfs-verify", "resolve", "list", "discussions", "page", "signin",
 )
 KINDS = ("429", "500", "503", "drop")
 
