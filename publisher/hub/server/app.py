@@ -522,6 +522,8 @@ class HubServer:
         """
         if request.method in ("GET", "HEAD", "OPTIONS"):
             return
+        if route == "signin":  # the browser's token form (browse.py): checks its Origin itself; its session
+            return  # cookie only lets pages show private repos, and no write or API request ever reads it
         if route not in UNAUTHENTICATED_POSTS and request.user is None:
             raise HTTPError(401, "You must be authenticated (Authorization: Bearer <token>) for this request.")
         if route in ("lfs-put", "paths-info") or request.body.exhausted:

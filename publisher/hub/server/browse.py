@@ -242,8 +242,6 @@ class Browse:
     def signin(self, req: Request) -> Response:
         if not _same_origin(req):
             raise HTTPError(403, "sign-in must be posted from this hub's own sign-in page")
-        if req.body.length > 4096:
-            raise HTTPError(413, "sign-in form too large")
         token = (req.form().get("token") or [""])[0].strip()
         user = self.router.hub.users.by_token(token) if token else None
         if user is None:
