@@ -71,6 +71,8 @@ def test_both_wandb_runs_are_offline_runs_in_the_run_directory(trained):
     card = load_manifest(run / "card.json")
     for run_id in (card.wandb.preprocess_run, card.wandb.train_run):
         assert list((run / "wandb").glob(f"offline-run-*-{run_id}/run-{run_id}.wandb")), run_id
+    # neither exists on W&B, so the card lists both as offline and links neither
+    assert card.wandb.offline_runs == (card.wandb.preprocess_run, card.wandb.train_run)
 
 
 @pytest.mark.slow
