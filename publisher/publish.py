@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import json
 import os
-import struct
+import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,6 +23,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from publisher import runfiles
 from publisher.errors import BadInputError, CardCheckError, HubError, PublisherError, VerificationError
 from publisher.hub import client
 from publisher.output import info, warn
@@ -67,6 +67,7 @@ class LocalFile:
     path: str
     source: Path | None = None
     data: bytes | None = None
+    identity: runfiles.FileIdentity | None = None  # a run file as checked (publisher.runfiles); re-checked on read
     _sha256: str | None = field(default=None, repr=False)
     _git_oid: str | None = field(default=None, repr=False)
     cache: Any = field(default=None, repr=False, compare=False)
@@ -74,11 +75,18 @@ class LocalFile:
 
     @property
     def size(self) -> int:
-        return len(self.data) if self.data is not None else self.source.stat().st_size  # type: ignore[union-attr]
+        if self.data is not None:
+            return len(self.data)
+        if self.identity is not None:
+            return self.identity.size
+        return self.source.stat().st_size  # type: ignore[union-attr]
 
     def _chunks(self) -> Iterator[bytes]:
         if self.data is not None:
             yield self.data
+            return
+        if self.identity is not None:
+            yield from runfiles.iter_chunks(self.source, self.identity)  # type: ignore[arg-type]
             return
         with open(self.source, "rb") as handle:  # type: ignore[arg-type]
             while chunk := handle.read(HASH_CHUNK):
@@ -169,34 +177,17 @@ class PreparedRun:
 
 
 def _read_json(path: Path, what: str) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise BadInputError(f"{path}: {what} is missing") from None
-    except (OSError, ValueError) as exc:
-        raise BadInputError(f"{path}: {what} is not valid JSON ({exc})") from None
+    """A JSON object from the run directory: a regular file, bounded in size and depth (publisher.runfiles)."""
+    limit = runfiles.MAX_TOKENIZER_JSON_BYTES if path.name == "tokenizer.json" else runfiles.MAX_JSON_BYTES
+    data = runfiles.read_json(path, what, limit=limit)[0]
     if not isinstance(data, dict):
         raise BadInputError(f"{path}: {what} must be a JSON object")
     return data
 
 
 def safetensors_header(path: Path) -> dict[str, Any]:
-    """The safetensors header of `path`, checked against the file size (a truncated file is refused)."""
-    try:
-        with open(path, "rb") as handle:
-            raw_len = handle.read(8)
-            if len(raw_len) != 8:
-                raise BadInputError(f"{path}: not a safetensors file (shorter than 8 bytes)")
-            (header_len,) = struct.unpack("<Q", raw_len)
-            if header_len > 100_000_000:
-                raise BadInputError(f"{path}: not a safetensors file (header length {header_len})")
-            header = json.loads(handle.read(header_len))
-    except (OSError, ValueError) as exc:
-        raise BadInputError(f"{path}: unreadable safetensors header ({exc})") from None
-    end = max((t["data_offsets"][1] for k, t in header.items() if k != "__metadata__"), default=0)
-    if path.stat().st_size < 8 + header_len + end:
-        raise BadInputError(f"{path}: truncated: the header describes {end} bytes of tensors, the file is shorter")
-    return header
+    """The safetensors header of `path`, validated as the loader would (a truncated or padded file is refused)."""
+    return runfiles.safetensors_metadata(path)
 
 
 def _tokenizer_vocab_size(run_dir: Path) -> int | None:
@@ -225,13 +216,116 @@ def check_model_files(run_dir: Path, weights: Path) -> None:
         raise BadInputError(
             f"{run_dir / CONFIG}: vocab_size {vocab_size} is smaller than the tokenizer's {tok_size} tokens"
         )
-    if weights.name == SAFETENSORS:
+    if weights.name == SAFETENSORS and weights.exists():
         header = safetensors_header(weights)
         embedding = next((v for k, v in header.items() if k.endswith(("wte.weight", "embed_tokens.weight"))), None)
         if embedding and isinstance(vocab_size, int) and embedding["shape"][0] != vocab_size:
             raise BadInputError(
                 f"{weights}: embedding has {embedding['shape'][0]} rows but config.json says vocab_size {vocab_size}"
             )
+
+
+SHARD_NAME = re.compile(r"model-\d{1,6}-of-\d{1,6}\.safetensors")
+
+
+def is_upload_candidate(name: str) -> bool:
+    """A top-level name of the run directory that publish reads or may upload."""
+    return (name in MODEL_FILES or name in (CARD_JSON, PICKLE_WEIGHTS) or SHARD_NAME.fullmatch(name) is not None
+            or Path(name).suffix in PICKLE_SUFFIXES)
+
+
+def check_run_entries(run: Path) -> None:
+    """Before anything is read: every file publish would read or upload is a regular file of the run directory
+    (no symlink, fifo, device, directory or hard link: publisher.runfiles), and the shards are few enough."""
+    shards = 0
+    with os.scandir(run) as entries:
+        for entry in entries:
+            if is_upload_candidate(entry.name):
+                runfiles.check_regular(run / entry.name)
+                shards += SHARD_NAME.fullmatch(entry.name) is not None
+    if shards > runfiles.MAX_SHARDS:
+        raise BadInputError(f"{run}: {shards} weight shards, more than the {runfiles.MAX_SHARDS} publish accepts")
+
+
+def shard_names(run: Path) -> list[str]:
+    """model-NNNNN-of-NNNNN.safetensors at the top of the run directory, sorted."""
+    return sorted(n for n in os.listdir(run) if SHARD_NAME.fullmatch(n))
+
+
+def run_file(run: Path, name: str, *, validate: bool = True, cache: Any = None) -> LocalFile | None:
+    """`name` of the run directory as a file to upload, checked and validated; None if it does not exist.
+
+    Small files are read once (the bytes validated, hashed and sent are the same bytes); the weights and
+    other large files keep the identity they were checked with, re-checked whenever they are read."""
+    path = run / name
+    identity = runfiles.check_regular(path)
+    if identity is None:
+        return None
+    if validate:
+        validate_run_file(path)
+    if identity.size <= runfiles.INLINE_BYTES and not name.endswith(".safetensors"):
+        data, identity = runfiles.read_bytes(path, limit=runfiles.INLINE_BYTES)
+        if validate:
+            validate_content(path, data)
+        return LocalFile(name, data=data)
+    return LocalFile(name, source=path, identity=identity, cache=cache)
+
+
+def validate_run_file(path: Path) -> None:
+    """A weights file or a large file, by reading it (bounded) from disk."""
+    if path.suffix == ".safetensors":
+        safetensors_header(path)
+    elif path.suffix in (".json", ".txt", ".jinja") and path.stat().st_size > runfiles.INLINE_BYTES:
+        limit = runfiles.MAX_TOKENIZER_JSON_BYTES if path.name == "tokenizer.json" else runfiles.MAX_JSON_BYTES
+        limit = runfiles.MAX_TEXT_BYTES if path.suffix != ".json" else limit
+        validate_content(path, runfiles.read_bytes(path, limit=limit)[0])
+
+
+def validate_content(path: Path, data: bytes) -> None:
+    """JSON files parse (bounded); the tokenizer's text files are UTF-8."""
+    if path.suffix == ".json":
+        runfiles.parse_json_bytes(data, path, path.name)
+    elif path.suffix in (".txt", ".jinja"):
+        runfiles.check_text(path, data, path.name)
+
+
+def check_sources(files: list[LocalFile], run: Path, workdir: Path) -> None:
+    """Every file read from disk is a checked regular file directly in the run directory (or publish's own
+    work directory, for converted weights): whatever added it, nothing from elsewhere is uploaded."""
+    homes = {run.resolve(), workdir.resolve()}
+    for index, local in enumerate(files):
+        if local.source is None:
+            continue
+        if local.source.parent.resolve() not in homes or local.source.name != Path(local.path).name:
+            raise runfiles.UnsafeFileError(f"{local.source}: not a file of the run directory {run}; not uploaded")
+        identity = runfiles.check_regular(local.source)
+        if identity is None:
+            raise BadInputError(f"{local.source}: missing")
+        if local.identity is None:
+            files[index] = replace(local, identity=identity)
+
+
+def check_shard_index(run: Path, files: list[LocalFile]) -> None:
+    """The index names exactly the shards uploaded with it, as plain file names of the run directory."""
+    index = next((f for f in files if f.path == SAFETENSORS_INDEX), None)
+    shards = {f.path for f in files if SHARD_NAME.fullmatch(f.path)}
+    if index is None:
+        if shards:
+            raise BadInputError(f"{run}: weight shards without {SAFETENSORS_INDEX}: {', '.join(sorted(shards))}")
+        return
+    where = run / SAFETENSORS_INDEX
+    raw = index.data if index.data is not None else runfiles.read_bytes(where, limit=runfiles.MAX_JSON_BYTES)[0]
+    doc = runfiles.parse_json_bytes(raw, where, SAFETENSORS_INDEX)
+    weight_map = doc.get("weight_map") if isinstance(doc, dict) else None
+    if not isinstance(weight_map, dict) or not all(isinstance(v, str) for v in weight_map.values()):
+        raise BadInputError(f"{where}: weight_map must be an object of tensor name -> shard file name")
+    named = set(weight_map.values())
+    missing = sorted(named - shards)
+    if missing:
+        raise BadInputError(f"{where}: names shards that are not in the run directory: {', '.join(missing[:5])}")
+    unnamed = sorted(shards - named)
+    if unnamed:
+        raise BadInputError(f"{where}: does not name the shard(s) {', '.join(unnamed[:5])}; they would be dead weight")
 
 
 def render_and_check(card: Any, *, template: str, namespace: str) -> str:
@@ -305,6 +399,7 @@ def prepare_run(
     run = Path(run_dir)
     if not run.is_dir():
         raise BadInputError(f"{run}: not a run directory")
+    check_run_entries(run)
     card = load_manifest(run / CARD_JSON)
     for message in card.warnings:
         warn(f"{run / CARD_JSON}: {message}")
@@ -332,15 +427,18 @@ def prepare_run(
     for name in MODEL_FILES:
         if name == SAFETENSORS and converted:
             files.append(LocalFile(SAFETENSORS, source=weights))
-        elif (run / name).is_file():
-            files.append(LocalFile(name, source=run / name, cache=hash_cache))
-    for extra in sorted(run.glob("model-*-of-*.safetensors")):
-        files.append(LocalFile(extra.name, source=extra, cache=hash_cache))
-    for path in sorted(p for p in run.iterdir() if p.is_file() and p.suffix in PICKLE_SUFFIXES):
+        elif (local := run_file(run, name, cache=hash_cache)) is not None:
+            files.append(local)
+    files += [run_file(run, name, cache=hash_cache) for name in shard_names(run)]  # type: ignore[misc]
+    check_shard_index(run, files)
+    for name in sorted(n for n in os.listdir(run) if Path(n).suffix in PICKLE_SUFFIXES):
+        if runfiles.check_regular(run / name) is None:
+            continue
         if allow_pickle:
-            files.append(LocalFile(path.name, source=path, cache=hash_cache))
+            files.append(run_file(run, name, validate=False, cache=hash_cache))  # type: ignore[arg-type]
         else:
-            skipped.append((path.name, "pickle: not uploaded (use --allow-pickle)"))
+            skipped.append((name, "pickle: not uploaded (use --allow-pickle)"))
+    check_sources(files, run, workdir)
     return PreparedRun(run, chosen, card, readme, files, skipped, converted)
 
 
@@ -662,17 +760,41 @@ def _commit_plan(api: Any, target: client.HubTarget, prepared: PreparedRun, plan
     """create_repo (if needed) + one create_commit pinned to the planned head."""
     ep = target.endpoint
     remote = plan.remote
+    for local in plan.to_send:  # the bytes hashed for the plan are the bytes sent
+        if local.source is not None and local.identity is not None:
+            runfiles.assert_unchanged(local.source, local.identity)
+    created_head: str | None = None
     if not remote.exists:
         client.ensure_repo(api, prepared.repo_id, private=options.private, endpoint=ep)
         # A new repo gets an initial commit (.gitattributes); plan against it so parent_commit is right.
         remote = client.remote_state(api, prepared.repo_id, revision="main", endpoint=ep)
         plan = plan_publish(prepared, replace(remote, revision=options.revision))
+        created_head = remote.head or ""
+    try:
+        landed = _send_commit(api, prepared, plan, remote, options, ep)
+    except (Exception, KeyboardInterrupt) as exc:
+        if created_head is not None:
+            _remove_unused_new_repo(api, prepared.repo_id, created_head, ep, exc)
+        raise
+    result.status = "published"
+    result.commit_sha = landed.sha
+    result.commit_url = landed.url
+    result.pr_url = landed.pr_url
+    result.files = plan.as_json()
+    # a hub started for this publish stops when it ends: its URLs would be dead, so none is printed
+    where = "" if target.started_here else f": {landed.pr_url or landed.url}"
+    info(f"published {prepared.repo_id} at {landed.sha[:12]}{where}")
+
+
+def _send_commit(api: Any, prepared: PreparedRun, plan: Plan, remote: client.RemoteState, options: PublishOptions,
+                 ep: str) -> client.CommitResult:
+    """The branch (if one is asked for) and the one commit, pinned to the head the plan was made against."""
     if options.revision != "main" and not options.create_pr:
         client.ensure_branch(api, prepared.repo_id, options.revision, endpoint=ep)
     message = options.commit_message or default_commit_message(prepared, plan.to_send)
     info(f"committing {len(plan.to_send)} file(s), {human_size(plan.bytes_to_send)} to {prepared.repo_id}")
     try:
-        landed = client.commit(
+        return client.commit(
             api,
             prepared.repo_id,
             [f.operation() for f in plan.to_send],
@@ -683,15 +805,27 @@ def _commit_plan(api: Any, target: client.HubTarget, prepared: PreparedRun, plan
             endpoint=ep,
         )
     except HubError as exc:
-        landed = _landed_despite(exc, api, prepared, options, ep)
-    result.status = "published"
-    result.commit_sha = landed.sha
-    result.commit_url = landed.url
-    result.pr_url = landed.pr_url
-    result.files = plan.as_json()
-    # a hub started for this publish stops when it ends: its URLs would be dead, so none is printed
-    where = "" if target.started_here else f": {landed.pr_url or landed.url}"
-    info(f"published {prepared.repo_id} at {landed.sha[:12]}{where}")
+        return _landed_despite(exc, api, prepared, options, ep)
+
+
+def _remove_unused_new_repo(api: Any, repo_id: str, created_head: str, ep: str, exc: BaseException) -> None:
+    """The first publish of a repo failed: delete the repo it created, if nothing was committed to it since,
+    so no empty repo is left behind. Either way the error says what became of the repo."""
+    try:
+        now = client.remote_state(api, repo_id, revision="main", endpoint=ep)
+        if now.exists and now.head == (created_head or None) and set(now.files) <= {".gitattributes"}:
+            client.call_with_retries("delete repo", api.delete_repo, repo_id, where=ep)
+            outcome = f"the new repo {repo_id} created for this publish was deleted again (nothing was published)"
+        elif now.exists:
+            outcome = f"{repo_id} was created by this publish and has changed since; it was left as it is"
+        else:
+            outcome = f"the new repo {repo_id} no longer exists"
+    except (Exception, KeyboardInterrupt) as cleanup:  # noqa: BLE001 - the first error is the one to report
+        outcome = (f"the new repo {repo_id} created for this publish is left EMPTY (deleting it failed: "
+                   f"{getattr(cleanup, 'message', type(cleanup).__name__)}); delete it on the Hub or publish again")
+    warn(outcome)
+    if isinstance(exc, PublisherError):
+        exc.message = f"{exc.message} ({outcome})"
 
 
 def _landed_despite(exc: HubError, api: Any, prepared: PreparedRun, options: PublishOptions,
