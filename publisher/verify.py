@@ -62,14 +62,13 @@ def verify_published(target: Any, repo_id: str, sha: str, *, prompt: str, timeou
 
 def _card_widget(repo_id: str, sha: str) -> str | None:
     """The card at the commit must exist; its first widget prompt is returned (None if it has none)."""
-    import yaml
     from huggingface_hub import hf_hub_download
+
+    from publisher.card.check import parse_front_matter  # the one bounded front-matter parser
 
     with open(hf_hub_download(repo_id, "README.md", revision=sha), encoding="utf-8") as handle:
         text = handle.read()
-    if not text.startswith("---"):
-        return None
-    front = yaml.safe_load(text[3 : text.find("\n---", 3)]) or {}
+    front = parse_front_matter(text)
     widget = front.get("widget") or []
     first = widget[0] if widget else None
     return first.get("text") if isinstance(first, dict) else None
