@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
-from publisher.data.jsstream import JSPayloadReader, read_small_js
+from publisher.data.jsstream import MAX_SMALL_FILE_BYTES, JSPayloadReader, read_small_js
 from publisher.data.records import ImportedSource, Tweet, UserInfo, https_or_none, normalize_handle, order_key
 from publisher.errors import DataError
 
@@ -33,7 +33,7 @@ class ArchiveFiles:
         self.path = path
         self._zip: zipfile.ZipFile | None = None
         if path.is_dir():
-            self.names = [p.relative_to(path).as_posix() for p in path.rglob("*.js") if p.is_file()]
+            self.names = folder_js_files(path)
         else:
             try:
                 self._zip = zipfile.ZipFile(path)
@@ -51,22 +51,52 @@ class ArchiveFiles:
             with self._zip.open(name) as handle:
                 yield handle  # type: ignore[misc]
         else:
-            with open(self.path / name, "rb") as handle:
+            from publisher.runfiles import UnsafeFileError, open_regular
+
+            try:
+                handle = open_regular(self.path / name)
+            except UnsafeFileError as exc:
+                raise DataError(exc.message) from None
+            with handle:
                 yield handle
 
-    def read_bytes(self, name: str) -> bytes:
+    def read_bytes(self, name: str, limit: int = MAX_SMALL_FILE_BYTES) -> bytes:
+        """A member read whole, at most `limit` bytes (a bigger one is a DataError, not a memory blow-up)."""
         with self.open(name) as handle:
-            return handle.read()
+            data = handle.read(limit + 1)
+        if len(data) > limit:
+            raise DataError(f"{self.label(name)}: larger than {limit} bytes; not a file of a real archive")
+        return data
 
     def label(self, name: str) -> str:
         """How errors name a member: `archive.zip!data/tweets.js` or `folder/data/tweets.js`."""
         return f"{self.path}!{name}" if self._zip is not None else str(self.path / name)
 
 
+def folder_js_files(root: Path) -> list[str]:
+    """The .js files under an extracted archive folder, never through a symlink: a symlinked .js file or
+    folder (which could point anywhere, e.g. at a secret the card would then show) is a DataError naming it."""
+    import os
+
+    names = []
+    for folder, dirs, files in os.walk(root, followlinks=False):
+        here = Path(folder)
+        for name in dirs:
+            if (here / name).is_symlink():
+                raise DataError(f"{here / name}: a symlinked folder in the archive; symlinks are not followed")
+        for name in files:
+            if not name.endswith(".js"):
+                continue
+            if (here / name).is_symlink():
+                raise DataError(f"{here / name}: a symlink in the archive; only regular files are read")
+            names.append((here / name).relative_to(root).as_posix())
+    return sorted(names)
+
+
 def looks_like_x_archive(path: Path) -> bool:
     """A zip, or a folder holding an `account.js` or a tweet file somewhere under it."""
     if path.is_dir():
-        return any(path.rglob("account.js")) or any(TWEET_FILE.match(p.name) for p in path.rglob("*.js"))
+        return any(TWEET_FILE.match(PurePosixPath(n).name) or n.endswith("account.js") for n in folder_js_files(path))
     return path.suffix.lower() == ".zip"
 
 
@@ -107,7 +137,9 @@ def _read_optional(files: ArchiveFiles, name: str) -> object | None:
     if name not in files.names:
         return None
     try:
-        return read_small_js(files.read_bytes(name))
+        return read_small_js(files.read_bytes(name), label=files.label(name))
+    except RecursionError:
+        raise DataError(f"{files.label(name)}: malformed file (nested too deeply)") from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise DataError(f"{files.label(name)}: malformed file ({exc})") from exc
 
@@ -185,7 +217,7 @@ def iter_archive_tweets(stream: BinaryIO, label: str, superseded: set[str], star
     """Stream the tweets of one tweets.js file; a truncated or malformed file raises DataError."""
     import ijson
 
-    reader = JSPayloadReader(stream)
+    reader = JSPayloadReader(stream, label=label)
     count = 0
     try:
         for item in ijson.items(reader, "item", use_float=True):

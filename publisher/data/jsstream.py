@@ -3,22 +3,114 @@
 The archive's tweet files reach 100 MB each, so they are never read whole: this wrapper skips the JS
 prefix (everything up to the first `=` before the first `[`/`{`), drops a UTF-8 BOM and a trailing `;`,
 and counts the bytes it has passed on, so parse errors can name a position.
+
+Archives come from other people, so the stream is bounded before ijson sees it (JsonGuard): nesting deeper
+than MAX_DEPTH (a tweet nests about 7 levels; ijson's cost grows with the square of the depth, so 200,000
+`[` in a 17 kB zip took 24 GB), and strings longer than MAX_STRING_BYTES (a tweet's text is at most 25,000
+characters), are a DataError naming the byte. Small files read whole are capped at MAX_SMALL_FILE_BYTES.
 """
 
 from __future__ import annotations
 
 import io
+import re
+from itertools import accumulate
 from typing import BinaryIO
+
+from publisher.errors import DataError
 
 _BOM = b"\xef\xbb\xbf"
 _HOLDBACK = 64  # bytes kept back so a trailing ";" can be dropped once the end is known
+MAX_DEPTH = 32
+MAX_STRING_BYTES = 1024 * 1024
+# account.js, profile.js, manifest.js, protected-history.js, note-tweet.js: read whole, so capped. A real
+# account.js is under 1 kB; note-tweet.js holds the long posts (25,000 characters each) of a prolific account.
+MAX_SMALL_FILE_BYTES = 64 * 1024 * 1024
+
+_STRING = re.compile(rb'"(?:[^"\\]++|\\.)*+"', re.S)  # a complete JSON string (possessive: linear, no backtracking)
+_STRING_REST = re.compile(rb'(?:[^"\\]++|\\.)*+', re.S)  # a string's content up to its closing quote or the end
+_ESCAPED_QUOTE = re.compile(rb'(?<!\\)(?:\\\\)*\\"')
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_DELTA = {0x5B: 1, 0x7B: 1, 0x5D: -1, 0x7D: -1}
+
+
+class JsonDepthError(DataError):
+    """The JSON nests too deeply or holds a string too long for a real archive file."""
+
+
+class JsonGuard:
+    """Follows the nesting depth and string lengths of a JSON byte stream fed in pieces, in C-speed passes
+    (regex and bytes operations; a Python loop only over the brackets), and raises JsonDepthError."""
+
+    def __init__(self, label: str, max_depth: int = MAX_DEPTH, max_string: int = MAX_STRING_BYTES) -> None:
+        self.label = label
+        self.max_depth = max_depth
+        self.max_string = max_string
+        self.depth = 0
+        self.offset = 0  # bytes fed so far
+        self.in_string = False
+        self.escape = False  # the last piece ended inside a string with a lone backslash
+        self.string_bytes = 0
+
+    def feed(self, piece: bytes) -> None:
+        pos = self._finish_string(piece, 0) if self.in_string else 0
+        if not self.in_string:
+            end = self._unterminated_start(piece, pos)
+            self._count(_STRING.sub(b"", piece[pos:end]).translate(None, _NOT_BRACKETS), pos, piece)
+            if end < len(piece):
+                self.in_string, self.string_bytes = True, 0
+                self._finish_string(piece, end + 1)
+        self.offset += len(piece)
+
+    def _finish_string(self, piece: bytes, start: int) -> int:
+        """Skip the rest of the string that `start` is inside; where it ends (or the piece's end)."""
+        if self.escape:
+            start, self.escape = start + 1, False
+        start = min(start, len(piece))
+        end = _STRING_REST.match(piece, start).end()  # stops at the closing quote, or a lone final backslash
+        if end < len(piece) and piece[end] == 0x22:
+            self.in_string = False
+            return end + 1
+        self.escape = end < len(piece)
+        self.string_bytes += len(piece) - start
+        if self.string_bytes > self.max_string:
+            raise JsonDepthError(f"{self.label}: a string longer than {self.max_string} bytes near byte "
+                                 f"{self.offset + len(piece)}; not a real archive file")
+        return len(piece)
+
+    @staticmethod
+    def _unterminated_start(piece: bytes, pos: int) -> int:
+        """The opening quote of a string still open at the piece's end (len(piece) if none)."""
+        quotes = piece.count(b'"', pos) - len(_ESCAPED_QUOTE.findall(piece, pos))
+        if quotes % 2 == 0:
+            return len(piece)
+        i = len(piece)
+        while True:
+            i = piece.rfind(b'"', pos, i)
+            j = i - 1
+            while j >= pos and piece[j] == 0x5C:
+                j -= 1
+            if (i - 1 - j) % 2 == 0:
+                return i
+
+    def _count(self, brackets: bytes, pos: int, piece: bytes) -> None:
+        opens = brackets.count(b"[") + brackets.count(b"{")
+        if self.depth + opens > self.max_depth:
+            deepest = max(accumulate(map(_DELTA.__getitem__, brackets), initial=self.depth))
+            if deepest > self.max_depth:
+                raise JsonDepthError(
+                    f"{self.label}: JSON nested deeper than {self.max_depth} levels (in bytes "
+                    f"{self.offset + pos}-{self.offset + len(piece)}); no tweet nests that deep"
+                )
+        self.depth += 2 * opens - len(brackets)
 
 
 class JSPayloadReader(io.RawIOBase):
     """A read-only binary stream of the JSON inside a `window.X = ...;` file (or of plain JSON)."""
 
-    def __init__(self, raw: BinaryIO, chunk_size: int = 1 << 16) -> None:
+    def __init__(self, raw: BinaryIO, chunk_size: int = 1 << 16, label: str = "archive file") -> None:
         self._raw = raw
+        self._guard = JsonGuard(label)
         self._chunk_size = chunk_size
         self._buffer = b""
         self._eof = False
@@ -59,14 +151,16 @@ class JSPayloadReader(io.RawIOBase):
             self._fill()
         available = len(self._buffer) if self._eof else max(0, len(self._buffer) - _HOLDBACK)
         n = min(len(target), available)
+        self._guard.feed(self._buffer[:n])
         target[:n] = self._buffer[:n]
         self._buffer = self._buffer[n:]
         return n
 
 
-def read_small_js(raw: bytes) -> object:
-    """Parse a small archive file (account.js, profile.js, manifest.js) in one go."""
+def read_small_js(raw: bytes, label: str = "archive file") -> object:
+    """Parse a small archive file (account.js, profile.js, manifest.js) in one go (the caller caps its size
+    at MAX_SMALL_FILE_BYTES); nesting beyond JsonGuard's bound is a JsonDepthError."""
     import json
 
-    reader = JSPayloadReader(io.BytesIO(raw))
+    reader = JSPayloadReader(io.BytesIO(raw), label=label)
     return json.loads(reader.read().decode("utf-8"))
