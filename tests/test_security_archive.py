@@ -120,7 +120,7 @@ def test_a_symlinked_file_in_an_extracted_archive_is_refused(tmp_path, name):
     (folder / "data" / name).symlink_to(secret)
     result = prepare(folder, tmp_path / "run")
     assert result.returncode == 2, result.stderr
-    assert name in result.stderr and "symlink" in result.stderr
+    assert name in result.stderr and "a symlink in the archive" in result.stderr
     assert not (tmp_path / "run").exists()
 
 
@@ -130,7 +130,7 @@ def test_a_symlinked_folder_in_an_extracted_archive_is_not_followed(tmp_path):
     (folder / "data").rename(outside)
     os.symlink(outside, folder / "data")
     result = prepare(folder, tmp_path / "run")
-    assert result.returncode == 2 and "symlink" in result.stderr, result.stderr
+    assert result.returncode == 2 and "a symlinked folder in the archive" in result.stderr, result.stderr
 
 
 def test_an_extracted_archive_without_links_still_prepares(tmp_path):

@@ -528,6 +528,10 @@ def _reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
+# A manifest is a few kB (users, samples, W&B ids); read whole, so capped.
+MAX_MANIFEST_BYTES = 4 * 1024 * 1024
+
+
 def loads_manifest(text: str, *, source: str | None = None) -> Card:
     """Parse and validate manifest text; JSON errors are reported with line and column."""
     try:
@@ -538,6 +542,9 @@ def loads_manifest(text: str, *, source: str | None = None) -> Card:
         ) from None
     except ValueError as exc:
         raise ManifestError(f"invalid manifest: {exc}", source=source) from None
+    except RecursionError:
+        raise ManifestError("invalid JSON: nested too deeply (no manifest nests more than a few levels)",
+                            source=source) from None
     return card_from_dict(data, source=source)
 
 
@@ -545,11 +552,14 @@ def load_manifest(path: str | os.PathLike[str]) -> Card:
     """Read and validate card.json (always UTF-8; a BOM is tolerated)."""
     source = str(path)
     try:
-        raw = Path(path).read_bytes()
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_MANIFEST_BYTES + 1)
     except FileNotFoundError:
         raise ManifestError("file not found", source=source) from None
     except OSError as exc:
         raise ManifestError(f"cannot read: {exc.strerror}", source=source) from None
+    if len(raw) > MAX_MANIFEST_BYTES:
+        raise ManifestError(f"larger than {MAX_MANIFEST_BYTES} bytes; not a card manifest", source=source)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -122,6 +122,26 @@ def markdown_inline(value: Any) -> str:
     return _fold(_escape_lt_gt_amp(str(value))).replace("[", "\\[").replace("]", "\\]")
 
 
+# What Markdown (CommonMark + the Hub's GFM extensions) reads as markup in inline text: emphasis, code, links,
+# images, autolinks, raw HTML, entities, strikethrough, table pipes. Every ASCII punctuation character may be
+# backslash-escaped in CommonMark and then renders as itself; & < > become entities, as the `md` filter does.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#!|~:@])")
+_WWW = re.compile(r"(?i)\b(www)\.")
+
+
+def markdown_text(value: Any) -> str:
+    """Plain text (a display name from someone's archive) inside Markdown prose: one line, and nothing in it
+    is read as Markdown or HTML (no link, image, heading, emphasis, autolink or tag); it renders as written."""
+    text = _MD_SPECIAL.sub(r"\\\1", _fold(_escape_lt_gt_amp(str(value))))
+    return _WWW.sub(r"\1\\.", text)
+
+
+def html_line(value: Any) -> str:
+    """Text inside an HTML block of a Markdown card: HTML-escaped and on one line, because a blank line would
+    end the HTML block and let the rest be read as Markdown (headings, images, links)."""
+    return html_escape(_fold(str(value)))
+
+
 def markdown_block(value: Any) -> str:
     return _escape_lt_gt_amp(str(value))
 
@@ -194,6 +214,8 @@ FILTERS = {
     "cell": table_cell,
     "md": markdown_inline,
     "md_block": markdown_block,
+    "md_text": markdown_text,
+    "html_line": html_line,
     "yaml": yaml_scalar,
     "yaml_quoted": yaml_quoted,
     "to_yaml": to_yaml,
