@@ -137,3 +137,18 @@ def test_an_extracted_archive_without_links_still_prepares(tmp_path):
     folder = extracted_archive(tmp_path / "archive")
     result = prepare(folder, tmp_path / "run")
     assert result.returncode == 0, result.stderr
+
+
+def test_a_jsonl_dump_nested_too_deep_is_exit_2(tmp_path):
+    dump = tmp_path / "tweets.jsonl"
+    dump.write_text('{"id_str": "1", "full_text": "fine"}\n' + "[" * 100_000 + "\n")
+    result = prepare(dump, tmp_path / "run")
+    assert result.returncode == 2 and "tweets.jsonl:2" in result.stderr and "nested too deeply" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_json_dump_nested_too_deep_is_exit_2(tmp_path):
+    dump = tmp_path / "tweets.json"
+    dump.write_text("[" * 200_000)
+    result = prepare(dump, tmp_path / "run")
+    assert result.returncode == 2 and "tweets.json" in result.stderr and "nested deeper than" in result.stderr

@@ -105,8 +105,13 @@ def normalize_record(record: Any, position: int, where: str) -> tuple[Tweet, dic
 
 def iter_jsonl(path: Path) -> Iterator[tuple[str, Any]]:
     """One JSON object per line; lines are decoded one by one so errors name the right line."""
+    from publisher.data.jsstream import MAX_STRING_BYTES
+
+    limit = 16 * MAX_STRING_BYTES  # one tweet record per line: a few kB; a longer line is not a dump
     with path.open("rb") as handle:
-        for lineno, raw in enumerate(handle, start=1):
+        for lineno, raw in enumerate(iter(lambda: handle.readline(limit + 1), b""), start=1):
+            if len(raw) > limit:
+                raise DataError(f"{path}:{lineno}: a line longer than {limit} bytes; not a tweet dump")
             try:
                 line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
             except UnicodeDecodeError as exc:
@@ -114,6 +119,8 @@ def iter_jsonl(path: Path) -> Iterator[tuple[str, Any]]:
             if line.strip():
                 try:
                     record = json.loads(line)
+                except RecursionError:
+                    raise DataError(f"{path}:{lineno}: JSON nested too deeply; not a tweet record") from None
                 except ValueError as exc:
                     raise DataError(f"{path}:{lineno}: not valid JSON ({exc})") from exc
                 yield f"{path}:{lineno}", record
@@ -129,7 +136,7 @@ def iter_json(path: Path) -> Iterator[tuple[str, Any]]:
         head = raw.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
         raw.seek(0)
         prefix = "data.item" if head.startswith(b"{") else "item"
-        reader = JSPayloadReader(raw)
+        reader = JSPayloadReader(raw, label=str(path))
         index = 0
         try:
             for index, item in enumerate(ijson.items(reader, prefix, use_float=True), start=1):
