@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from hang_guard import HANG_GUARD
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -75,3 +76,11 @@ def test_a_huge_card_json_is_refused(tmp_path):
     card.write_text('{"users": [{"handle": "demo", "name": "x"}], "intended_use": "' + "y" * (5 * 1024 * 1024) + '"}')
     result = publisher("render", str(card))
     assert result.returncode == 2 and "larger than" in result.stderr, result.stderr
+
+
+def test_a_remote_card_json_nested_too_deep_fails_its_repo_not_the_run():
+    from publisher.errors import PublisherError
+    from publisher.regen.decide import _card_from_json
+
+    with pytest.raises(PublisherError, match="nested too deeply"):
+        _card_from_json(b"[" * 100_000, "someone/model")

@@ -58,6 +58,8 @@ def read_json(path: Path) -> Any:
         raise BadInputError(f"{path}: missing") from exc
     except ValueError as exc:
         raise BadInputError(f"{path}: not valid JSON ({exc})") from exc
+    except RecursionError:
+        raise BadInputError(f"{path}: JSON nested too deeply") from None
 
 
 @contextmanager

@@ -62,6 +62,8 @@ def _card_from_json(raw: bytes, repo_id: str):
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
         raise PublisherError(f"{source}: not valid UTF-8 JSON ({exc})") from exc
+    except RecursionError:
+        raise PublisherError(f"{source}: JSON nested too deeply to be a card manifest") from None
     return card_from_dict(data, source=source)
 
 
