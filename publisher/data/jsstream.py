@@ -13,7 +13,6 @@ characters), are a DataError naming the byte. Small files read whole are capped 
 from __future__ import annotations
 
 import io
-import re
 from itertools import accumulate
 from typing import BinaryIO
 
@@ -27,11 +26,16 @@ MAX_STRING_BYTES = 1024 * 1024
 # account.js is under 1 kB; note-tweet.js holds the long posts (25,000 characters each) of a prolific account.
 MAX_SMALL_FILE_BYTES = 64 * 1024 * 1024
 
-_STRING = re.compile(rb'"(?:[^"\\]++|\\.)*+"', re.S)  # a complete JSON string (possessive: linear, no backtracking)
-_STRING_REST = re.compile(rb'(?:[^"\\]++|\\.)*+', re.S)  # a string's content up to its closing quote or the end
-_ESCAPED_QUOTE = re.compile(rb'(?<!\\)(?:\\\\)*\\"')
-_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_NOT_QUOTES_OR_BRACKETS = bytes(b for b in range(256) if b not in b'"[]{}')
 _DELTA = {0x5B: 1, 0x7B: 1, 0x5D: -1, 0x7D: -1}
+
+
+def _unescape_blank(data: bytes) -> bytes:
+    """`data` with escaped backslashes and escaped quotes replaced by two dots (lengths kept), in C-speed
+    passes: backslash pairs first, left to right, as a JSON decoder reads them."""
+    if b"\\\\" in data:
+        data = data.replace(b"\\\\", b"..")
+    return data.replace(b'\\"', b"..") if b'\\"' in data else data
 
 
 class JsonDepthError(DataError):
@@ -39,8 +43,8 @@ class JsonDepthError(DataError):
 
 
 class JsonGuard:
-    """Follows the nesting depth and string lengths of a JSON byte stream fed in pieces, in C-speed passes
-    (regex and bytes operations; a Python loop only over the brackets), and raises JsonDepthError."""
+    """Follows the nesting depth and string lengths of a JSON byte stream fed in pieces, with C-speed bytes
+    operations only (replace, split, translate, accumulate), and raises JsonDepthError."""
 
     def __init__(self, label: str, max_depth: int = MAX_DEPTH, max_string: int = MAX_STRING_BYTES) -> None:
         self.label = label
@@ -54,44 +58,35 @@ class JsonGuard:
 
     def feed(self, piece: bytes) -> None:
         pos = self._finish_string(piece, 0) if self.in_string else 0
-        if not self.in_string:
-            end = self._unterminated_start(piece, pos)
-            self._count(_STRING.sub(b"", piece[pos:end]).translate(None, _NOT_BRACKETS), pos, piece)
-            if end < len(piece):
+        if not self.in_string and pos < len(piece):
+            # Escaped backslashes, then escaped quotes, blanked (same length): every '"' left delimits a string.
+            blanked = _unescape_blank(piece[pos:])
+            parts = blanked.translate(None, _NOT_QUOTES_OR_BRACKETS).split(b'"')
+            self._count(b"".join(parts[0::2]), pos, piece)
+            if len(parts) % 2 == 0:  # an odd number of quotes: the piece ends inside a string
                 self.in_string, self.string_bytes = True, 0
-                self._finish_string(piece, end + 1)
+                self._track_open_string(blanked[blanked.rfind(b'"') + 1 :], len(piece))
         self.offset += len(piece)
 
     def _finish_string(self, piece: bytes, start: int) -> int:
-        """Skip the rest of the string that `start` is inside; where it ends (or the piece's end)."""
+        """Skip the rest of the string the stream is inside; where it ends (or the piece's end)."""
         if self.escape:
             start, self.escape = start + 1, False
-        start = min(start, len(piece))
-        end = _STRING_REST.match(piece, start).end()  # stops at the closing quote, or a lone final backslash
-        if end < len(piece) and piece[end] == 0x22:
+        rest = _unescape_blank(piece[start:])
+        close = rest.find(b'"')
+        if close >= 0:
             self.in_string = False
-            return end + 1
-        self.escape = end < len(piece)
-        self.string_bytes += len(piece) - start
-        if self.string_bytes > self.max_string:
-            raise JsonDepthError(f"{self.label}: a string longer than {self.max_string} bytes near byte "
-                                 f"{self.offset + len(piece)}; not a real archive file")
+            return start + close + 1
+        self._track_open_string(rest, len(piece))
         return len(piece)
 
-    @staticmethod
-    def _unterminated_start(piece: bytes, pos: int) -> int:
-        """The opening quote of a string still open at the piece's end (len(piece) if none)."""
-        quotes = piece.count(b'"', pos) - len(_ESCAPED_QUOTE.findall(piece, pos))
-        if quotes % 2 == 0:
-            return len(piece)
-        i = len(piece)
-        while True:
-            i = piece.rfind(b'"', pos, i)
-            j = i - 1
-            while j >= pos and piece[j] == 0x5C:
-                j -= 1
-            if (i - 1 - j) % 2 == 0:
-                return i
+    def _track_open_string(self, blanked_tail: bytes, piece_length: int) -> None:
+        """The piece ends inside a string: remember a lone final backslash, and bound the string's length."""
+        self.escape = blanked_tail.endswith(b"\\")
+        self.string_bytes += len(blanked_tail)
+        if self.string_bytes > self.max_string:
+            raise JsonDepthError(f"{self.label}: a string longer than {self.max_string} bytes near byte "
+                                 f"{self.offset + piece_length}; not a real archive file")
 
     def _count(self, brackets: bytes, pos: int, piece: bytes) -> None:
         opens = brackets.count(b"[") + brackets.count(b"{")
