@@ -63,6 +63,13 @@ def test_legacy_cards_pass_the_hub_rules_but_lack_the_default_template_fields(na
     assert len(errors) == 2 and "'library_name' is missing" in errors[0] and "pipeline_tag" in errors[1]
 
 
+def test_a_string_where_the_hub_accepts_one_passes_and_only_strict_wants_a_list():
+    text = GOOD.replace("tags:\n- huggingtweets", "tags: huggingtweets\ndatasets: glue\nmetrics: acc", 1)
+    assert not [p for p in check_card_text(text) if p.severity == "error"]
+    strict = [p.message for p in check_card_text(text, require_default_fields=True) if p.severity == "error"]
+    assert "'tags' must be a list of strings" in strict and "'datasets' must be a list of strings" in strict
+
+
 @pytest.mark.parametrize(
     ("replace", "by", "line", "message"),
     [
@@ -76,7 +83,7 @@ def test_legacy_cards_pass_the_hub_rules_but_lack_the_default_template_fields(na
             11,
             "widget[0].output must be a mapping",
         ),
-        ("tags:\n- huggingtweets", "tags: 3", 7, "'tags' must be a list of strings"),
+        ("tags:\n- huggingtweets", "tags: 3", 7, "'tags' must be a string or a list of strings"),
         ("      name: Tweets\n", "", 18, "dataset needs 'type' and 'name'"),
         ("      value: 22.2\n", "", 22, "metrics[0] needs 'type' and 'value'"),
         ("base_model: openai-community/gpt2", "base_model: not a repo", 6, "not a Hub model id"),

@@ -393,9 +393,11 @@ def _check_fields(c: _Checker, data: dict[str, Any]) -> None:
             if not LANGUAGE_CODE.match(code):
                 c.error(f"'language' {code!r} is not an ISO 639 language code", *path)
     for key in ("tags", "datasets", "metrics"):
-        if key in data and (
-            not isinstance(data[key], list) or not all(isinstance(t, str) for t in data[key])
-        ):
+        if key not in data:
+            continue
+        if not c.strict:
+            c.string_or_list(data, key)  # the Hub accepts `datasets: glue` as well as a list
+        elif not isinstance(data[key], list) or not all(isinstance(t, str) for t in data[key]):
             c.error(f"'{key}' must be a list of strings", key)
     if "base_model" in data:
         for repo, path in c.string_or_list(data, "base_model"):

@@ -13,6 +13,7 @@ import socket
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -343,6 +344,11 @@ class _Handler(BaseHTTPRequestHandler):
             print(f"local hub: internal error on {self.command} {request.segments}: {exc!r}", file=sys.stderr)
             return error_response(HTTPError(500, f"internal error: {type(exc).__name__}"))
 
+    def _request_id(self) -> str:
+        """The caller's X-Request-Id, else its X-Amzn-Trace-Id, else a new uuid (the Hub echoes what it gets)."""
+        given = self.headers.get("X-Request-Id") or self.headers.get("X-Amzn-Trace-Id") or ""
+        return _header_safe(given)[:200] if given.strip() else str(uuid.uuid4())
+
     def _send(self, response: Response) -> None:
         self.send_response(response.status)
         headers = {**SECURITY_HEADERS, **response.headers}
@@ -350,6 +356,8 @@ class _Handler(BaseHTTPRequestHandler):
             headers["Content-Security-Policy"] += "; frame-ancestors 'none'"
         for name, value in headers.items():
             self.send_header(name, value)
+        if "X-Request-Id" not in response.headers:
+            self.send_header("X-Request-Id", self._request_id())
         self.send_header("Content-Length", str(response.length))
         self.end_headers()
         if self.command == "HEAD":

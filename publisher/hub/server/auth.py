@@ -23,18 +23,21 @@ class User:
     name: str
     token: str = field(repr=False)
     orgs: tuple[str, ...] = ()
+    fullname: str = ""
+    org_fullnames: tuple[tuple[str, str], ...] = ()
 
     def can_write(self, namespace: str) -> bool:
         return namespace == self.name or namespace in self.orgs or ANY_NAMESPACE in self.orgs
 
     def whoami(self) -> dict:
         """The whoami-v2 document (never includes the token itself)."""
-        orgs = [{"name": o, "type": "org"} for o in self.orgs if o != ANY_NAMESPACE]
+        names = dict(self.org_fullnames)
+        orgs = [{"name": o, "fullname": names.get(o, o), "type": "org"} for o in self.orgs if o != ANY_NAMESPACE]
         return {
             "type": "user",
             "id": self.name,
             "name": self.name,
-            "fullname": self.name,
+            "fullname": self.fullname or self.name,
             "email": None,
             "emailVerified": False,
             "isPro": False,
@@ -48,10 +51,21 @@ def user_from_dict(entry: dict) -> User:
     for key in ("name", "token"):
         if not isinstance(entry.get(key), str) or not entry[key]:
             raise ValueError(f"auth user entry needs a non-empty string {key!r}")
-    orgs = entry.get("orgs") or []
-    if not isinstance(orgs, list) or not all(isinstance(o, str) for o in orgs):
-        raise ValueError(f"auth user {entry['name']!r}: 'orgs' must be a list of strings")
-    return User(entry["name"], entry["token"], tuple(orgs))
+    raw_orgs = entry.get("orgs") or []
+    orgs, org_fullnames = [], []
+    for org in raw_orgs if isinstance(raw_orgs, list) else [None]:
+        if isinstance(org, dict) and isinstance(org.get("name"), str) and org["name"]:
+            orgs.append(org["name"])
+            if isinstance(org.get("fullname"), str):
+                org_fullnames.append((org["name"], org["fullname"]))
+        elif isinstance(org, str):
+            orgs.append(org)
+        else:
+            raise ValueError(f"auth user {entry['name']!r}: 'orgs' must be a list of names (or {{name, fullname}})")
+    fullname = entry.get("fullname") or ""
+    if not isinstance(fullname, str):
+        raise ValueError(f"auth user {entry['name']!r}: 'fullname' must be a string")
+    return User(entry["name"], entry["token"], tuple(orgs), fullname, tuple(org_fullnames))
 
 
 def parse_token_flag(value: str) -> dict:
@@ -64,7 +78,7 @@ def parse_token_flag(value: str) -> dict:
 
 
 def load_auth_file(path: str | Path) -> list[dict]:
-    """Users from a JSON or YAML file: {"users": [{"name", "token", "orgs": [...]}]} (or just the list)."""
+    """Users from a JSON or YAML file: {"users": [{"name", "token", "orgs": [...], "fullname"}]} (or just the list)."""
     text = Path(path).read_text(encoding="utf-8")
     try:
         data = json.loads(text)

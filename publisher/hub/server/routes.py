@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import html
+import itertools
 import json
 import re
 import threading
@@ -14,7 +16,16 @@ from urllib.parse import quote, urlencode
 
 from publisher.hub.server.app import MAX_COMMIT_LINE, HTTPError, Request, Response, json_response
 from publisher.hub.server.cards import card_data, card_text_problems
+from publisher.hub.server.discussions import Discussions, is_pull_request, open_discussion
 from publisher.hub.server.lfs import is_sha256
+from publisher.hub.server.model_meta import (
+    EXPAND,
+    NEUTRAL,
+    config_summary,
+    read_safetensors_header,
+    safetensors_parameters,
+    transformers_info,
+)
 from publisher.hub.server.rules import (
     file_folder_conflict,
     parent_commit_problem,
@@ -47,10 +58,16 @@ LFS_SIZE_THRESHOLD = 10 * 1024 * 1024
 _CARD_CACHE_SIZE = 8192
 _CARD_FIELDS = frozenset({"cardData", "tags", "pipeline_tag", "library_name"})
 """Listing fields read from README/config.json; an `expand` without them skips reading those files."""
+_REPO_API_HEADS = frozenset({
+    "revision", "tree", "paths-info", "refs", "commits", "tag", "branch", "preupload", "commit", "settings",
+    "discussions", "auth-check", "xet-write-token", "xet-read-token", "super-squash", "like",
+})
+_LAST_COMMIT_DEPTH = 2000
+_SETTINGS_KEYS = frozenset({"private", "visibility", "gated"})
 
 
 def repo_not_found(key: RepoKey) -> HTTPError:
-    return HTTPError(404, f"Repository not found: {key.id}", "RepoNotFound")
+    return HTTPError(404, "Repository not found", "RepoNotFound")  # the Hub's words; the id is in the URL
 
 
 def revision_not_found(rev: str) -> HTTPError:
@@ -75,6 +92,7 @@ class Router:
         self._pages: Any = None
         self._card_cache: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self._card_lock = threading.Lock()
+        self._discussions: Discussions | None = None
 
     # ================================================================= dispatch
     def match(self, req: Request) -> tuple[str, Handler]:
@@ -108,6 +126,8 @@ class Router:
             return "create", self.create_repo
         if s == ["repos", "delete"] and m == "DELETE":
             return "delete", self.delete_repo
+        if s == ["repos", "move"] and m == "POST":
+            return "move", self.move_repo
         if s == ["validate-yaml"] and m == "POST":
             return "validate", self.validate_yaml
         if len(s) == 1 and s[0] in PLURAL and m == "GET":
@@ -115,6 +135,11 @@ class Router:
         if len(s) >= 3 and s[0] in PLURAL:
             key = self._key(PLURAL[s[0]], s[1], s[2])
             found = self._match_repo_api(key, s[3:], m)
+            if found is not None and (s[2] not in _REPO_API_HEADS or self.storage.load_state(key) is not None):
+                return found
+        if len(s) >= 2 and s[0] in PLURAL:
+            # a canonical id without namespace (`gpt2`): /api/models/gpt2[/revision/main, /commits/main, ...]
+            found = self._match_repo_api(self._key(PLURAL[s[0]], "", s[1]), s[2:], m)
             if found is not None:
                 return found
         return "unknown", self.not_found
@@ -140,8 +165,13 @@ class Router:
             ("preupload", "POST"): ("preupload", lambda r: self.preupload(r, key, rev or "main")),
             ("commit", "POST"): ("commit", lambda r: self.commit(r, key, rev or "main")),
             ("settings", "PUT"): ("settings", lambda r: self.settings(r, key)),
-            ("discussions", "POST"): ("discussions", lambda r: self.create_discussion(r, key)),
-            ("discussions", "GET"): ("discussions", lambda r: self.discussion(r, key, args)),
+            ("super-squash", "POST"): ("squash", lambda r: self.super_squash(r, key, "/".join(args) or "main")),
+            ("like", "POST"): ("like", lambda r: self.likes_unsupported(r, key)),
+            ("like", "DELETE"): ("like", lambda r: self.likes_unsupported(r, key)),
+            ("auth-check", "GET"): ("auth-check", lambda r: self.auth_check(r, key, args == ["write"])),
+            ("discussions", "POST"): ("discussions", lambda r: self.discussions().post(r, key, args)),
+            ("discussions", "PUT"): ("discussions", lambda r: self.discussions().put(r, key, args)),
+            ("discussions", "GET"): ("discussions", lambda r: self.discussions().get(r, key, args)),
             ("xet-write-token", "GET"): ("xet", self.xet_unsupported),
             ("xet-read-token", "GET"): ("xet", self.xet_unsupported),
         }
@@ -157,6 +187,10 @@ class Router:
         if len(s) >= 5 and s[2] == "resolve" and m in ("GET", "HEAD"):
             key, rev, path = self._key(repo_type, s[0], s[1]), _checked_rev(s[3]), _checked_path("/".join(s[4:]))
             return "resolve", lambda r: self.resolve(r, key, rev, path)
+        if len(s) >= 4 and s[1] == "resolve" and m in ("GET", "HEAD"):
+            # a canonical id without namespace: /gpt2/resolve/main/config.json
+            key, rev, path = self._bare_key(repo_type, s[0]), _checked_rev(s[2]), _checked_path("/".join(s[3:]))
+            return "resolve", lambda r: self.resolve(r, key, rev, path)
         page = self.hub_pages().match(s, m, repo_type)
         if page is not None:  # the browser sign-in is the one form post, without Authorization (browse.py)
             return ("signin" if s in (["signin"], ["signout"]) else "page"), page
@@ -169,13 +203,22 @@ class Router:
             self._pages = Pages(self)
         return self._pages
 
-    @staticmethod
-    def _key(repo_type: str, namespace: str, name: str) -> RepoKey:
-        """A repo key from URL segments, only if they follow the Hub's rules (400 otherwise)."""
+    def _key(self, repo_type: str, namespace: str, name: str) -> RepoKey:
+        """A repo key from URL segments, only if they follow the Hub's rules (400 otherwise), spelled as the
+        existing repo is when the id matches up to case (the Hub's ids are case-insensitive)."""
         problem = repo_key_problem(repo_type, namespace, name)
         if problem:
             raise HTTPError(400, f"Invalid repo id: {problem}")
-        return RepoKey(repo_type, namespace, name)
+        return self.storage.canonical_key(RepoKey(repo_type, namespace, name))
+
+    @staticmethod
+    def _bare_key(repo_type: str, name: str) -> RepoKey:
+        """The key of a canonical id without namespace (`gpt2`); the local hub holds none, so it answers
+        RepoNotFound as the Hub does for a missing one."""
+        problem = repo_id_problem(name, namespace_required=False)
+        if problem:
+            raise HTTPError(400, f"Invalid repo id: {problem}")
+        return RepoKey(repo_type, "", name)
 
     def not_found(self, req: Request) -> Response:
         raise HTTPError(404, f"no such endpoint on the local hub: {req.method} /{'/'.join(req.segments)}")
@@ -189,11 +232,56 @@ class Router:
 
     # ================================================================= access helpers
     def visible_state(self, req: Request, key: RepoKey) -> dict[str, Any]:
-        """The repo's state if the caller may read it; private repos are 404 to everyone else."""
+        """The repo's state if the caller may read it; private repos are 404 to everyone else. A renamed repo's
+        old id answers 307 to the new one (to those who may see it), as the Hub does."""
         state = self.storage.load_state(key)
-        if state is None or (state.get("private") and not (req.user and req.user.can_write(key.namespace))):
+        if state is None:
+            moved = self.storage.moved_to(key)
+            moved_state = self.storage.load_state(moved) if moved else None
+            if moved and moved_state and self._may_read(req, moved, moved_state):
+                raise self._redirect(req, key, moved)
+            raise repo_not_found(key)
+        if not self._may_read(req, key, state):
             raise repo_not_found(key)
         return state
+
+    @staticmethod
+    def _may_read(req: Request, key: RepoKey, state: dict[str, Any]) -> bool:
+        return not state.get("private") or bool(req.user and req.user.can_write(key.namespace))
+
+    def _redirect(self, req: Request, old: RepoKey, new: RepoKey) -> HTTPError:
+        raw_path, _, query = req.handler.path.partition("?")
+        old_part, new_part = "/" + quote(old.namespace) + "/" + quote(old.name), "/" + new.namespace + "/" + new.name
+        index = raw_path.lower().find(old_part.lower() + "/")
+        if index < 0 and raw_path.lower().endswith(old_part.lower()):
+            index = len(raw_path) - len(old_part)
+        if index < 0:
+            return repo_not_found(old)
+        target = raw_path[:index] + new_part + raw_path[index + len(old_part):] + (f"?{query}" if query else "")
+        return HTTPError(307, f"Repository moved to {new.id}", None, {"Location": target})
+
+    def gate(self, req: Request, key: RepoKey, state: dict[str, Any]) -> None:
+        """Files of a gated repo are for its owners (the local hub grants no access requests)."""
+        if state.get("gated") and not (req.user and req.user.can_write(key.namespace)):
+            raise HTTPError(
+                401 if req.user is None else 403,
+                f"Access to {key.type} {key.id} is restricted and you are not in the authorized list. "
+                f"Visit {req.base_url}/{URL_PREFIX[key.type]}{key.id} to ask for access.",
+                "GatedRepo",
+            )
+
+    def pr_state(self, req: Request, key: RepoKey, rev: str) -> dict[str, Any]:
+        """State for writing a pull request: the Hub lets any signed-in user who can see a repo open a PR on
+        it (create_pr) and push to a PR they opened; everything else needs write access to the namespace."""
+        user = self.require_user(req, f"open a pull request on {key.id}")
+        state = self.visible_state(req, key)
+        if user.can_write(key.namespace):
+            return state
+        match = re.fullmatch(r"refs/pr/(\d+)", rev)
+        own_pr = match is not None and state["prs"].get(match.group(1), {}).get("author") == user.name
+        if req.flag("create_pr") or own_pr:
+            return state
+        return self.writable_state(req, key)
 
     def require_user(self, req: Request, action: str) -> Any:
         if req.user is None:
@@ -214,7 +302,7 @@ class Router:
             if name in state[table]:
                 return state[table][name]
         match = re.fullmatch(r"refs/pr/(\d+)", rev)
-        if match and match.group(1) in state["prs"]:
+        if match and is_pull_request(state["prs"].get(match.group(1), {"isPullRequest": False})):
             return state["prs"][match.group(1)]["head"]
         if self.storage.load_commit(key, rev) is not None:
             return rev
@@ -264,9 +352,11 @@ class Router:
             raise HTTPError(403, f"You don't have the rights to create a {key.type} under the namespace {key.namespace!r}.")
         private = body.get("visibility") == "private" or _truthy(body.get("private", False))
         with self.storage.create_lock, self.storage.lock(key):
-            if self.storage.load_state(key) is not None:
+            existing = self.storage.canonical_key(key)  # ids are case-insensitive: X/Repo exists => X/repo does
+            if self.storage.load_state(existing) is not None:
+                url = self.repo_url(req, existing)
                 return json_response({"error": f"You already created this {key.type} repo", "url": url}, 409)
-            self.storage.create_repo(key, private=private, author=user.name)
+            self.storage.create_repo(key, private=private, author=user.name, readme=_space_readme(key, body))
         return json_response({"url": url, "name": key.id, "id": key.id})
 
     def delete_repo(self, req: Request) -> Response:
@@ -277,16 +367,81 @@ class Router:
         return json_response({})
 
     def settings(self, req: Request, key: RepoKey) -> Response:
+        """PUT settings: private / visibility / gated ("auto", "manual" or false); other keys are a 400."""
         body = req.json_object()
+        unknown = sorted(set(body) - _SETTINGS_KEYS)
+        if unknown:
+            raise HTTPError(400, f"Unknown settings: {', '.join(map(repr, unknown))} (supported: {', '.join(sorted(_SETTINGS_KEYS))})")
+        if "gated" in body and body["gated"] not in ("auto", "manual", False):
+            raise HTTPError(400, f"'gated' must be 'auto', 'manual' or false, not {body['gated']!r}")
+        if "visibility" in body and body["visibility"] not in ("public", "private"):
+            raise HTTPError(400, f"'visibility' must be 'public' or 'private', not {body['visibility']!r}")
+        if "private" in body and not isinstance(body["private"], bool):
+            raise HTTPError(400, "'private' must be a boolean")
         self.writable_state(req, key)
         with self.storage.lock(key):
             state = self.writable_state(req, key)
             if "private" in body:
-                state["private"] = bool(body["private"])
-            if body.get("visibility") in ("public", "private"):
+                state["private"] = body["private"]
+            if "visibility" in body:
                 state["private"] = body["visibility"] == "private"
+            if "gated" in body:
+                state["gated"] = body["gated"]
             self.storage.save_state(key, state)
-        return json_response({"private": state["private"]})
+        return json_response({"private": state["private"], "gated": state.get("gated", False)})
+
+    def likes_unsupported(self, req: Request, key: RepoKey) -> Response:
+        self.visible_state(req, key)  # a missing repo is the Hub's RepoNotFound
+        raise HTTPError(501, "The local hub does not keep likes")
+
+    def super_squash(self, req: Request, key: RepoKey, rev: str) -> Response:
+        """Replace a branch's (or PR's) history by one root commit holding its current files."""
+        body = req.json()
+        message = body.get("message") if isinstance(body, dict) and isinstance(body.get("message"), str) else ""
+        user = self.require_user(req, f"squash {key.id}")
+        with self.storage.lock(key):
+            state = self.writable_state(req, key)
+            head_id, pr_number = self._commit_target(key, state, rev, create_pr=False)
+            head = self.storage.load_commit(key, head_id)
+            if head is None:
+                raise revision_not_found(rev)
+            title = message.strip().splitlines()[0] if message.strip() else f"Super-squash branch '{rev}'"
+            squashed = self.storage.make_root_commit(key, title, message, user.name, dict(head.files))
+            if pr_number is not None:
+                state["prs"][pr_number]["head"] = squashed.id
+            else:
+                state["branches"][rev[len("refs/heads/"):] if rev.startswith("refs/heads/") else rev] = squashed.id
+            self.storage.save_state(key, state)
+        return json_response({"commitId": squashed.id})
+
+    def auth_check(self, req: Request, key: RepoKey, write: bool) -> Response:
+        """GET auth-check[/write]: 200 when the caller may read (write) the repo, else the Hub's error."""
+        state = self.visible_state(req, key)
+        if write:
+            self.writable_state(req, key)
+        else:
+            self.gate(req, key, state)
+        return json_response({})
+
+    def move_repo(self, req: Request) -> Response:
+        """POST /api/repos/move {fromRepo, toRepo, type}: rename or transfer; the old id redirects to the new."""
+        body = req.json()
+        repo_type = body.get("type") or "model"
+        ids = [body.get("fromRepo"), body.get("toRepo")]
+        if repo_type not in REPO_TYPES or not all(isinstance(i, str) and i.count("/") == 1 for i in ids):
+            raise HTTPError(400, "body needs fromRepo and toRepo as 'namespace/name' and a valid type")
+        old = self._key(repo_type, *ids[0].split("/"))
+        new = self._repo_key_from_body(req, {"name": ids[1], "type": repo_type})
+        user = self.require_user(req, "move a repo")
+        if not user.can_write(new.namespace):
+            raise HTTPError(403, f"You don't have the rights to create a {repo_type} under the namespace {new.namespace!r}.")
+        with self.storage.create_lock, self.storage.lock(old):
+            self.writable_state(req, old)
+            existing = self.storage.canonical_key(new)
+            if self.storage.load_state(existing) is not None and existing != old:
+                raise HTTPError(409, f"A {repo_type} repository called {existing.id} already exists")
+            self.storage.move_repo(old, new)
+        return json_response({"url": self.repo_url(req, new)})
 
     # ================================================================= read API
     def file_text(self, commit: Commit, path: str, limit: int = 2_000_000) -> str | None:
@@ -335,7 +490,7 @@ class Router:
             "lastModified": commit.date,
             "createdAt": state.get("createdAt"),
             "private": bool(state.get("private")),
-            "gated": False,
+            "gated": state.get("gated", False),
             "disabled": False,
             "downloads": 0,
             "likes": 0,
@@ -360,9 +515,54 @@ class Router:
         return sib
 
     def repo_info(self, req: Request, key: RepoKey, rev: str | None) -> Response:
+        expand = req.query.get("expand") or []
+        unknown = sorted(set(expand) - EXPAND[key.type])
         state = self.visible_state(req, key)
+        if unknown:
+            raise HTTPError(400, f'"expand" must be one of {", ".join(sorted(EXPAND[key.type]))}; got {", ".join(unknown)}')
         commit = self.load_rev(key, state, rev or "main")
-        return json_response(self.describe(key, state, commit, blobs=req.flag("blobs")))
+        info = self.describe(key, state, commit, blobs=req.flag("blobs"))
+        if key.type == "model":
+            info.update(self.model_meta(commit, info.get("pipeline_tag")))
+        if expand:
+            info = {"_id": info["_id"], "id": info["id"], **{k: info.get(k, NEUTRAL.get(k)) for k in expand}}
+        return json_response(info)
+
+    def model_meta(self, commit: Commit, pipeline_tag: str | None) -> dict[str, Any]:
+        """config, transformersInfo and safetensors of a model's files (present only when derivable)."""
+        config = config_summary(self.file_text(commit, "config.json"), self.file_text(commit, "tokenizer_config.json"))
+        out: dict[str, Any] = {}
+        if config is not None:
+            out["config"] = config
+            has_tokenizer = any(p in commit.files for p in ("tokenizer.json", "tokenizer_config.json", "vocab.json"))
+            tinfo = transformers_info(config, pipeline_tag, has_tokenizer)
+            if tinfo:
+                out["transformersInfo"] = tinfo
+        counts: dict[str, int] = {}
+        for path, entry in sorted(commit.files.items()):
+            if path.endswith(".safetensors"):
+                for dtype, n in self._safetensors_counts(entry).items():
+                    counts[dtype] = counts.get(dtype, 0) + n
+        if counts:
+            out["safetensors"] = {"parameters": counts, "total": sum(counts.values())}
+        return out
+
+    def _safetensors_counts(self, entry: FileEntry) -> dict[str, int]:
+        """Parameter counts per dtype of one safetensors file, cached by content hash with the card data."""
+        cache_key = "safetensors:" + entry.sha256
+        with self._card_lock:
+            cached = self._card_cache.get(cache_key)
+        if cached is None:
+            try:
+                header = read_safetensors_header(self.storage.blob_path(entry.sha256))
+                cached = safetensors_parameters(header) if header else {}
+            except (OSError, ValueError, TypeError, AttributeError):
+                cached = {}
+            with self._card_lock:
+                self._card_cache[cache_key] = cached
+                while len(self._card_cache) > _CARD_CACHE_SIZE:
+                    self._card_cache.popitem(last=False)
+        return dict(cached)
 
     def list_repos(self, req: Request, repo_type: str) -> Response:
         """Repos the caller may see, filtered by author/search (and tags/pipeline_tag), paginated with Link.
@@ -463,13 +663,37 @@ class Router:
         commit = self.load_rev(key, state, rev)
         entries = self._tree_entries(commit, path.strip("/"), req.flag("recursive"))
         items, link = self._page(req, entries)
+        if req.flag("expand"):
+            self._add_last_commits(key, commit, items)
         return json_response(items, headers=link)
+
+    def _add_last_commits(self, key: RepoKey, head: Commit, entries: list[dict[str, Any]]) -> None:
+        """expand=True: each entry's `lastCommit`, the newest first-parent commit that changed it."""
+        def signature(commit: Commit, entry: dict[str, Any]) -> Any:
+            path = entry["path"]
+            if entry["type"] == "file":
+                found = commit.files.get(path)
+                return None if found is None else (found.sha256, found.lfs)
+            return tuple(sorted((p, e.sha256) for p, e in commit.files.items() if p.startswith(path + "/")))
+
+        wanted = {id(e): (e, signature(head, e)) for e in entries}
+        newer = head
+        for older in itertools.islice(self.storage.history(key, head.id), 1, _LAST_COMMIT_DEPTH):
+            for ident, (entry, sig) in list(wanted.items()):
+                if signature(older, entry) != sig:
+                    entry["lastCommit"] = _commit_summary(newer)
+                    del wanted[ident]
+            if not wanted:
+                return
+            newer = older
+        for entry, _ in wanted.values():
+            entry["lastCommit"] = _commit_summary(newer)
 
     def paths_info(self, req: Request, key: RepoKey, rev: str) -> Response:
         state = self.visible_state(req, key)
         form = req.form()
         commit = self.load_rev(key, state, rev)
-        out = []
+        out: list[dict[str, Any]] = []
         for raw in form.get("paths", []):
             path = raw.strip("/")
             if path in commit.files:
@@ -478,6 +702,8 @@ class Router:
                 oids = [e.git_oid for p, e in commit.files.items() if p.startswith(path + "/")]
                 if oids:
                     out.append(_dir_entry(path, oids))
+        if _truthy((form.get("expand") or ["false"])[0]):
+            self._add_last_commits(key, commit, out)
         return json_response(out)
 
     def refs(self, req: Request, key: RepoKey) -> Response:
@@ -490,7 +716,7 @@ class Router:
         if req.flag("include_prs"):
             doc["pullRequests"] = [
                 {"name": f"refs/pr/{n}", "ref": f"refs/pr/{n}", "targetCommit": pr["head"]}
-                for n, pr in sorted(state["prs"].items(), key=lambda kv: int(kv[0]))
+                for n, pr in sorted(state["prs"].items(), key=lambda kv: int(kv[0])) if is_pull_request(pr)
             ]
         return json_response(doc)
 
@@ -506,6 +732,7 @@ class Router:
         start = req.param("cursor") or head
         if self.storage.load_commit(key, start) is None:
             raise HTTPError(400, "cursor is not a commit of this repo")
+        formatted = "formatted" in req.query.get("expand[]", []) + req.query.get("expand", []) or req.flag("formatted")
         rows = []
         for c in self.storage.history(key, start):
             if len(rows) == size:
@@ -516,12 +743,13 @@ class Router:
                 "message": c.message,
                 "date": c.date,
                 "authors": [{"user": c.author}],
-                "formatted": {"title": c.title, "message": c.message},
+                **({"formatted": {"title": html.escape(c.title), "message": html.escape(c.message)}} if formatted else {}),
             })  # fmt: skip
         return json_response(rows)
 
     def resolve(self, req: Request, key: RepoKey, rev: str, path: str) -> Response:
         state = self.visible_state(req, key)
+        self.gate(req, key, state)
         commit = self.load_rev(key, state, rev)
         entry = commit.files.get(path)
         if entry is None:
@@ -547,14 +775,18 @@ class Router:
     def create_tag(self, req: Request, key: RepoKey, rev: str) -> Response:
         body = req.json_object()
         tag = body.get("tag")
-        if not isinstance(tag, str) or ref_name_problem(tag):
-            raise HTTPError(400, f"body needs a valid 'tag' name: {ref_name_problem(tag) if isinstance(tag, str) else 'missing'}")
+        if not isinstance(tag, str) or not tag:
+            raise HTTPError(400, "body needs a 'tag' name")
         self.writable_state(req, key)
         with self.storage.lock(key):
             state = self.writable_state(req, key)
+            target = self.resolve_rev(key, state, rev or "main")  # a missing revision is named first, as the Hub does
+            problem = ref_name_problem(tag)
+            if problem:
+                raise HTTPError(400, f"body needs a valid 'tag' name: {problem}")
             if tag in state["tags"]:
                 raise HTTPError(409, f"Tag {tag!r} already exists")
-            state["tags"][tag] = self.resolve_rev(key, state, rev or "main")
+            state["tags"][tag] = target
             self.storage.save_state(key, state)
         return json_response({})
 
@@ -580,7 +812,7 @@ class Router:
         with self.storage.lock(key):
             state = self.writable_state(req, key)
             if branch in state["branches"]:
-                raise HTTPError(409, f"Branch {branch!r} already exists")
+                raise HTTPError(409, f"Reference refs/heads/{branch} already exists")
             state["branches"][branch] = self.resolve_rev(key, state, start)
             self.storage.save_state(key, state)
         return json_response({})
@@ -591,7 +823,7 @@ class Router:
             state = self.writable_state(req, key)
             branch = branch[len("refs/heads/"):] if branch.startswith("refs/heads/") else branch
             if branch == "main":
-                raise HTTPError(403, "The default branch 'main' cannot be deleted")
+                raise HTTPError(403, "Cannot delete refs/heads/main: it is the default branch")
             if state["branches"].pop(branch, None) is None:
                 raise revision_not_found(branch)
             self.storage.save_state(key, state)
@@ -621,13 +853,14 @@ class Router:
 
     def preupload(self, req: Request, key: RepoKey, rev: str) -> Response:
         body = req.json_object()
-        state = self.writable_state(req, key)
+        state = self.pr_state(req, key, rev)
         commit = None
         try:
             commit = self.load_rev(key, state, rev)
         except HTTPError:
             if not req.flag("create_pr"):
                 raise
+        ignored = self._gitignore(body, commit)
         out = []
         for number, item in enumerate(_list_of_objects(body, "files")):
             path, size, sample_b64 = item.get("path"), item.get("size", 0), item.get("sample") or ""
@@ -637,14 +870,28 @@ class Router:
             mode = self.upload_mode_for(cleaned, size, decode_regular_file(sample_b64))
             existing = commit.files.get(cleaned) if commit else None
             oid = None if existing is None else (existing.sha256 if mode == "lfs" else existing.sha1)
-            out.append({"path": path, "uploadMode": mode, "shouldIgnore": False, "oid": oid})
+            out.append({"path": path, "uploadMode": mode, "shouldIgnore": ignored(path), "oid": oid})
         return json_response({"files": out, "commitOid": commit.id if commit else None})
+
+    def _gitignore(self, body: dict[str, Any], commit: Commit | None) -> Callable[[str], bool]:
+        """Which paths the repo's .gitignore excludes: the `gitIgnore` text the client sends (a .gitignore in
+        the same commit), else the one on the revision; the Hub answers shouldIgnore so the client skips them."""
+        import pathspec
+
+        text = body.get("gitIgnore")
+        if not isinstance(text, str):
+            text = (self.file_text(commit, ".gitignore", limit=1_000_000) if commit else None) or ""
+        if not text.strip():
+            return lambda path: False
+        spec = pathspec.PathSpec.from_lines("gitwildmatch", text.splitlines())
+        return lambda path: path != ".gitignore" and spec.match_file(path)
 
     def lfs_batch(self, req: Request, key: RepoKey) -> Response:
         """Upload actions for every object this repo does not have yet, even when another repo has the bytes:
         the answer never reveals what other repos hold, and an upload proves the uploader has the content."""
         body = req.json_object()
-        self.writable_state(req, key)
+        self.require_user(req, f"upload to {key.id}")
+        self.visible_state(req, key)  # a PR on a repo one cannot write also uploads its LFS objects
         if body.get("operation") != "upload":
             raise HTTPError(400, "the local hub's LFS endpoint only supports operation=upload (download via resolve)")
         objects = []
@@ -684,7 +931,8 @@ class Router:
 
     def lfs_verify(self, req: Request, key: RepoKey) -> Response:
         body = req.json_object()
-        self.writable_state(req, key)
+        self.require_user(req, f"upload to {key.id}")
+        self.visible_state(req, key)
         oid, size = body.get("oid"), body.get("size")
         if not (is_sha256(oid) and self.storage.repo_has_lfs(key, oid)):
             raise HTTPError(404, f"LFS object {str(oid)[:64]} was not uploaded to {key.id}")
@@ -739,16 +987,17 @@ class Router:
 
     def commit(self, req: Request, key: RepoKey, rev: str) -> Response:
         user = self.require_user(req, f"commit to {key.id}")
-        self.writable_state(req, key)
+        self.pr_state(req, key, rev)
         header, ops = self._parse_commit_body(req, key)
         create_pr = req.flag("create_pr")
         with self.storage.lock(key):
-            state = self.writable_state(req, key)
+            state = self.pr_state(req, key, rev)
             base_id, pr_number = self._commit_target(key, state, rev, create_pr)
             parent_wanted = header.get("parentCommit")
             if parent_wanted:
                 if not base_id.startswith(parent_wanted) and not create_pr:
-                    raise HTTPError(412, f"A commit has happened since. Please refresh and try again. (head of {rev} is {base_id})")
+                    raise HTTPError(412, "The branch was updated since you opened this page. Please refresh and try again. "
+                                         f"(head of {rev} is {base_id})")
                 if create_pr:
                     base_id = self.resolve_rev(key, state, parent_wanted)
             parent = self.storage.load_commit(key, base_id)
@@ -756,8 +1005,10 @@ class Router:
                 raise revision_not_found(rev)
             files = _apply_ops(dict(parent.files), ops, base_id)
             summary = header["summary"] or "Upload files"
+            if pr_number is not None and state["prs"][pr_number]["status"] == "merged":
+                raise HTTPError(400, f"Pull request {pr_number} is merged; it takes no more commits")
             new = self.storage.make_commit(key, parent, summary, header["description"], user.name, files)
-            pr_url = self._move_ref(req, key, state, rev, new, pr_number, create_pr, summary, user.name)
+            pr_url = self._move_ref(req, key, state, rev, new, pr_number, create_pr, summary, user.name, header["description"])
             self.storage.save_state(key, state)
         return json_response(
             {
@@ -773,22 +1024,24 @@ class Router:
         """The commit the new one builds on, and the PR number when committing to refs/pr/N."""
         match = re.fullmatch(r"refs/pr/(\d+)", rev)
         if match:
-            if match.group(1) not in state["prs"]:
+            if not is_pull_request(state["prs"].get(match.group(1), {"isPullRequest": False})):
                 raise revision_not_found(rev)
             return state["prs"][match.group(1)]["head"], match.group(1)
         branch = rev[len("refs/heads/"):] if rev.startswith("refs/heads/") else rev
         if branch in state["branches"]:
             return state["branches"][branch], None
         if create_pr:
-            return self.resolve_rev(key, state, rev), None
+            raise revision_not_found(rev)  # the Hub opens PRs against branches only, not tags or commit ids
         if rev in state["tags"] or self.storage.load_commit(key, rev) is not None:
             raise HTTPError(400, f"Cannot commit to {rev!r}: commits go to a branch or a refs/pr/N reference")
         raise revision_not_found(rev)
 
     def _move_ref(self, req: Request, key: RepoKey, state: dict[str, Any], rev: str, new: Commit,
-                  pr_number: str | None, create_pr: bool, title: str, author: str) -> str | None:
+                  pr_number: str | None, create_pr: bool, title: str, author: str, description: str = "") -> str | None:
         if create_pr:
-            number = self._open_pr(state, title, author, new.id, base=rev)
+            branch = rev[len("refs/heads/"):] if rev.startswith("refs/heads/") else rev
+            number = open_discussion(state, title, author, description, pull_request=True, head=new.id, base=branch)
+            state["prs"][number]["start"] = new.parents[0] if new.parents else None
             return f"{self.repo_url(req, key)}/discussions/{number}"
         if pr_number is not None:
             state["prs"][pr_number]["head"] = new.id
@@ -803,38 +1056,35 @@ class Router:
         state["prs"][number] = {"head": head, "base": base, "title": title, "author": author, "status": "open"}
         return number
 
-    # ================================================================= pull requests (Xet pipeline path)
-    def create_discussion(self, req: Request, key: RepoKey) -> Response:
-        body = req.json_object()
-        user = self.require_user(req, f"open a pull request on {key.id}")
-        if not body.get("pullRequest"):
-            raise HTTPError(400, "the local hub only supports pull requests, not plain discussions")
-        self.writable_state(req, key)
-        with self.storage.lock(key):
-            state = self.writable_state(req, key)
-            number = self._open_pr(state, str(body.get("title") or "Pull request"), user.name, state["branches"]["main"], "main")
-            self.storage.save_state(key, state)
-        return json_response({"num": int(number), "url": f"{self.repo_url(req, key)}/discussions/{number}"})
+    # ================================================================= pull requests and discussions
+    def discussions(self) -> Discussions:
+        if self._discussions is None:
+            self._discussions = Discussions(self)
+        return self._discussions
 
-    def discussion(self, req: Request, key: RepoKey, args: list[str]) -> Response:
-        state = self.visible_state(req, key)
-        if len(args) != 1 or args[0] not in state["prs"]:
-            raise HTTPError(404, f"discussion {'/'.join(args)} not found on {key.id}")
-        pr = state["prs"][args[0]]
-        return json_response(
-            {
-                "num": int(args[0]),
-                "title": pr["title"],
-                "author": {"name": pr["author"]},
-                "createdAt": state.get("createdAt"),
-                "status": pr["status"],
-                "repo": {"name": key.id, "type": key.type},
-                "isPullRequest": True,
-                "events": [],
-                "changes": {"base": f"refs/heads/{pr['base']}"},
-                "filesWithConflicts": [],
-            }
-        )
+    def merge_commit(self, key: RepoKey, state: dict[str, Any], pr: dict[str, Any], author: str, title: str) -> str:
+        """Merge a PR into its base branch (caller holds the repo lock): the PR's changes since it started are
+        applied to the branch's head in one new commit; a path both sides changed differently is a 409."""
+        base_head = self.storage.load_commit(key, state["branches"].get(pr["base"], ""))
+        head = self.storage.load_commit(key, pr["head"])
+        start = self.storage.load_commit(key, pr.get("start") or "") if pr.get("start") else None
+        if base_head is None or head is None:
+            raise HTTPError(409, f"Cannot merge: branch {pr['base']!r} or the PR head no longer exists")
+        before = start.files if start is not None else base_head.files
+        files = dict(base_head.files)
+        for path in set(before) | set(head.files):
+            ours, theirs, old = base_head.files.get(path), head.files.get(path), before.get(path)
+            if theirs == old:
+                continue
+            if ours != old and ours != theirs:
+                raise HTTPError(409, f"Cannot merge: {path} was changed on {pr['base']} too (conflict)")
+            if theirs is None:
+                files.pop(path, None)
+            else:
+                files[path] = theirs
+        merged = self.storage.make_commit(key, base_head, title, "", author, files)
+        state["branches"][pr["base"]] = merged.id
+        return merged.id
 
 
 # ===================================================================== helpers
@@ -886,16 +1136,30 @@ def _apply_each(files: dict[str, FileEntry], ops: list[tuple[str, str, Any]], co
     for kind, path, entry in ops:
         if kind == "add":
             files[path] = entry
-        elif kind == "delete":
-            if files.pop(path, None) is None:
-                raise HTTPError(404, f"A file with this name doesn't exist: {path}", "EntryNotFound", {"X-Repo-Commit": commit_id})
-        else:
+        elif kind == "delete" and path in files:
+            del files[path]
+        elif kind == "delete" and not any(p.startswith(path + "/") for p in files):
+            raise HTTPError(404, f"A file with this name doesn't exist: {path}", "EntryNotFound", {"X-Repo-Commit": commit_id})
+        else:  # a folder (the Hub deletes a folder named without its trailing slash too)
             doomed = [p for p in files if p.startswith(path.rstrip("/") + "/")]
             if not doomed:
                 raise HTTPError(404, f"A folder with this name doesn't exist: {path}", "EntryNotFound", {"X-Repo-Commit": commit_id})
             for p in doomed:
                 del files[p]
     return files
+
+
+def _space_readme(key: RepoKey, body: dict[str, Any]) -> bytes | None:
+    """A new Space gets a README.md with its SDK in the front matter, as on the Hub."""
+    if key.type != "space":
+        return None
+    sdk = body.get("sdk") if isinstance(body.get("sdk"), str) and re.fullmatch(r"[a-z]{1,20}", body["sdk"]) else "static"
+    title = re.sub(r"[^A-Za-z0-9 ._-]", "", key.name)[:96] or "space"
+    return f"---\ntitle: {title}\nsdk: {sdk}\npinned: false\n---\n".encode()
+
+
+def _commit_summary(commit: Commit) -> dict[str, Any]:
+    return {"id": commit.id, "title": commit.title, "date": commit.date}
 
 
 def _file_entry(path: str, entry: FileEntry) -> dict[str, Any]:

@@ -139,7 +139,8 @@ class RepoKey:
 
     @property
     def id(self) -> str:
-        return f"{self.namespace}/{self.name}"
+        """`namespace/name`; a canonical (namespace-less) id such as `gpt2` is just the name."""
+        return f"{self.namespace}/{self.name}" if self.namespace else self.name
 
 
 _warned: set[str] = set()
@@ -161,14 +162,31 @@ def check_key(key: RepoKey) -> RepoKey:
 
 
 def clean_repo_path(path: object) -> str:
-    """A path inside a repo, normalised (no empty or `.` parts); refuses what the Hub refuses (rules.path_problem)."""
+    """A path inside a repo, normalised (no empty or `.` parts); refuses what the Hub refuses (rules.path_problem).
+
+    A backslash is a literal character of a name, as on the Hub (`folder/..\\x` is a file in `folder`); a path
+    that climbs out when read the Windows way (`..\\x`, `\\x`) is the Hub's 422. No disk path is built from it."""
     if not isinstance(path, str):
         raise StorageError(400, f"a path in the repo must be a string, not {type(path).__name__}")
-    cleaned = "/".join(p for p in path.replace("\\", "/").split("/") if p not in ("", "."))
+    if path.lstrip("/").startswith(("..\\", "\\")):
+        raise StorageError(422, f"invalid path in repo {path[:200]!r}: it climbs out of the repo on Windows")
+    cleaned = "/".join(p for p in path.split("/") if p not in ("", "."))
     problem = path_problem(cleaned)
     if problem:
         raise StorageError(400, f"invalid path in repo {path[:200]!r}: {problem}")
     return cleaned
+
+
+def _casefold_child(parent: Path, name: str) -> str | None:
+    """The entry of `parent` spelled `name` up to case (the exact spelling first), or None."""
+    if (parent / name).is_dir():
+        return name
+    try:
+        entries = list(parent.iterdir())
+    except OSError:
+        return None
+    wanted = name.casefold()
+    return next((e.name for e in sorted(entries) if e.is_dir() and e.name.casefold() == wanted), None)
 
 
 class RepoLock:
@@ -365,6 +383,51 @@ class Storage:
                     self._state_cache.popitem(last=False)
         return state
 
+    def canonical_key(self, key: RepoKey) -> RepoKey:
+        """The key with the on-disk spelling of an existing repo whose id matches case-insensitively (as the
+        Hub: `User/Repo` and `user/repo` are one repo); unchanged when none exists."""
+        if repo_key_problem(key.type, key.namespace, key.name):
+            return key
+        if (self.repo_dir(key) / "state.json").is_file():
+            return key
+        namespace = _casefold_child(self.repos / key.type, key.namespace)
+        name = _casefold_child(self.repos / key.type / namespace, key.name) if namespace else None
+        return RepoKey(key.type, namespace, name) if namespace and name else key
+
+    # ----------------------------------------------------------------- renamed repos
+    def _redirects_path(self) -> Path:
+        return self.root / "redirects.json"
+
+    def _redirects(self) -> dict[str, str]:
+        try:
+            return json.loads(self._redirects_path().read_text())
+        except FileNotFoundError:
+            return {}
+
+    def moved_to(self, key: RepoKey) -> RepoKey | None:
+        """Where a renamed or transferred repo lives now (the Hub redirects its old URLs there)."""
+        target = self._redirects().get(f"{key.type}/{key.namespace.lower()}/{key.name.lower()}")
+        if not target:
+            return None
+        namespace, _, name = target.partition("/")
+        return RepoKey(key.type, namespace, name)
+
+    def move_repo(self, old: RepoKey, new: RepoKey) -> None:
+        """Rename the repo's directory in one step and remember the old id as a redirect (caller holds locks)."""
+        target = self.repo_dir(new)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(self.repo_dir(old), target)
+        state = self.load_state(new) or {}
+        state["id"], state["author"] = new.id, new.namespace
+        self.save_state(new, state)
+        self.forget_repo(old)
+        self.index.forget(old)
+        self.index.forget(new)
+        redirects = {k: v for k, v in self._redirects().items() if k != f"{new.type}/{new.namespace.lower()}/{new.name.lower()}"}
+        redirects = {k: (new.id if v == old.id else v) for k, v in redirects.items()}
+        redirects[f"{old.type}/{old.namespace.lower()}/{old.name.lower()}"] = new.id
+        self.write_atomic(self._redirects_path(), json.dumps(redirects, indent=1).encode())
+
     def save_state(self, key: RepoKey, state: dict[str, Any]) -> None:
         state["lastModified"] = now_iso()
         self.write_atomic(self.repo_dir(key) / "state.json", json.dumps(state, indent=1).encode())
@@ -382,10 +445,12 @@ class Storage:
                 if state is not None:
                     yield key, state
 
-    def create_repo(self, key: RepoKey, *, private: bool, author: str) -> dict[str, Any]:
-        """A new repo with an initial commit holding `.gitattributes` (as the Hub does)."""
+    def create_repo(self, key: RepoKey, *, private: bool, author: str, readme: bytes | None = None) -> dict[str, Any]:
+        """A new repo with an initial commit holding `.gitattributes` (and a Space's README), as the Hub does."""
         sha256, sha1, size = self.put_bytes(INITIAL_GITATTRIBUTES)
         files = {".gitattributes": FileEntry(sha256, sha1, size, False)}
+        if readme is not None:
+            files["README.md"] = FileEntry(*self.put_bytes(readme), False)
         commit = self._new_commit([], "initial commit", "", author, files)
         self.write_commit(key, commit)
         state = {
@@ -506,6 +571,12 @@ class Storage:
                 return
             yield commit
             current = commit.parents[0] if commit.parents else None
+
+    def make_root_commit(self, key: RepoKey, title: str, message: str, author: str, files: dict[str, FileEntry]) -> Commit:
+        """A commit without parents (super-squash): the history behind it is no longer reachable from the ref."""
+        commit = self._new_commit([], title, message, author, files)
+        self.write_commit(key, commit)
+        return commit
 
     def make_commit(
         self,
