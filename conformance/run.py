@@ -150,7 +150,9 @@ def prepare_tests(sdist: Path, work: Path, url: str) -> Path:
     if count != 1:
         raise SystemExit("conformance: testing_constants.py has no ENDPOINT_STAGING line to point at the local hub")
     constants.write_text(text)
-    (work / "pytest.ini").write_text("[pytest]\naddopts = -W error::FutureWarning -p no:cacheprovider\n")
+    (work / "pytest.ini").write_text(
+        "[pytest]\naddopts = -W error::FutureWarning -p no:cacheprovider\nasyncio_default_fixture_loop_scope = function\n"
+    )
     return tests
 
 

@@ -883,7 +883,7 @@ class Router:
             text = (self.file_text(commit, ".gitignore", limit=1_000_000) if commit else None) or ""
         if not text.strip():
             return lambda path: False
-        spec = pathspec.PathSpec.from_lines("gitwildmatch", text.splitlines())
+        spec = pathspec.GitIgnoreSpec.from_lines(text.splitlines())
         return lambda path: path != ".gitignore" and spec.match_file(path)
 
     def lfs_batch(self, req: Request, key: RepoKey) -> Response:
