@@ -189,3 +189,9 @@ def test_gated_settings_unknown_settings_and_unknown_expand_are_answered_as_on_t
     with pytest.raises(HfHubHTTPError) as exc:
         api.model_info(repo, expand=["notAField"])
     assert exc.value.response.status_code == 400
+
+
+def test_list_user_repos_shows_the_namespace_repositories_with_storage(api, repo):
+    api.upload_file(path_or_fileobj=b"12345", path_in_repo="five.txt", repo_id=repo)
+    rows = {r.id: r for r in api.list_user_repos()}
+    assert rows[repo].type == "model" and rows[repo].visibility == "public" and rows[repo].storage > 5

@@ -126,6 +126,9 @@ class Router:
             return "create", self.create_repo
         if s == ["repos", "delete"] and m == "DELETE":
             return "delete", self.delete_repo
+        if m == "GET" and (s == ["settings", "repositories"]
+                           or (len(s) == 4 and s[0] == "organizations" and s[2:] == ["settings", "repositories"])):
+            return "repositories", lambda r: self.namespace_repositories(r, s[1] if len(s) == 4 else None)
         if s == ["repos", "move"] and m == "POST":
             return "move", self.move_repo
         if s == ["validate-yaml"] and m == "POST":
@@ -390,6 +393,29 @@ class Router:
             self.storage.save_state(key, state)
         return json_response({"private": state["private"], "gated": state.get("gated", False)})
 
+    def namespace_repositories(self, req: Request, namespace: str | None) -> Response:
+        """GET /api/settings/repositories (or /api/organizations/ORG/...): every repo of a namespace the caller
+        belongs to, with its storage (`hf repos ls`)."""
+        user = self.require_user(req, "list your repositories")
+        namespace = namespace or user.name
+        if not user.can_write(namespace):
+            raise HTTPError(403, f"You are not a member of {namespace!r}")
+        rows = []
+        for repo_type in REPO_TYPES:
+            for key in self.storage.index.keys_after(repo_type, namespace, None):
+                state = self.storage.load_state(key)
+                commit = self.storage.load_commit(key, state["branches"].get("main", "")) if state else None
+                if commit is None:
+                    continue
+                rows.append({"id": key.id, "type": key.type, "updatedAt": state.get("lastModified") or commit.date,
+                             "visibility": "private" if state.get("private") else "public",
+                             "storage": sum(e.size for e in commit.files.values())})
+        total = sum(r["storage"] for r in rows) or 1
+        for row in rows:
+            row["storagePercent"] = round(100 * row["storage"] / total, 2)
+        items, link = self._page(req, rows)
+        return json_response(items, headers=link)
+
     def likes_unsupported(self, req: Request, key: RepoKey) -> Response:
         self.visible_state(req, key)  # a missing repo is the Hub's RepoNotFound
         raise HTTPError(501, "The local hub does not keep likes")
@@ -570,6 +596,9 @@ class Router:
         A page walks the listing index from its cursor (the last repo id of the previous page) and describes
         only the repos it returns: its cost is the page's, not the org's. Sorting by date needs every repo.
         """
+        unknown = sorted(set(req.query.get("expand", []) + req.query.get("expand[]", [])) - EXPAND[repo_type])
+        if unknown:
+            raise HTTPError(400, f'"expand" must be one of {", ".join(sorted(EXPAND[repo_type]))}; got {", ".join(unknown)}')
         sort = req.param("sort")
         if sort in ("lastModified", "createdAt"):
             rows = [info for key in self.storage.index.keys_after(repo_type, req.param("author") or None, None)
