@@ -87,6 +87,13 @@ def xet_mode() -> None:
     """Named by some tests; Xet itself is disabled for the whole run (HF_HUB_DISABLE_XET=1)."""
 
 
+@pytest.fixture
+def fx_cache_dir(request: pytest.FixtureRequest, tmp_path) -> None:
+    """Older suites' unittest classes read `self.cache_dir`."""
+    if request.cls is not None:
+        request.cls.cache_dir = tmp_path
+
+
 @pytest.fixture(scope="session")
 def api() -> HfApi:
     return HfApi(endpoint=ENDPOINT_STAGING, token=TOKEN)
