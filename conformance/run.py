@@ -43,9 +43,9 @@ CATEGORIES = {
     "environment": "needs something this sandbox lacks (network, a binary), not the hub",
     "incompatibility-open": "incompatibility (open): the local hub differs from the Hub; to be fixed",
 }
-# Files that talk to the Hub for repos, files, commits, refs, cards, auth and the filesystem API. Left out:
-# inference / jobs / endpoints / webhooks / sandbox / buckets (products the local hub does not serve) and
-# pure unit tests of the client (they don't touch a server).
+# Files that talk to the Hub for repos, files, commits, refs, cards, auth, the CLI and the filesystem API. Left
+# out: inference / jobs / endpoints / webhooks / sandbox / buckets / kernels (products the local hub does not
+# serve) and pure unit tests of the client (they don't touch a server).
 DEFAULT_FILES = (
     "test_hf_api.py",
     "test_file_download.py",
@@ -59,6 +59,11 @@ DEFAULT_FILES = (
     "test_commit_scheduler.py",
     "test_cache_layout.py",
     "test_utils_http.py",
+    "test_utils_telemetry.py",
+    "test_cli.py",
+    "test_cli_discussions.py",
+    "test_upload_pipeline.py",
+    "test_lfs.py",
 )
 # The suite's own test dependencies that the selected files import (setup.py extras["testing"]).
 TEST_DEPS = {"pytest_mock": "pytest-mock", "xdist": "pytest-xdist", "pytest_asyncio": "pytest-asyncio", "jedi": "jedi",
@@ -186,7 +191,7 @@ def excluded_by(node: str, exclusions: dict[str, tuple[str, str]]) -> str | None
 def run_pytest(work: Path, files: list[str], url: str, workers: int, extra: list[str]) -> dict[str, dict[str, str]]:
     results = work / "results.json"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "HUGGING"))}
-    env.update(HF_ENDPOINT=url, HF_HUB_DISABLE_XET="1", HF_HOME=str(work / "hf_home"), HF_HUB_DISABLE_TELEMETRY="1",
+    env.update(HF_ENDPOINT=url, HF_HUB_DISABLE_XET="1", HF_HOME=str(work / "hf_home"),
                CONFORMANCE_RESULTS=str(results), NO_COLOR="1", PYTHONDONTWRITEBYTECODE="1")
     marker_expr = " and ".join(f"not {m}" for m in DESELECT_MARKERS)
     cmd = [sys.executable, "-m", "pytest", "-c", str(work / "pytest.ini"), "--rootdir", str(work), "-q", "-rN",
