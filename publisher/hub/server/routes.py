@@ -142,7 +142,7 @@ class Router:
                 return found
         if len(s) >= 2 and s[0] in PLURAL:
             # a canonical id without namespace (`gpt2`): /api/models/gpt2[/revision/main, /commits/main, ...]
-            found = self._match_repo_api(self._key(PLURAL[s[0]], "", s[1]), s[2:], m)
+            found = self._match_repo_api(self._bare_key(PLURAL[s[0]], s[1]), s[2:], m)
             if found is not None:
                 return found
         return "unknown", self.not_found
