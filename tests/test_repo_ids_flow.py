@@ -128,3 +128,12 @@ def test_regenerate_refuses_a_repos_file_line_the_hub_would_refuse(hub_clean, tm
     assert isinstance(result.exception, BadInputError)
     assert "repos.txt:2" in str(result.exception) and "'huggingtweets/a--b'" in str(result.exception)
     assert not [e for e in hub_clean.server.requests if e["route"] == "info"]
+
+
+def test_render_refuses_a_namespace_the_hub_refuses_and_accepts_an_underscore_one(tmp_path) -> None:
+    manifest = tmp_path / "card.json"
+    manifest.write_text(json.dumps(_manifest("_mohamads")), encoding="utf-8")
+    bad = CliRunner().invoke(cli, ["render", str(manifest), "--namespace", "a--b"])
+    assert isinstance(bad.exception, BadInputError) and "'--'" in str(bad.exception)
+    good = CliRunner().invoke(cli, ["render", str(manifest), "--namespace", "_tweets"])
+    assert good.exit_code == 0 and "_tweets/_mohamads" in good.stdout

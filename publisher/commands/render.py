@@ -45,12 +45,17 @@ def command(manifest: str, template: str, output: str, run_check: bool, namespac
     """Render README.md from a card.json manifest and a template."""
     from publisher.card.model import load_manifest
     from publisher.card.render import render_card
+    from publisher.errors import BadInputError
+    from publisher.repo_ids import part_problem
     from publisher.settings import Settings
 
+    namespace = namespace or Settings.from_env().namespace
+    if part_problem(namespace, "namespace"):
+        raise BadInputError(f"--namespace: {part_problem(namespace, 'namespace')}")
     card = load_manifest(manifest)
     for message in card.warnings:
         warn(f"{manifest}: {message}")
-    text = render_card(card, template, namespace=namespace or Settings.from_env().namespace)
+    text = render_card(card, template, namespace=namespace)
     if run_check:
         from publisher.card.check import check_card_text, claims_default_template
 
