@@ -569,6 +569,7 @@ class PublishResult:
     wandb: str | None = None
     readme_diff: str | None = None
     error: dict[str, str | None] | None = None  # {code, message, hint}: publisher.errors.error_object
+    browse: str | None = None  # set when the hub was started for this publish: how to bring its pages back
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -588,6 +589,7 @@ class PublishResult:
             "wandb": self.wandb,
             **({"readme_diff": self.readme_diff} if self.readme_diff is not None else {}),
             **({"error": self.error} if self.error else {}),
+            **({"browse": self.browse} if self.browse else {}),
         }
 
 
@@ -643,9 +645,27 @@ def publish(options: PublishOptions, result: PublishResult | None = None) -> Pub
             with client.connect(target) as target:
                 result.endpoint = target.endpoint
                 result.model_url = client.model_page_url(target.endpoint, prepared.repo_id)
-                return _publish_to(target, prepared, options, result)
+                try:
+                    return _publish_to(target, prepared, options, result)
+                finally:
+                    if target.started_here:
+                        _point_urls_at_make_hub(result, target.endpoint)
         finally:
             hashes.save()
+
+
+MAKE_HUB_URL = "http://127.0.0.1:8777"  # where `make hub` serves the local hub's pages (Makefile HUB_PORT)
+
+
+def _point_urls_at_make_hub(result: PublishResult, endpoint: str) -> None:
+    """A hub started for this publish stops with it: its port's URLs would be dead, so the JSON names the
+    pages at the address `make hub` serves them on, and says so in `browse`."""
+    base = endpoint.rstrip("/")
+    for name in ("model_url", "commit_url", "pr_url"):
+        url = getattr(result, name)
+        if url and url.startswith(base):
+            setattr(result, name, MAKE_HUB_URL + url[len(base):])
+    result.browse = f"run `make hub` (publisher hub serve --port 8777), then open {MAKE_HUB_URL}/"
 
 
 def _publish_to(target: client.HubTarget, prepared: PreparedRun, options: PublishOptions,
@@ -695,7 +715,7 @@ def _publish_to(target: client.HubTarget, prepared: PreparedRun, options: Publis
     if result.status in ("published", "unchanged"):
         if target.started_here:
             info(f"the local hub started for this publish stops now; to browse it, run `make hub` (or publisher "
-                 f"hub serve --root {target.hub_root} --port 8777), then open http://127.0.0.1:8777/{prepared.repo_id}")
+                 f"hub serve --root {target.hub_root} --port 8777), then open {MAKE_HUB_URL}/{prepared.repo_id}")
         else:
             info(f"model page: {result.model_url}")
     return result

@@ -272,6 +272,23 @@ def test_local_hub_already_running_is_found_and_left_running(run_dir, tmp_path):
         server.wait(timeout=30)
 
 
+def test_json_of_a_publish_to_a_hub_started_for_it_names_no_dead_port(run_dir, tmp_path):
+    import os
+
+    root = tmp_path / "hub"
+    env = {k: v for k, v in os.environ.items() if k not in ("HF_TOKEN", "HF_ENDPOINT")}
+    env["HF_HOME"] = str(tmp_path / "home")
+    cmd = [sys.executable, "-m", "publisher", "publish", str(run_dir), "--hub", "local", "--hub-root", str(root),
+           "--no-verify", "--json"]
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=HANG_GUARD)
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert doc["status"] == "published" and not (root / "server.json").exists()
+    assert doc["model_url"] == "http://127.0.0.1:8777/huggingtweets/demo"
+    assert doc["commit_url"].startswith("http://127.0.0.1:8777/huggingtweets/demo/")
+    assert "make hub" in doc["browse"]
+
+
 def test_existing_tag_on_another_commit_is_refused_before_upload(hub_clean, run_dir):
     first = publish(hub_clean, run_dir, "huggingtweets/pub-tag-twice", "--tag", "v1")[1]
     assert publish(hub_clean, run_dir, "huggingtweets/pub-tag-twice", "--tag", "v1")[1]["status"] == "unchanged"
