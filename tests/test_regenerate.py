@@ -239,7 +239,8 @@ def test_dry_run_with_hf_endpoint_but_no_token_refuses_instead_of_previewing_the
     import subprocess
     import sys
 
-    env = {k: v for k, v in os.environ.items() if k not in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN")}
+    # a person's shell, not CI (CI=true has its own, stricter refusal)
+    env = {k: v for k, v in os.environ.items() if k not in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "CI")}
     env.update(HF_ENDPOINT=hub_clean.url, HF_HOME=str(tmp_path / "home"))
     cmd = [sys.executable, "-m", "publisher", "regenerate", "--author", ORG, "--dry-run", "--no-progress"]
     proc = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True)
