@@ -37,7 +37,8 @@ conformance: install
 	$(PY) conformance/run.py $(FILES)
 
 lint: install
-	$(VENV)/bin/ruff check publisher tests bench templates
+	$(VENV)/bin/ruff check publisher tests bench conformance templates
+	$(VENV)/bin/ruff format --check publisher tests bench conformance
 	$(VENV)/bin/actionlint -no-color .github/workflows/*.yml
 
 # make render CARD=tests/fixtures/cards/k_saifullaah.json [TEMPLATE=classic] [OUT=README.md]

@@ -28,7 +28,19 @@ TOKEN = "hf_publisherlocalhub"
 
 
 def start_server(root: Path, request_log: Path) -> tuple[subprocess.Popen, str]:
-    cmd = [sys.executable, "-m", "publisher", "hub", "serve", "--root", str(root), "--port", "0", "--request-log", str(request_log)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "publisher",
+        "hub",
+        "serve",
+        "--root",
+        str(root),
+        "--port",
+        "0",
+        "--request-log",
+        str(request_log),
+    ]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     marker = root / "server.json"
     deadline = time.monotonic() + 60
@@ -93,7 +105,9 @@ def upload_and_download(api, repo_id: str, size_mb: int, workdir: Path, request_
             fh.write(os.urandom(1024 * 1024))
     size = path.stat().st_size
     started = time.perf_counter()
-    api.upload_file(path_or_fileobj=str(path), path_in_repo="big.safetensors", repo_id=repo_id, commit_message="big")
+    api.upload_file(
+        path_or_fileobj=str(path), path_in_repo="big.safetensors", repo_id=repo_id, commit_message="big"
+    )
     upload_s = time.perf_counter() - started
     puts = [json.loads(line) for line in request_log.read_text().splitlines() if '"lfs-put"' in line]
     put_ms = puts[-1]["duration_ms"] if puts else None
@@ -126,15 +140,28 @@ def main() -> None:
         root.mkdir()
         proc, url = start_server(root, log)
         try:
-            os.environ.update(HF_ENDPOINT=url, HF_HOME=str(workdir / "hf_home"), HF_HUB_DISABLE_XET="1",
-                              HF_HUB_DISABLE_TELEMETRY="1", HF_HUB_DISABLE_PROGRESS_BARS="1")
+            os.environ.update(
+                HF_ENDPOINT=url,
+                HF_HOME=str(workdir / "hf_home"),
+                HF_HUB_DISABLE_XET="1",
+                HF_HUB_DISABLE_TELEMETRY="1",
+                HF_HUB_DISABLE_PROGRESS_BARS="1",
+            )
             from huggingface_hub import HfApi
 
             api = HfApi(endpoint=url, token=TOKEN)
             repo_id = "local/bench"
             api.create_repo(repo_id)
-            api.upload_file(path_or_fileobj=b"---\nlicense: mit\n---\n# bench\n", path_in_repo="README.md", repo_id=repo_id)
-            api.upload_file(path_or_fileobj=b'{"architectures": ["GPT2LMHeadModel"]}', path_in_repo="config.json", repo_id=repo_id)
+            api.upload_file(
+                path_or_fileobj=b"---\nlicense: mit\n---\n# bench\n",
+                path_in_repo="README.md",
+                repo_id=repo_id,
+            )
+            api.upload_file(
+                path_or_fileobj=b'{"architectures": ["GPT2LMHeadModel"]}',
+                path_in_repo="config.json",
+                repo_id=repo_id,
+            )
             result = {
                 "small_requests": small_requests(url, repo_id, args.clients, args.requests),
                 "lfs_file": upload_and_download(api, repo_id, args.size_mb, workdir, log),
@@ -147,10 +174,14 @@ def main() -> None:
         print(json.dumps(result, indent=2))
         return
     s, u = result["small_requests"], result["lfs_file"]
-    print(f"small requests: {s['requests_per_s']} req/s with {s['clients']} clients "
-          f"(p50 {s['p50_ms']} ms, p95 {s['p95_ms']} ms, {s['errors']} errors, {s['requests']} requests)")
-    print(f"LFS upload of {u['size_mb']} MB: {u['upload_mb_per_s']} MB/s end-to-end ({u['upload_s']} s), "
-          f"server PUT {u['server_put_mb_per_s']} MB/s; download {u['download_mb_per_s']} MB/s")
+    print(
+        f"small requests: {s['requests_per_s']} req/s with {s['clients']} clients "
+        f"(p50 {s['p50_ms']} ms, p95 {s['p95_ms']} ms, {s['errors']} errors, {s['requests']} requests)"
+    )
+    print(
+        f"LFS upload of {u['size_mb']} MB: {u['upload_mb_per_s']} MB/s end-to-end ({u['upload_s']} s), "
+        f"server PUT {u['server_put_mb_per_s']} MB/s; download {u['download_mb_per_s']} MB/s"
+    )
 
 
 if __name__ == "__main__":

@@ -42,7 +42,9 @@ print(elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
 def measure(code: str, path: Path, folder: Path) -> tuple[float, float]:
-    out = subprocess.run([sys.executable, "-c", RUNNER, str(path), str(folder), code], capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-c", RUNNER, str(path), str(folder), code], capture_output=True, text=True
+    )
     if out.returncode:
         raise SystemExit(f"benchmark case failed:\n{out.stderr}")
     seconds, max_rss_kb = out.stdout.split()
@@ -67,8 +69,10 @@ def main() -> None:
     with zipfile.ZipFile(archive) as zf:
         zf.extractall(folder)
     size = (folder / "data" / "tweets.js").stat().st_size
-    print(f"generated {args.tweets} tweets: tweets.js {size / 1e6:.1f} MB, zip {archive.stat().st_size / 1e6:.1f} MB "
-          f"({time.perf_counter() - started:.1f} s)")
+    print(
+        f"generated {args.tweets} tweets: tweets.js {size / 1e6:.1f} MB, zip {archive.stat().st_size / 1e6:.1f} MB "
+        f"({time.perf_counter() - started:.1f} s)"
+    )
     results = {}
     print(f"{'case':45} {'time (s)':>9} {'peak RSS (MB)':>14}")
     for name, code in CASES.items():

@@ -47,7 +47,11 @@ def timed(fn, repeats: int) -> dict:
         started = time.perf_counter()
         fn()
         values.append(time.perf_counter() - started)
-    return {"min": round(min(values), 3), "median": round(statistics.median(values), 3), "max": round(max(values), 3)}
+    return {
+        "min": round(min(values), 3),
+        "median": round(statistics.median(values), 3),
+        "max": round(max(values), 3),
+    }
 
 
 def main() -> None:
@@ -77,11 +81,14 @@ def main() -> None:
             result["sizes"][str(size)] = {
                 "full_listing": timed(lambda ns=namespace: list(api.list_models(author=ns)), args.repeats),
                 "regenerate_listing": timed(
-                    lambda ns=namespace: list(api.list_models(author=ns, expand=["sha", "siblings", "private"])),
+                    lambda ns=namespace: list(
+                        api.list_models(author=ns, expand=["sha", "siblings", "private"])
+                    ),
                     args.repeats,
                 ),
-                "first_page_limit_1": timed(lambda ns=namespace: next(iter(api.list_models(author=ns, limit=1))),
-                                            args.repeats),  # fmt: skip
+                "first_page_limit_1": timed(
+                    lambda ns=namespace: next(iter(api.list_models(author=ns, limit=1))), args.repeats
+                ),  # fmt: skip
             }
     finally:
         server.stop()

@@ -42,8 +42,15 @@ def build_model_folder(folder: Path, size_mb: int) -> int:
     n_embd = 1024 if size_mb >= 100 else 256
     per_layer = 12 * n_embd * n_embd + 13 * n_embd
     n_layer = max(1, round((size_mb * 1e6 / 4 - (len(tokenizer) + 128) * n_embd) / per_layer))
-    config = GPT2Config(vocab_size=len(tokenizer), n_positions=128, n_embd=n_embd, n_layer=n_layer, n_head=8,
-                        bos_token_id=tokenizer.eos_token_id, eos_token_id=tokenizer.eos_token_id)
+    config = GPT2Config(
+        vocab_size=len(tokenizer),
+        n_positions=128,
+        n_embd=n_embd,
+        n_layer=n_layer,
+        n_head=8,
+        bos_token_id=tokenizer.eos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+    )
     GPT2LMHeadModel(config).save_pretrained(folder, safe_serialization=True)
     tokenizer.save_pretrained(folder)
     card = {"users": [{"handle": "bench", "name": "Bench Mark"}], "widget": ["My dream is"]}
@@ -52,8 +59,19 @@ def build_model_folder(folder: Path, size_mb: int) -> int:
 
 
 def start_hub(root: Path, log: Path) -> tuple[subprocess.Popen, str]:
-    cmd = [sys.executable, "-m", "publisher", "hub", "serve", "--root", str(root), "--port", "0",
-           "--request-log", str(log)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "publisher",
+        "hub",
+        "serve",
+        "--root",
+        str(root),
+        "--port",
+        "0",
+        "--request-log",
+        str(log),
+    ]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(600):
         try:
@@ -119,7 +137,9 @@ def full_uploads(upload, timed, publisher, env, log) -> dict:
     }
 
 
-def card_only(folder: Path, work: Path, publisher: list[str], hf: str, env: dict[str, str], repeats: int = 3) -> dict:
+def card_only(
+    folder: Path, work: Path, publisher: list[str], hf: str, env: dict[str, str], repeats: int = 3
+) -> dict:
     """3: edit the card, re-publish (weights unchanged, hashes cached) vs `hf upload` of README.md alone."""
     repo = "huggingtweets/bench-card"
     timed([*publisher, "--repo-id", repo], env)  # the model is on the Hub and its hashes are in the cache
@@ -134,8 +154,16 @@ def card_only(folder: Path, work: Path, publisher: list[str], hf: str, env: dict
         t_hf.append(timed([hf, "upload", repo, str(readme), "README.md", "--commit-message", "card"], env))
     median_pub, median_hf = statistics.median(t_pub), statistics.median(t_hf)
     return {
-        "card_only_publish_s": {"min": round(min(t_pub), 2), "median": round(median_pub, 2), "max": round(max(t_pub), 2)},
-        "hf_upload_card_s": {"min": round(min(t_hf), 2), "median": round(median_hf, 2), "max": round(max(t_hf), 2)},
+        "card_only_publish_s": {
+            "min": round(min(t_pub), 2),
+            "median": round(median_pub, 2),
+            "max": round(max(t_pub), 2),
+        },
+        "hf_upload_card_s": {
+            "min": round(min(t_hf), 2),
+            "median": round(median_hf, 2),
+            "max": round(max(t_hf), 2),
+        },
         "card_only_ratio_of_medians": round(median_pub / median_hf, 2),
     }
 
@@ -143,7 +171,9 @@ def card_only(folder: Path, work: Path, publisher: list[str], hf: str, env: dict
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-mb", type=int, default=500)
-    parser.add_argument("--workdir", default=None, help="where the folder and the hub go (removed afterwards)")
+    parser.add_argument(
+        "--workdir", default=None, help="where the folder and the hub go (removed afterwards)"
+    )
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--card-only", action="store_true", help="only the card-only re-publish (3)")
     parser.add_argument("--card-repeats", type=int, default=3)
@@ -156,8 +186,14 @@ def main() -> None:
         total = build_model_folder(folder, args.size_mb)
         proc, url = start_hub(hub_root, log)
         env = {k: v for k, v in os.environ.items() if not k.startswith("HF_")}
-        env.update(HF_ENDPOINT=url, HF_TOKEN=LOCAL_TOKEN, HF_HOME=str(work / "hf_home"), HF_HUB_DISABLE_XET="1",
-                   HF_HUB_DISABLE_TELEMETRY="1", HF_HUB_DISABLE_PROGRESS_BARS="1")
+        env.update(
+            HF_ENDPOINT=url,
+            HF_TOKEN=LOCAL_TOKEN,
+            HF_HOME=str(work / "hf_home"),
+            HF_HUB_DISABLE_XET="1",
+            HF_HUB_DISABLE_TELEMETRY="1",
+            HF_HUB_DISABLE_PROGRESS_BARS="1",
+        )
         hf = str(Path(sys.executable).with_name("hf"))
         publisher = [sys.executable, "-m", "publisher", "publish", str(folder), "--hub", url, "--no-verify"]
         weights = folder / "model.safetensors"
@@ -166,7 +202,17 @@ def main() -> None:
             flip_byte(weights, round_no)
             warm(folder)
             if tool == "hf":
-                return timed([hf, "upload", f"huggingtweets/bench-hf-{round_no}", str(folder), "--commit-message", "bench"], env)
+                return timed(
+                    [
+                        hf,
+                        "upload",
+                        f"huggingtweets/bench-hf-{round_no}",
+                        str(folder),
+                        "--commit-message",
+                        "bench",
+                    ],
+                    env,
+                )
             return timed([*publisher, "--repo-id", f"huggingtweets/bench-pub-{round_no}"], env)
 
         results = {"folder_bytes": total}
@@ -186,15 +232,21 @@ def main() -> None:
         return
     mb = results["folder_bytes"] / 1e6
     print(f"model folder: {mb:.0f} MB")
-    print(f"card-only re-publish: {results['card_only_publish_s']} s vs hf upload of README.md alone "
-          f"{results['hf_upload_card_s']} s: ratio of medians {results['card_only_ratio_of_medians']} (goal <= 1.5)")
+    print(
+        f"card-only re-publish: {results['card_only_publish_s']} s vs hf upload of README.md alone "
+        f"{results['hf_upload_card_s']} s: ratio of medians {results['card_only_ratio_of_medians']} (goal <= 1.5)"
+    )
     if "ratio" not in results:
         return
     print(f"hf upload:          {results['hf_upload_s']} s (rounds 1 and 4)")
-    print(f"publisher publish:  {results['publish_s']} s (rounds 2 and 3)   ratio of means {results['ratio']:.3f} (goal <= 1.1)")
-    print(f"unchanged publish:  {results['unchanged_publish_s']:7.2f} s   {results['unchanged_requests']} requests, "
-          f"{results['unchanged_bytes_sent']} bytes sent, {results['unchanged_weight_bytes_sent']} bytes of weights, "
-          f"{results['unchanged_commits']} commits (goal: 0 bytes of weights)")
+    print(
+        f"publisher publish:  {results['publish_s']} s (rounds 2 and 3)   ratio of means {results['ratio']:.3f} (goal <= 1.1)"
+    )
+    print(
+        f"unchanged publish:  {results['unchanged_publish_s']:7.2f} s   {results['unchanged_requests']} requests, "
+        f"{results['unchanged_bytes_sent']} bytes sent, {results['unchanged_weight_bytes_sent']} bytes of weights, "
+        f"{results['unchanged_commits']} commits (goal: 0 bytes of weights)"
+    )
     print(f"unchanged routes: {', '.join(results['unchanged_routes'])}")
 
 

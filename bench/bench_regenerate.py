@@ -37,7 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-LOOP_BODY = r'''
+LOOP_BODY = r"""
 import json, sys
 from concurrent.futures import ThreadPoolExecutor
 from huggingface_hub import HfApi, ModelCard
@@ -70,7 +70,7 @@ else:
     with ThreadPoolExecutor(workers) as pool:
         outcome = dict(pool.map(one, ids))
 print(json.dumps(outcome))
-'''
+"""
 
 
 def _mix(total: int) -> dict[str, int]:
@@ -91,14 +91,18 @@ def _per_repo(entries: list[dict]) -> tuple[Counter[str], int]:
     return per_repo, len(entries)
 
 
-def _by_status(per_repo: Counter[str], outcome: dict[str, str], namespace: str, spread: int = 0) -> dict[str, float]:
+def _by_status(
+    per_repo: Counter[str], outcome: dict[str, str], namespace: str, spread: int = 0
+) -> dict[str, float]:
     """Mean requests per repo of `namespace`, by regenerate's outcome for the same-named repo; `spread`
     requests naming no repo (validate-yaml) are spread over the changed repos."""
     grouped: dict[str, list[float]] = defaultdict(list)
     changed = sum(1 for status in outcome.values() if status == "changed") or 1
     for repo_id, status in outcome.items():
         name = repo_id.split("/", 1)[1]
-        grouped[status].append(per_repo.get(f"{namespace}/{name}", 0) + (spread / changed if status == "changed" else 0))
+        grouped[status].append(
+            per_repo.get(f"{namespace}/{name}", 0) + (spread / changed if status == "changed" else 0)
+        )
     return {status: round(sum(v) / len(v), 2) for status, v in sorted(grouped.items())}
 
 
@@ -136,7 +140,11 @@ def _regenerate_cmd(namespace: str, concurrency: int, state: str) -> list[str]:
 
 
 def _stats(values: list[float]) -> dict[str, float]:
-    return {"min": round(min(values), 2), "median": round(statistics.median(values), 2), "max": round(max(values), 2)}
+    return {
+        "min": round(min(values), 2),
+        "median": round(statistics.median(values), 2),
+        "max": round(max(values), 2),
+    }
 
 
 def _summary(runs: list[dict], reference: list[dict]) -> dict:
@@ -174,13 +182,17 @@ def bench_size(server, env: dict[str, str], tmp: str, n: int, args) -> dict:
         state = os.path.join(tmp, f"state-{n}-{repeat}.jsonl")
         for phase in ("first", "rerun"):
             ns = f"b{n}-r{repeat}-regen"
-            runs[f"regen_{phase}"].append(_measure(server, _regenerate_cmd(ns, c, state), env, ns, regen_json))
+            runs[f"regen_{phase}"].append(
+                _measure(server, _regenerate_cmd(ns, c, state), env, ns, regen_json)
+            )
             ns = f"b{n}-r{repeat}-pool"
             pool_cmd = [sys.executable, "-c", LOOP_BODY, ns, str(c)]
             runs[f"pool_{phase}"].append(_measure(server, pool_cmd, env, ns, json.loads))
             if "seq" in kinds and repeat == 0 and phase == "first":
                 ns = f"b{n}-r0-seq"
-                runs["seq_first"].append(_measure(server, [sys.executable, "-c", LOOP_BODY, ns, "1"], env, ns, json.loads))
+                runs["seq_first"].append(
+                    _measure(server, [sys.executable, "-c", LOOP_BODY, ns, "1"], env, ns, json.loads)
+                )
             print(f"[{n} repos, repeat {repeat + 1}] {phase}: regenerate {runs[f'regen_{phase}'][-1]['seconds']:.1f}s, "
                   f"pool {runs[f'pool_{phase}'][-1]['seconds']:.1f}s", file=sys.stderr)  # fmt: skip
     server.set_latency(0)
@@ -193,7 +205,9 @@ def bench_size(server, env: dict[str, str], tmp: str, n: int, args) -> dict:
         "rerun_pool_over_regenerate": round(med["pool_rerun"] / med["regen_rerun"], 2),
     }
     if "seq_first" in med:
-        result["ratios_of_medians"]["first_run_sequential_over_regenerate"] = round(med["seq_first"] / med["regen_first"], 2)
+        result["ratios_of_medians"]["first_run_sequential_over_regenerate"] = round(
+            med["seq_first"] / med["regen_first"], 2
+        )
     rerun_requests = result["regen_rerun"]["requests_total"]["max"]
     result["goals"] = {
         "first_run_>=2.5x_pool": result["ratios_of_medians"]["first_run_pool_over_regenerate"] >= 2.5,
@@ -207,9 +221,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repos", type=int, nargs="+", default=[500, 2000])
     parser.add_argument("--latency-ms", type=float, default=50)
-    parser.add_argument("--concurrency", type=int, default=8, help="requests in flight, for regenerate and the pool")
+    parser.add_argument(
+        "--concurrency", type=int, default=8, help="requests in flight, for regenerate and the pool"
+    )
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--sequential-max", type=int, default=500, help="largest N the sequential loop runs at")
+    parser.add_argument(
+        "--sequential-max", type=int, default=500, help="largest N the sequential loop runs at"
+    )
     args = parser.parse_args()
 
     tmp = tempfile.mkdtemp(prefix="bench-regen-")

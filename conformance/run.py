@@ -66,8 +66,13 @@ DEFAULT_FILES = (
     "test_lfs.py",
 )
 # The suite's own test dependencies that the selected files import (setup.py extras["testing"]).
-TEST_DEPS = {"pytest_mock": "pytest-mock", "xdist": "pytest-xdist", "pytest_asyncio": "pytest-asyncio", "jedi": "jedi",
-             "PIL": "Pillow"}
+TEST_DEPS = {
+    "pytest_mock": "pytest-mock",
+    "xdist": "pytest-xdist",
+    "pytest_asyncio": "pytest-asyncio",
+    "jedi": "jedi",
+    "PIL": "Pillow",
+}
 DESELECT_MARKERS = {"xet": "needs-xet", "production": "needs-production-data"}
 
 
@@ -85,8 +90,19 @@ def unpacked_sdist(version: str) -> Path:
     with tempfile.TemporaryDirectory(dir=CACHE) as tmp:
         log(f"downloading the huggingface_hub {version} source distribution")
         subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", ":all:",
-             f"huggingface_hub=={version}", "-d", tmp],
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--quiet",
+                "--no-deps",
+                "--no-binary",
+                ":all:",
+                f"huggingface_hub=={version}",
+                "-d",
+                tmp,
+            ],
             check=True,
         )
         archive = next(Path(tmp).glob("huggingface_hub-*.tar.gz"))
@@ -106,8 +122,19 @@ def install_test_deps() -> None:
     missing = [pkg for module, pkg in TEST_DEPS.items() if importlib.util.find_spec(module) is None]
     if missing:
         log(f"installing the suite's test dependencies: {' '.join(missing)}")
-        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "-c", str(PROJECT / "constraints.txt"),
-                        *missing], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "-c",
+                str(PROJECT / "constraints.txt"),
+                *missing,
+            ],
+            check=True,
+        )
 
 
 # ------------------------------------------------------------------------------------------ local hub
@@ -119,8 +146,14 @@ def suite_constants(tests: Path) -> dict[str, str]:
 
 def hub_users(const: dict[str, str]) -> list[dict]:
     """The suite's CI accounts as an --auth users file: the main user, the other user, the enterprise admin."""
-    users = [{"name": const["USER"], "token": const["TOKEN"], "fullname": const.get("FULL_NAME", const["USER"]),
-              "orgs": [{"name": "valid_org_hub", "fullname": "Dummy Hub Org"}]}]  # the CI user's org on hub-ci
+    users = [
+        {
+            "name": const["USER"],
+            "token": const["TOKEN"],
+            "fullname": const.get("FULL_NAME", const["USER"]),
+            "orgs": [{"name": "valid_org_hub", "fullname": "Dummy Hub Org"}],
+        }
+    ]  # the CI user's org on hub-ci
     if "OTHER_USER" in const:
         users.append({"name": const["OTHER_USER"], "token": const["OTHER_TOKEN"]})
     if "ENTERPRISE_USER" in const:
@@ -132,7 +165,19 @@ def hub_users(const: dict[str, str]) -> list[dict]:
 def start_hub(root: Path, users: list[dict]) -> tuple[subprocess.Popen, str]:
     auth = root.parent / "users.json"
     auth.write_text(json.dumps({"users": users}))
-    cmd = [sys.executable, "-m", "publisher", "hub", "serve", "--root", str(root), "--port", "0", "--auth", str(auth)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "publisher",
+        "hub",
+        "serve",
+        "--root",
+        str(root),
+        "--port",
+        "0",
+        "--auth",
+        str(auth),
+    ]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=open(root.parent / "hub.log", "w"))  # noqa: SIM115
     marker = root / "server.json"
     deadline = time.monotonic() + 60
@@ -151,12 +196,18 @@ def prepare_tests(sdist: Path, work: Path, url: str) -> Path:
     (tests / "__init__.py").touch()
     shutil.copy(HERE / "suite_conftest.py", tests / "conftest.py")
     constants = tests / "testing_constants.py"
-    text, count = re.subn(r'^ENDPOINT_STAGING\s*=.*$', f'ENDPOINT_STAGING = "{url}"', constants.read_text(), flags=re.M)
+    text, count = re.subn(
+        r"^ENDPOINT_STAGING\s*=.*$", f'ENDPOINT_STAGING = "{url}"', constants.read_text(), flags=re.M
+    )
     if count != 1:
-        raise SystemExit("conformance: testing_constants.py has no ENDPOINT_STAGING line to point at the local hub")
+        raise SystemExit(
+            "conformance: testing_constants.py has no ENDPOINT_STAGING line to point at the local hub"
+        )
     # other spellings of the staging host in older suites (ENDPOINT_STAGING_BASIC_AUTH = "https://user:pass@hub-ci...")
     netloc = url.split("://", 1)[1]
-    text = re.sub(r"https://([^\"'@/]*@)?hub-ci\.huggingface\.co", lambda m: f"http://{m.group(1) or ''}{netloc}", text)
+    text = re.sub(
+        r"https://([^\"'@/]*@)?hub-ci\.huggingface\.co", lambda m: f"http://{m.group(1) or ''}{netloc}", text
+    )
     constants.write_text(text)
     (work / "pytest.ini").write_text(
         "[pytest]\naddopts = -W error::FutureWarning -p no:cacheprovider\nasyncio_default_fixture_loop_scope = function\n"
@@ -171,7 +222,9 @@ def load_exclusions(path: Path = EXCLUSIONS) -> dict[str, tuple[str, str]]:
     out: dict[str, tuple[str, str]] = {}
     for category, entries in data.items():
         if category not in CATEGORIES:
-            raise SystemExit(f"conformance: {path.name}: unknown category [{category}] (one of {', '.join(CATEGORIES)})")
+            raise SystemExit(
+                f"conformance: {path.name}: unknown category [{category}] (one of {', '.join(CATEGORIES)})"
+            )
         for node, why in entries.items():
             out[node] = (category, str(why))
     return out
@@ -182,20 +235,43 @@ def excluded_by(node: str, exclusions: dict[str, tuple[str, str]]) -> str | None
     if node in exclusions:
         return node
     for entry in exclusions:
-        if node.startswith(entry) and node[len(entry):][:1] in (":", "["):
+        if node.startswith(entry) and node[len(entry) :][:1] in (":", "["):
             return entry
     return None
 
 
 # ------------------------------------------------------------------------------------------ run + report
-def run_pytest(work: Path, files: list[str], url: str, workers: int, extra: list[str]) -> dict[str, dict[str, str]]:
+def run_pytest(
+    work: Path, files: list[str], url: str, workers: int, extra: list[str]
+) -> dict[str, dict[str, str]]:
     results = work / "results.json"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "HUGGING"))}
-    env.update(HF_ENDPOINT=url, HF_HUB_DISABLE_XET="1", HF_HOME=str(work / "hf_home"),
-               CONFORMANCE_RESULTS=str(results), NO_COLOR="1", PYTHONDONTWRITEBYTECODE="1")
+    env.update(
+        HF_ENDPOINT=url,
+        HF_HUB_DISABLE_XET="1",
+        HF_HOME=str(work / "hf_home"),
+        CONFORMANCE_RESULTS=str(results),
+        NO_COLOR="1",
+        PYTHONDONTWRITEBYTECODE="1",
+    )
     marker_expr = " and ".join(f"not {m}" for m in DESELECT_MARKERS)
-    cmd = [sys.executable, "-m", "pytest", "-c", str(work / "pytest.ini"), "--rootdir", str(work), "-q", "-rN",
-           "--no-header", "--tb=line", "-m", marker_expr, *[f"tests/{f}" for f in files], *extra]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-c",
+        str(work / "pytest.ini"),
+        "--rootdir",
+        str(work),
+        "-q",
+        "-rN",
+        "--no-header",
+        "--tb=line",
+        "-m",
+        marker_expr,
+        *[f"tests/{f}" for f in files],
+        *extra,
+    ]
     if workers > 1:
         cmd += ["-n", str(workers)]
     code = subprocess.run(cmd, cwd=work, env=env, check=False).returncode
@@ -207,7 +283,9 @@ def run_pytest(work: Path, files: list[str], url: str, workers: int, extra: list
     return data
 
 
-def report(results: dict[str, dict[str, str]], exclusions: dict[str, tuple[str, str]], deselected: Counter) -> int:
+def report(
+    results: dict[str, dict[str, str]], exclusions: dict[str, tuple[str, str]], deselected: Counter
+) -> int:
     outcomes, messages = results["outcomes"], results["messages"]
     per_file: dict[str, Counter] = defaultdict(Counter)
     unexpected, now_passing, excluded = [], [], Counter()
@@ -228,8 +306,10 @@ def report(results: dict[str, dict[str, str]], exclusions: dict[str, tuple[str, 
     total = Counter()
     for c in per_file.values():
         total.update(c)
-    print(f"{'total':<{width}}  {total['passed']:>6}  {total['failed']:>6}  {total['skipped']:>7}"
-          f"   ({sum(total.values())} run)")
+    print(
+        f"{'total':<{width}}  {total['passed']:>6}  {total['failed']:>6}  {total['skipped']:>7}"
+        f"   ({sum(total.values())} run)"
+    )
     for category, n in sorted(excluded.items()):
         print(f"excluded failures, {category}: {n}  ({CATEGORIES[category]})")
     for category, n in sorted(deselected.items()):
@@ -237,7 +317,9 @@ def report(results: dict[str, dict[str, str]], exclusions: dict[str, tuple[str, 
     for node in now_passing:
         print(f"warning: excluded test now passes (remove it from {EXCLUSIONS.name}): {node}")
     for node in unexpected:
-        print(f"FAILED (not excluded): {node}\n    {messages.get(node, '').splitlines()[0] if messages.get(node) else ''}")
+        print(
+            f"FAILED (not excluded): {node}\n    {messages.get(node, '').splitlines()[0] if messages.get(node) else ''}"
+        )
     if unexpected:
         print(f"conformance: {len(unexpected)} failure(s) not in {EXCLUSIONS.name}")
         return 1
@@ -246,8 +328,12 @@ def report(results: dict[str, dict[str, str]], exclusions: dict[str, tuple[str, 
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], epilog="Arguments after -- go to pytest.")
-    parser.add_argument("files", nargs="*", help=f"test files of the suite (default: {len(DEFAULT_FILES)} files)")
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0], epilog="Arguments after -- go to pytest."
+    )
+    parser.add_argument(
+        "files", nargs="*", help=f"test files of the suite (default: {len(DEFAULT_FILES)} files)"
+    )
     parser.add_argument("--workers", type=int, default=2, help="pytest-xdist workers (1: in-process)")
     parser.add_argument("--keep", action="store_true", help="keep the work dir (hub root, copy of the suite)")
     argv = sys.argv[1:] if argv is None else argv

@@ -147,7 +147,13 @@ _deselected: dict[str, int] = {}
 def pytest_deselected(items: list[pytest.Item]) -> None:
     """Count tests deselected by `-m "not xet and not production"`, by the marker that removed them."""
     for item in items:
-        marker = "xet" if item.get_closest_marker("xet") else "production" if item.get_closest_marker("production") else "other"
+        marker = (
+            "xet"
+            if item.get_closest_marker("xet")
+            else "production"
+            if item.get_closest_marker("production")
+            else "other"
+        )
         _deselected[marker] = _deselected.get(marker, 0) + 1
     target = os.environ.get("CONFORMANCE_RESULTS")
     if target:  # every xdist worker collects (and deselects) the same items: any one's count is the count

@@ -17,8 +17,10 @@ from publisher.errors import BadInputError, HubError
 # seconds for the one look-up: a reachable Hub answers model_info in well under a second
 LOOKUP_TIMEOUT = 10.0
 TINY = "tiny"
-WHAT_TO_DO = ("use --base-model tiny (no download), a local folder with a saved model, or point HF_ENDPOINT "
-              "at a reachable Hub")
+WHAT_TO_DO = (
+    "use --base-model tiny (no download), a local folder with a saved model, or point HF_ENDPOINT "
+    "at a reachable Hub"
+)
 
 
 def looks_like_a_path(name: str) -> bool:
@@ -53,22 +55,33 @@ def _after_failed_lookup(base_model: str, endpoint: str, exc: Exception) -> tupl
 
     status = getattr(getattr(exc, "response", None), "status_code", None)
     if isinstance(exc, GatedRepoError):
-        raise BadInputError(f"--base-model {base_model}: gated on {endpoint}",
-                            hint="accept its terms on the model page and set HF_TOKEN") from None
+        raise BadInputError(
+            f"--base-model {base_model}: gated on {endpoint}",
+            hint="accept its terms on the model page and set HF_TOKEN",
+        ) from None
     if isinstance(exc, (RepositoryNotFoundError, HFValidationError)) or status == 404:
-        raise BadInputError(f"--base-model {base_model}: no such model on {endpoint} (or it is private and "
-                            f"HF_TOKEN cannot read it){_did_you_mean(base_model)}", hint=WHAT_TO_DO) from None
+        raise BadInputError(
+            f"--base-model {base_model}: no such model on {endpoint} (or it is private and "
+            f"HF_TOKEN cannot read it){_did_you_mean(base_model)}",
+            hint=WHAT_TO_DO,
+        ) from None
     if is_connection_error(exc):
         if _in_local_cache(base_model):
             return base_model, True
-        raise HubError(f"--base-model {base_model}: cannot reach {endpoint} ({hub_message(exc)}) and the model "
-                       f"is not in the local cache", hint=WHAT_TO_DO) from None
-    raise HubError(f"--base-model {base_model}: looking it up on {endpoint} failed: {hub_message(exc)}",
-                   hint=WHAT_TO_DO) from None
+        raise HubError(
+            f"--base-model {base_model}: cannot reach {endpoint} ({hub_message(exc)}) and the model "
+            f"is not in the local cache",
+            hint=WHAT_TO_DO,
+        ) from None
+    raise HubError(
+        f"--base-model {base_model}: looking it up on {endpoint} failed: {hub_message(exc)}", hint=WHAT_TO_DO
+    ) from None
 
 
 def _did_you_mean(base_model: str) -> str:
-    return f"; did you mean `{TINY}`?" if difflib.get_close_matches(base_model, [TINY], n=1, cutoff=0.6) else ""
+    return (
+        f"; did you mean `{TINY}`?" if difflib.get_close_matches(base_model, [TINY], n=1, cutoff=0.6) else ""
+    )
 
 
 def _in_local_cache(base_model: str) -> bool:

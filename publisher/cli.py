@@ -20,12 +20,24 @@ from publisher.output import error, redact
 COMMANDS: dict[str, tuple[str, str]] = {
     "render": ("publisher.commands.render", "Render README.md from a card.json manifest and a template."),
     "check": ("publisher.commands.check", "Check a model card's metadata offline, as the Hub would."),
-    "parse": ("publisher.commands.parse", "Recover the card.json manifest from an existing huggingtweets card."),
-    "prepare": ("publisher.commands.prepare", "Import tweet archives into a run directory (dataset + card.json)."),
+    "parse": (
+        "publisher.commands.parse",
+        "Recover the card.json manifest from an existing huggingtweets card.",
+    ),
+    "prepare": (
+        "publisher.commands.prepare",
+        "Import tweet archives into a run directory (dataset + card.json).",
+    ),
     "train": ("publisher.commands.train", "Fine-tune GPT-2 on a prepared run directory."),
     "demo-archive": ("publisher.commands.demo_archive", "Write a synthetic X archive for a fictional user."),
-    "publish": ("publisher.commands.publish", "Publish a run directory (weights + card) to the Hub in one commit."),
-    "regenerate": ("publisher.commands.regenerate", "Regenerate model cards in bulk, never clobbering hand edits."),
+    "publish": (
+        "publisher.commands.publish",
+        "Publish a run directory (weights + card) to the Hub in one commit.",
+    ),
+    "regenerate": (
+        "publisher.commands.regenerate",
+        "Regenerate model cards in bulk, never clobbering hand edits.",
+    ),
     "hub": ("publisher.commands.hub", "The Hub-compatible local server (hub serve)."),
 }
 

@@ -23,16 +23,63 @@ from publisher.errors import BadInputError
 TWITTER_EPOCH_MS = 1288834974657
 START = datetime(2023, 1, 2, 9, 0, tzinfo=timezone.utc)
 
-SUBJECTS = ["my cat", "the kettle", "this tiny model", "our garden", "the night bus", "my sourdough starter",
-            "the group chat", "a pigeon outside", "my houseplant", "the old laptop", "the city library",
-            "the weather app", "my running shoes", "the coffee machine", "the neighbour's dog"]
-VERBS = ["is plotting", "keeps asking about", "has opinions on", "just discovered", "refuses to discuss",
-         "wrote a poem about", "is suspicious of", "fell in love with", "is training for", "dreams about"]
-OBJECTS = ["the meaning of Mondays", "a second breakfast", "quantum spreadsheets", "rainy afternoons",
-           "the perfect pun", "tiny umbrellas", "jazz for robots", "the last biscuit", "an unread novel",
-           "the moon landing", "recursive soup", "my to-do list", "a very long nap", "the bus timetable"]
-ENDINGS = ["and honestly same.", "which explains a lot.", "Send help.", "Thoughts?", "10/10 would recommend.",
-           "I am not making this up.", "Day three of this.", "Science, probably.", "Stay tuned.", ""]
+SUBJECTS = [
+    "my cat",
+    "the kettle",
+    "this tiny model",
+    "our garden",
+    "the night bus",
+    "my sourdough starter",
+    "the group chat",
+    "a pigeon outside",
+    "my houseplant",
+    "the old laptop",
+    "the city library",
+    "the weather app",
+    "my running shoes",
+    "the coffee machine",
+    "the neighbour's dog",
+]
+VERBS = [
+    "is plotting",
+    "keeps asking about",
+    "has opinions on",
+    "just discovered",
+    "refuses to discuss",
+    "wrote a poem about",
+    "is suspicious of",
+    "fell in love with",
+    "is training for",
+    "dreams about",
+]
+OBJECTS = [
+    "the meaning of Mondays",
+    "a second breakfast",
+    "quantum spreadsheets",
+    "rainy afternoons",
+    "the perfect pun",
+    "tiny umbrellas",
+    "jazz for robots",
+    "the last biscuit",
+    "an unread novel",
+    "the moon landing",
+    "recursive soup",
+    "my to-do list",
+    "a very long nap",
+    "the bus timetable",
+]
+ENDINGS = [
+    "and honestly same.",
+    "which explains a lot.",
+    "Send help.",
+    "Thoughts?",
+    "10/10 would recommend.",
+    "I am not making this up.",
+    "Day three of this.",
+    "Science, probably.",
+    "Stay tuned.",
+    "",
+]
 FRIENDS = ["pixelpenguin", "quietkettle", "nobody_real", "fictional_fred", "demo_friend"]
 TAGS = ["#MondayMood", "#TinyModels", "#coffee", "#NotARealTweet", "#demo"]
 
@@ -94,18 +141,47 @@ class _TweetWriter:
         self.salt += 1
         return _snowflake(self.moment, self.salt), self.moment
 
-    def tweet(self, text: str, *, reply_to: tuple[str, str, str] | None = None, edit_ids: list[str] | None = None,
-              tweet_id: str | None = None, moment: datetime | None = None) -> dict:
+    def tweet(
+        self,
+        text: str,
+        *,
+        reply_to: tuple[str, str, str] | None = None,
+        edit_ids: list[str] | None = None,
+        tweet_id: str | None = None,
+        moment: datetime | None = None,
+    ) -> dict:
         if tweet_id is None or moment is None:
             tweet_id, moment = self.next_id()
-        urls = [{"url": u, "expanded_url": "https://example.com/" + u[-4:], "display_url": "example.com/" + u[-4:],
-                 "indices": [str(text.find(u)), str(text.find(u) + len(u))]}
-                for u in text.split() if u.startswith("https://t.co/")]
-        mentions = [{"name": w[1:].rstrip(":").title(), "screen_name": w[1:].rstrip(":"), "indices": [str(text.find(w)), str(text.find(w) + len(w))],
-                     "id_str": str(1000 + i), "id": str(1000 + i)} for i, w in enumerate(text.split()) if w.startswith("@")]
+        urls = [
+            {
+                "url": u,
+                "expanded_url": "https://example.com/" + u[-4:],
+                "display_url": "example.com/" + u[-4:],
+                "indices": [str(text.find(u)), str(text.find(u) + len(u))],
+            }
+            for u in text.split()
+            if u.startswith("https://t.co/")
+        ]
+        mentions = [
+            {
+                "name": w[1:].rstrip(":").title(),
+                "screen_name": w[1:].rstrip(":"),
+                "indices": [str(text.find(w)), str(text.find(w) + len(w))],
+                "id_str": str(1000 + i),
+                "id": str(1000 + i),
+            }
+            for i, w in enumerate(text.split())
+            if w.startswith("@")
+        ]
         body: dict = {
-            "edit_info": {"initial": {"editTweetIds": edit_ids or [tweet_id], "editableUntil": "2023-01-01T00:00:00.000Z",
-                                      "editsRemaining": "5", "isEditEligible": True}},
+            "edit_info": {
+                "initial": {
+                    "editTweetIds": edit_ids or [tweet_id],
+                    "editableUntil": "2023-01-01T00:00:00.000Z",
+                    "editsRemaining": "5",
+                    "isEditEligible": True,
+                }
+            },
             "retweeted": False,
             "source": '<a href="https://mobile.twitter.com" rel="nofollow">Twitter Web App</a>',
             "entities": {"hashtags": [], "symbols": [], "user_mentions": mentions, "urls": urls},
@@ -121,9 +197,15 @@ class _TweetWriter:
             "lang": "en",
         }
         if reply_to:
-            body.update({"in_reply_to_status_id_str": reply_to[0], "in_reply_to_status_id": reply_to[0],
-                         "in_reply_to_user_id": reply_to[1], "in_reply_to_user_id_str": reply_to[1],
-                         "in_reply_to_screen_name": reply_to[2]})
+            body.update(
+                {
+                    "in_reply_to_status_id_str": reply_to[0],
+                    "in_reply_to_status_id": reply_to[0],
+                    "in_reply_to_user_id": reply_to[1],
+                    "in_reply_to_user_id_str": reply_to[1],
+                    "in_reply_to_screen_name": reply_to[2],
+                }
+            )
         return {"tweet": body}
 
 
@@ -137,11 +219,24 @@ def iter_tweets(rng: random.Random, handle: str, account_id: str, n_tweets: int)
         yield w.tweet(template.format(url=_tco(rng)))
     first, moment = w.next_id()  # an edited tweet: two revisions, the archive holds both
     second, moment2 = w.next_id()
-    yield w.tweet("First draft of this tweet has a typo in teh middle", edit_ids=[first, second], tweet_id=first, moment=moment)
-    yield w.tweet("First draft of this tweet has a typo in the middle", edit_ids=[first, second], tweet_id=second, moment=moment2)
+    yield w.tweet(
+        "First draft of this tweet has a typo in teh middle",
+        edit_ids=[first, second],
+        tweet_id=first,
+        moment=moment,
+    )
+    yield w.tweet(
+        "First draft of this tweet has a typo in the middle",
+        edit_ids=[first, second],
+        tweet_id=second,
+        moment=moment2,
+    )
     previous = None
     for part in range(3):  # a self-reply thread
-        item = w.tweet(f"Thread part {part + 1}: {_sentence(rng)}", reply_to=(previous, account_id, handle) if previous else None)
+        item = w.tweet(
+            f"Thread part {part + 1}: {_sentence(rng)}",
+            reply_to=(previous, account_id, handle) if previous else None,
+        )
         previous = item["tweet"]["id_str"]
         yield item
     count += 5
@@ -181,7 +276,9 @@ def write_large_archive(out: str | Path, n_tweets: int, *, handle: str = "demo",
         with zf.open("data/tweets.js", "w", force_zip64=True) as member:
             member.write(b"window.YTD.tweets.part0 = [")
             for i, item in enumerate(iter_tweets(rng, handle, "123456789", n_tweets)):
-                body = json.dumps(item, indent=2, ensure_ascii=False, separators=(",", " : ")).replace("\n", "\n  ")
+                body = json.dumps(item, indent=2, ensure_ascii=False, separators=(",", " : ")).replace(
+                    "\n", "\n  "
+                )
                 member.write(((", " if i else " ") + body).encode("utf-8"))
             member.write(b" ]")
     return out
@@ -202,10 +299,22 @@ def _long_post(handle: str, account_id: str, seed: int) -> tuple[dict, dict]:
     tweet_id = _snowflake(moment, 0)
     truncated = LONG_POST[:270].rstrip() + "… https://t.co/LongPost01"
     tweet = writer.tweet(truncated, tweet_id=tweet_id, moment=moment)
-    note = {"noteTweet": {"noteTweetId": str(int(tweet_id) - 7), "updatedAt": moment.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
-                          "lifecycle": {"value": "3", "name": "Tombstoned", "originalName": "Tombstoned"},
-                          "createdAt": moment.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
-                          "core": {"styletags": [], "urls": [], "text": LONG_POST, "mentions": [], "cashtags": [], "hashtags": []}}}
+    note = {
+        "noteTweet": {
+            "noteTweetId": str(int(tweet_id) - 7),
+            "updatedAt": moment.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+            "lifecycle": {"value": "3", "name": "Tombstoned", "originalName": "Tombstoned"},
+            "createdAt": moment.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+            "core": {
+                "styletags": [],
+                "urls": [],
+                "text": LONG_POST,
+                "mentions": [],
+                "cashtags": [],
+                "hashtags": [],
+            },
+        }
+    }
     return tweet, note
 
 
@@ -226,21 +335,69 @@ def archive_files(handle: str, name: str, n_tweets: int, seed: int) -> dict[str,
     part0, part1 = [long_post] + tweets[:cut], tweets[cut:] + tweets[:1]  # one tweet appears in both parts
     manifest = {
         "userInfo": {"accountId": account_id, "userName": handle, "displayName": name},
-        "archiveInfo": {"sizeBytes": "0", "generationDate": "2024-01-01T00:00:00.000Z", "isPartialArchive": False},
-        "dataTypes": {"tweets": {"mediaDirectory": "data/tweets_media",
-                                 "files": [{"fileName": "data/tweets.js", "globalName": "YTD.tweets.part0", "count": str(len(part0))},
-                                           {"fileName": "data/tweets-part1.js", "globalName": "YTD.tweets.part1", "count": str(len(part1))}]}},
+        "archiveInfo": {
+            "sizeBytes": "0",
+            "generationDate": "2024-01-01T00:00:00.000Z",
+            "isPartialArchive": False,
+        },
+        "dataTypes": {
+            "tweets": {
+                "mediaDirectory": "data/tweets_media",
+                "files": [
+                    {
+                        "fileName": "data/tweets.js",
+                        "globalName": "YTD.tweets.part0",
+                        "count": str(len(part0)),
+                    },
+                    {
+                        "fileName": "data/tweets-part1.js",
+                        "globalName": "YTD.tweets.part1",
+                        "count": str(len(part1)),
+                    },
+                ],
+            }
+        },
     }
-    account = [{"account": {"email": "demo@example.invalid", "createdVia": "web", "username": handle,
-                            "accountId": account_id, "createdAt": "2015-03-01T10:00:00.000Z", "accountDisplayName": name}}]
-    profile = [{"profile": {"description": {"bio": "A fictional account for demos. Not a real person.", "website": "", "location": ""},
-                            "avatarMediaUrl": "https://example.invalid/profile_images/demo/avatar.png"}}]
-    deleted = [{"tweet": {"id_str": "1", "id": "1", "full_text": "DELETED TWEET MUST NOT BE IMPORTED", "created_at": _created_at(START),
-                          "deleted_at": _created_at(START)}}]
+    account = [
+        {
+            "account": {
+                "email": "demo@example.invalid",
+                "createdVia": "web",
+                "username": handle,
+                "accountId": account_id,
+                "createdAt": "2015-03-01T10:00:00.000Z",
+                "accountDisplayName": name,
+            }
+        }
+    ]
+    profile = [
+        {
+            "profile": {
+                "description": {
+                    "bio": "A fictional account for demos. Not a real person.",
+                    "website": "",
+                    "location": "",
+                },
+                "avatarMediaUrl": "https://example.invalid/profile_images/demo/avatar.png",
+            }
+        }
+    ]
+    deleted = [
+        {
+            "tweet": {
+                "id_str": "1",
+                "id": "1",
+                "full_text": "DELETED TWEET MUST NOT BE IMPORTED",
+                "created_at": _created_at(START),
+                "deleted_at": _created_at(START),
+            }
+        }
+    ]
     headers = [{"tweet": {"tweet_id": "2", "user_id": account_id, "created_at": _created_at(START)}}]
     return {
         "Your archive.html": "<!doctype html><title>Your archive</title><p>Synthetic demo archive.</p>\n",
-        "data/manifest.js": "window.__THAR_CONFIG = " + json.dumps(manifest, indent=2, separators=(",", " : ")),
+        "data/manifest.js": "window.__THAR_CONFIG = "
+        + json.dumps(manifest, indent=2, separators=(",", " : ")),
         "data/account.js": _ytd("YTD.account.part0", account),
         "data/profile.js": _ytd("YTD.profile.part0", profile),
         "data/tweets.js": _ytd("YTD.tweets.part0", part0),
@@ -252,8 +409,9 @@ def archive_files(handle: str, name: str, n_tweets: int, seed: int) -> dict[str,
     }
 
 
-def write_demo_archive(out: str | Path, *, handle: str = "demo", name: str = "Demo Bot 🤖", n_tweets: int = 600,
-                       seed: int = 0) -> Path:
+def write_demo_archive(
+    out: str | Path, *, handle: str = "demo", name: str = "Demo Bot 🤖", n_tweets: int = 600, seed: int = 0
+) -> Path:
     """Write the archive as a zip (OUT ends with .zip) or as an extracted folder; atomically."""
     out = Path(out)
     files = archive_files(handle, name, n_tweets, seed)

@@ -117,5 +117,8 @@ def error_codes() -> dict[str, tuple[int, str]]:
     """Every stable error code -> (exit code, what it means), from the classes above (their docstrings)."""
     classes = [cls for cls in globals().values() if isinstance(cls, type) and issubclass(cls, PublisherError)]
     codes = {cls.code: (cls.exit_code, (cls.__doc__ or "").strip().splitlines()[0]) for cls in classes}
-    codes[INTERNAL_ERROR_CODE] = (EXIT_FAILED, "An unexpected error (a bug): the message names the exception.")
+    codes[INTERNAL_ERROR_CODE] = (
+        EXIT_FAILED,
+        "An unexpected error (a bug): the message names the exception.",
+    )
     return codes

@@ -78,7 +78,11 @@ class HashCache:
         """Remember `value`; `stamp_before` (the identity taken before hashing) guards against a file that
         changed while it was read: then nothing is cached."""
         found = _identity(path)
-        if found is None or found[1]["size"] < MIN_SIZE or (stamp_before is not None and stamp_before != found[1]):
+        if (
+            found is None
+            or found[1]["size"] < MIN_SIZE
+            or (stamp_before is not None and stamp_before != found[1])
+        ):
             return
         key, stamp = found
         with self._lock:

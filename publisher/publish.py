@@ -67,7 +67,9 @@ class LocalFile:
     path: str
     source: Path | None = None
     data: bytes | None = None
-    identity: runfiles.FileIdentity | None = None  # a run file as checked (publisher.runfiles); re-checked on read
+    identity: runfiles.FileIdentity | None = (
+        None  # a run file as checked (publisher.runfiles); re-checked on read
+    )
     _sha256: str | None = field(default=None, repr=False)
     _git_oid: str | None = field(default=None, repr=False)
     cache: Any = field(default=None, repr=False, compare=False)
@@ -218,7 +220,9 @@ def check_model_files(run_dir: Path, weights: Path) -> None:
         )
     if weights.name == SAFETENSORS and weights.exists():
         header = safetensors_header(weights)
-        embedding = next((v for k, v in header.items() if k.endswith(("wte.weight", "embed_tokens.weight"))), None)
+        embedding = next(
+            (v for k, v in header.items() if k.endswith(("wte.weight", "embed_tokens.weight"))), None
+        )
         if embedding and isinstance(vocab_size, int) and embedding["shape"][0] != vocab_size:
             raise BadInputError(
                 f"{weights}: embedding has {embedding['shape'][0]} rows but config.json says vocab_size {vocab_size}"
@@ -230,8 +234,12 @@ SHARD_NAME = re.compile(r"model-\d{1,6}-of-\d{1,6}\.safetensors")
 
 def is_upload_candidate(name: str) -> bool:
     """A top-level name of the run directory that publish reads or may upload."""
-    return (name in MODEL_FILES or name in (CARD_JSON, PICKLE_WEIGHTS) or SHARD_NAME.fullmatch(name) is not None
-            or Path(name).suffix in PICKLE_SUFFIXES)
+    return (
+        name in MODEL_FILES
+        or name in (CARD_JSON, PICKLE_WEIGHTS)
+        or SHARD_NAME.fullmatch(name) is not None
+        or Path(name).suffix in PICKLE_SUFFIXES
+    )
 
 
 def check_run_entries(run: Path) -> None:
@@ -244,7 +252,9 @@ def check_run_entries(run: Path) -> None:
                 runfiles.check_regular(run / entry.name)
                 shards += SHARD_NAME.fullmatch(entry.name) is not None
     if shards > runfiles.MAX_SHARDS:
-        raise BadInputError(f"{run}: {shards} weight shards, more than the {runfiles.MAX_SHARDS} publish accepts")
+        raise BadInputError(
+            f"{run}: {shards} weight shards, more than the {runfiles.MAX_SHARDS} publish accepts"
+        )
 
 
 def shard_names(run: Path) -> list[str]:
@@ -276,7 +286,9 @@ def validate_run_file(path: Path) -> None:
     if path.suffix == ".safetensors":
         safetensors_header(path)
     elif path.suffix in (".json", ".txt", ".jinja") and path.stat().st_size > runfiles.INLINE_BYTES:
-        limit = runfiles.MAX_TOKENIZER_JSON_BYTES if path.name == "tokenizer.json" else runfiles.MAX_JSON_BYTES
+        limit = (
+            runfiles.MAX_TOKENIZER_JSON_BYTES if path.name == "tokenizer.json" else runfiles.MAX_JSON_BYTES
+        )
         limit = runfiles.MAX_TEXT_BYTES if path.suffix != ".json" else limit
         validate_content(path, runfiles.read_bytes(path, limit=limit)[0])
 
@@ -297,7 +309,9 @@ def check_sources(files: list[LocalFile], run: Path, workdir: Path) -> None:
         if local.source is None:
             continue
         if local.source.parent.resolve() not in homes or local.source.name != Path(local.path).name:
-            raise runfiles.UnsafeFileError(f"{local.source}: not a file of the run directory {run}; not uploaded")
+            raise runfiles.UnsafeFileError(
+                f"{local.source}: not a file of the run directory {run}; not uploaded"
+            )
         identity = runfiles.check_regular(local.source)
         if identity is None:
             raise BadInputError(f"{local.source}: missing")
@@ -311,10 +325,14 @@ def check_shard_index(run: Path, files: list[LocalFile]) -> None:
     shards = {f.path for f in files if SHARD_NAME.fullmatch(f.path)}
     if index is None:
         if shards:
-            raise BadInputError(f"{run}: weight shards without {SAFETENSORS_INDEX}: {', '.join(sorted(shards))}")
+            raise BadInputError(
+                f"{run}: weight shards without {SAFETENSORS_INDEX}: {', '.join(sorted(shards))}"
+            )
         return
     where = run / SAFETENSORS_INDEX
-    raw = index.data if index.data is not None else runfiles.read_bytes(where, limit=runfiles.MAX_JSON_BYTES)[0]
+    raw = (
+        index.data if index.data is not None else runfiles.read_bytes(where, limit=runfiles.MAX_JSON_BYTES)[0]
+    )
     doc = runfiles.parse_json_bytes(raw, where, SAFETENSORS_INDEX)
     weight_map = doc.get("weight_map") if isinstance(doc, dict) else None
     if not isinstance(weight_map, dict) or not all(isinstance(v, str) for v in weight_map.values()):
@@ -322,10 +340,14 @@ def check_shard_index(run: Path, files: list[LocalFile]) -> None:
     named = set(weight_map.values())
     missing = sorted(named - shards)
     if missing:
-        raise BadInputError(f"{where}: names shards that are not in the run directory: {', '.join(missing[:5])}")
+        raise BadInputError(
+            f"{where}: names shards that are not in the run directory: {', '.join(missing[:5])}"
+        )
     unnamed = sorted(shards - named)
     if unnamed:
-        raise BadInputError(f"{where}: does not name the shard(s) {', '.join(unnamed[:5])}; they would be dead weight")
+        raise BadInputError(
+            f"{where}: does not name the shard(s) {', '.join(unnamed[:5])}; they would be dead weight"
+        )
 
 
 def render_and_check(card: Any, *, template: str, namespace: str) -> str:
@@ -368,7 +390,11 @@ def resolve_repo_id(card: Any, repo_id: str | None, namespace: str) -> str:
         chosen = f"{namespace}/{chosen}"
     problem = repo_id_problem(chosen)
     if problem:
-        source = "--repo-id" if repo_id else ("card.json repo_id" if card.repo_id else "--namespace and the handles")
+        source = (
+            "--repo-id"
+            if repo_id
+            else ("card.json repo_id" if card.repo_id else "--namespace and the handles")
+        )
         raise BadInputError(f"{source}: {problem}")
     return chosen
 
@@ -407,7 +433,9 @@ def prepare_run(
     card = settle_links(replace(card, repo_id=chosen), run, sync=sync_wandb)
     from publisher.pictures.publishing import attach_pictures
 
-    card, pictures = attach_pictures(card, run, template=template, endpoint=endpoint, revision=revision, repo_id=chosen)
+    card, pictures = attach_pictures(
+        card, run, template=template, endpoint=endpoint, revision=revision, repo_id=chosen
+    )
     readme = render_and_check(card, template=template, namespace=chosen.split("/", 1)[0])
 
     skipped: list[tuple[str, str]] = []
@@ -415,15 +443,23 @@ def prepare_run(
     weights = run / SAFETENSORS
     if not weights.exists() and not (run / SAFETENSORS_INDEX).exists():
         if not (run / PICKLE_WEIGHTS).exists():
-            raise BadInputError(f"{run}: no weights ({SAFETENSORS} or {PICKLE_WEIGHTS}) found: the run is not trained",
-                                hint=f"train it first: publisher train {run}")
+            raise BadInputError(
+                f"{run}: no weights ({SAFETENSORS} or {PICKLE_WEIGHTS}) found: the run is not trained",
+                hint=f"train it first: publisher train {run}",
+            )
         check_model_files(run, run / PICKLE_WEIGHTS)
         weights = convert_bin_to_safetensors(run, workdir)
         converted = True
     check_model_files(run, weights)
 
-    files = [LocalFile(README, data=readme.encode("utf-8")), LocalFile(CARD_JSON, data=dumps_manifest(card).encode())]
-    files += [LocalFile(p.path, source=p.source, data=p.data, cache=hash_cache if p.source else None) for p in pictures]
+    files = [
+        LocalFile(README, data=readme.encode("utf-8")),
+        LocalFile(CARD_JSON, data=dumps_manifest(card).encode()),
+    ]
+    files += [
+        LocalFile(p.path, source=p.source, data=p.data, cache=hash_cache if p.source else None)
+        for p in pictures
+    ]
     for name in MODEL_FILES:
         if name == SAFETENSORS and converted:
             files.append(LocalFile(SAFETENSORS, source=weights))
@@ -504,7 +540,11 @@ def human_size(size: int) -> str:
 
 
 def format_plan(plan: Plan, skipped: list[tuple[str, str]] = ()) -> str:
-    head = plan.remote.head[:12] if plan.remote.head else ("new repo" if not plan.remote.exists else "new branch")
+    head = (
+        plan.remote.head[:12]
+        if plan.remote.head
+        else ("new repo" if not plan.remote.exists else "new branch")
+    )
     lines = [f"plan for {plan.repo_id} ({plan.revision} @ {head}):"]
     width = max((len(e.path) for e in plan.entries), default=10)
     for entry in plan.entries:
@@ -515,7 +555,9 @@ def format_plan(plan: Plan, skipped: list[tuple[str, str]] = ()) -> str:
     for name in sorted(set(plan.remote.files) - local - {".gitattributes"}):
         lines.append(f"  {'kept':<9} {name:<{width}}  on the Hub, not in the run directory (left as is)")
     n_send = len(plan.to_send)
-    lines.append(f"  {n_send} file(s) to send, {human_size(plan.bytes_to_send)}" if n_send else "  nothing to send")
+    lines.append(
+        f"  {n_send} file(s) to send, {human_size(plan.bytes_to_send)}" if n_send else "  nothing to send"
+    )
     return "\n".join(lines)
 
 
@@ -664,12 +706,13 @@ def _point_urls_at_make_hub(result: PublishResult, endpoint: str) -> None:
     for name in ("model_url", "commit_url", "pr_url"):
         url = getattr(result, name)
         if url and url.startswith(base):
-            setattr(result, name, MAKE_HUB_URL + url[len(base):])
+            setattr(result, name, MAKE_HUB_URL + url[len(base) :])
     result.browse = f"run `make hub` (publisher hub serve --port 8777), then open {MAKE_HUB_URL}/"
 
 
-def _publish_to(target: client.HubTarget, prepared: PreparedRun, options: PublishOptions,
-                result: PublishResult) -> PublishResult:
+def _publish_to(
+    target: client.HubTarget, prepared: PreparedRun, options: PublishOptions, result: PublishResult
+) -> PublishResult:
     api = client.hub_api(target)
     ep = target.endpoint
     client.check_write_access(api, prepared.namespace, target=target)
@@ -694,7 +737,12 @@ def _publish_to(target: client.HubTarget, prepared: PreparedRun, options: Publis
         result.commit_url = client.commit_page_url(ep, prepared.repo_id, remote.head) if remote.head else None
         info(f"unchanged: {prepared.repo_id} already holds this model and card ({(remote.head or '')[:12]})")
     elif options.create_pr and (existing := _identical_open_pr(api, prepared, plan, options.revision, ep)):
-        result.status, result.commit_sha, result.pr_url, result.pr_existing = "unchanged", existing.head, existing.url, True
+        result.status, result.commit_sha, result.pr_url, result.pr_existing = (
+            "unchanged",
+            existing.head,
+            existing.url,
+            True,
+        )
         result.commit_url = client.commit_page_url(ep, prepared.repo_id, existing.head)
         info(f"unchanged: pull request #{existing.number} already holds this model and card: {existing.url}")
     else:
@@ -703,7 +751,9 @@ def _publish_to(target: client.HubTarget, prepared: PreparedRun, options: Publis
     if options.tag and options.create_pr:
         info(f"--tag {options.tag} ignored: a pull request is not a release (tag after merging)")
     if options.tag and sha and not options.create_pr:
-        created = client.tag_commit(api, prepared.repo_id, options.tag, sha, message=result_title(prepared), endpoint=ep)
+        created = client.tag_commit(
+            api, prepared.repo_id, options.tag, sha, message=result_title(prepared), endpoint=ep
+        )
         result.tag = options.tag
         info(f"tag {options.tag} {'created' if created else 'already'} at {sha[:12]}")
     if options.verify and sha and result.status == "published":
@@ -714,8 +764,10 @@ def _publish_to(target: client.HubTarget, prepared: PreparedRun, options: Publis
         result.wandb = record_wandb_backlink(prepared, ep, sha)
     if result.status in ("published", "unchanged"):
         if target.started_here:
-            info(f"the local hub started for this publish stops now; to browse it, run `make hub` (or publisher "
-                 f"hub serve --root {target.hub_root} --port 8777), then open {MAKE_HUB_URL}/{prepared.repo_id}")
+            info(
+                f"the local hub started for this publish stops now; to browse it, run `make hub` (or publisher "
+                f"hub serve --root {target.hub_root} --port 8777), then open {MAKE_HUB_URL}/{prepared.repo_id}"
+            )
         else:
             info(f"model page: {result.model_url}")
     return result
@@ -732,8 +784,9 @@ def _apply_private(api: Any, repo_id: str, dry_run: bool, endpoint: str, result:
     info(f"visibility: {repo_id} was public and is now private (--private)")
 
 
-def _identical_open_pr(api: Any, prepared: PreparedRun, plan: Plan, base: str,
-                       endpoint: str) -> client.OpenPullRequest | None:
+def _identical_open_pr(
+    api: Any, prepared: PreparedRun, plan: Plan, base: str, endpoint: str
+) -> client.OpenPullRequest | None:
     """An open PR against `base` whose head already holds every planned file (same oids): re-running
     `--create-pr` must not open a second PR. Its README.md carries this tool's template marker, so equal
     content means this tool made it."""
@@ -762,12 +815,19 @@ def result_title(prepared: PreparedRun) -> str:
     return f"publisher release of {prepared.repo_id}"
 
 
-def _dry_run(api: Any, target: client.HubTarget, prepared: PreparedRun, remote: client.RemoteState,
-             result: PublishResult) -> PublishResult:
+def _dry_run(
+    api: Any,
+    target: client.HubTarget,
+    prepared: PreparedRun,
+    remote: client.RemoteState,
+    result: PublishResult,
+) -> PublishResult:
     """Plan + README diff; reads only (no create_repo, no validate-yaml, no commit)."""
     remote_readme = None
     if remote.head and README in remote.files:
-        remote_readme = client.download_text(api, prepared.repo_id, README, revision=remote.head, endpoint=target.endpoint)
+        remote_readme = client.download_text(
+            api, prepared.repo_id, README, revision=remote.head, endpoint=target.endpoint
+        )
     diff = readme_diff(remote_readme, prepared.readme, prepared.repo_id)
     result.readme_diff = diff
     info(diff if diff else "README.md: no difference with the Hub")
@@ -775,8 +835,14 @@ def _dry_run(api: Any, target: client.HubTarget, prepared: PreparedRun, remote: 
     return result
 
 
-def _commit_plan(api: Any, target: client.HubTarget, prepared: PreparedRun, plan: Plan,
-                 options: PublishOptions, result: PublishResult) -> None:
+def _commit_plan(
+    api: Any,
+    target: client.HubTarget,
+    prepared: PreparedRun,
+    plan: Plan,
+    options: PublishOptions,
+    result: PublishResult,
+) -> None:
     """create_repo (if needed) + one create_commit pinned to the planned head."""
     ep = target.endpoint
     remote = plan.remote
@@ -806,8 +872,9 @@ def _commit_plan(api: Any, target: client.HubTarget, prepared: PreparedRun, plan
     info(f"published {prepared.repo_id} at {landed.sha[:12]}{where}")
 
 
-def _send_commit(api: Any, prepared: PreparedRun, plan: Plan, remote: client.RemoteState, options: PublishOptions,
-                 ep: str) -> client.CommitResult:
+def _send_commit(
+    api: Any, prepared: PreparedRun, plan: Plan, remote: client.RemoteState, options: PublishOptions, ep: str
+) -> client.CommitResult:
     """The branch (if one is asked for) and the one commit, pinned to the head the plan was made against."""
     if options.revision != "main" and not options.create_pr:
         client.ensure_branch(api, prepared.repo_id, options.revision, endpoint=ep)
@@ -835,21 +902,26 @@ def _remove_unused_new_repo(api: Any, repo_id: str, created_head: str, ep: str, 
         now = client.remote_state(api, repo_id, revision="main", endpoint=ep)
         if now.exists and now.head == (created_head or None) and set(now.files) <= {".gitattributes"}:
             client.call_with_retries("delete repo", api.delete_repo, repo_id, where=ep)
-            outcome = f"the new repo {repo_id} created for this publish was deleted again (nothing was published)"
+            outcome = (
+                f"the new repo {repo_id} created for this publish was deleted again (nothing was published)"
+            )
         elif now.exists:
             outcome = f"{repo_id} was created by this publish and has changed since; it was left as it is"
         else:
             outcome = f"the new repo {repo_id} no longer exists"
     except (Exception, KeyboardInterrupt) as cleanup:  # noqa: BLE001 - the first error is the one to report
-        outcome = (f"the new repo {repo_id} created for this publish is left EMPTY (deleting it failed: "
-                   f"{getattr(cleanup, 'message', type(cleanup).__name__)}); delete it on the Hub or publish again")
+        outcome = (
+            f"the new repo {repo_id} created for this publish is left EMPTY (deleting it failed: "
+            f"{getattr(cleanup, 'message', type(cleanup).__name__)}); delete it on the Hub or publish again"
+        )
     warn(outcome)
     if isinstance(exc, PublisherError):
         exc.message = f"{exc.message} ({outcome})"
 
 
-def _landed_despite(exc: HubError, api: Any, prepared: PreparedRun, options: PublishOptions,
-                    endpoint: str) -> client.CommitResult:
+def _landed_despite(
+    exc: HubError, api: Any, prepared: PreparedRun, options: PublishOptions, endpoint: str
+) -> client.CommitResult:
     """A 412 after a retry can mean our own commit landed and only its answer was lost: check the head."""
     if exc.status != 412 or options.create_pr:
         raise exc
@@ -874,7 +946,9 @@ def _verify(target: client.HubTarget, prepared: PreparedRun, sha: str, result: P
         info(f"sample: {printable(verification.sample or '')}")
     else:
         result.status = "failed"
-        result.error = VerificationError(f"verification failed at {verification.stage}: {verification.error}").as_json()
+        result.error = VerificationError(
+            f"verification failed at {verification.stage}: {verification.error}"
+        ).as_json()
 
 
 def printable(text: str) -> str:
@@ -911,8 +985,14 @@ def record_wandb_backlink(prepared: PreparedRun, endpoint: str, sha: str | None)
         import wandb
 
         w = prepared.card.wandb
-        run = wandb.init(id=w.train_run, project=w.project or "huggingtweets", entity=w.entity, resume="must",
-                         job_type="publish", settings=wandb.Settings(silent=True))
+        run = wandb.init(
+            id=w.train_run,
+            project=w.project or "huggingtweets",
+            entity=w.entity,
+            resume="must",
+            job_type="publish",
+            settings=wandb.Settings(silent=True),
+        )
         artifact = wandb.Artifact(
             name=f"hub-{prepared.repo_id.replace('/', '--')}",
             type="model",

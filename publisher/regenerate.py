@@ -160,7 +160,9 @@ class _Run:
 
     def read(self, target: Target) -> RepoResult | _Pending:
         """Stage 1: read the repo and decide; a changed repo comes back as _Pending for stage 2."""
-        intent = self.journal.pending_intent(target.repo_id) if self.journal and not self.options.dry_run else None
+        intent = (
+            self.journal.pending_intent(target.repo_id) if self.journal and not self.options.dry_run else None
+        )
         return self._guarded(target, lambda: self._read_and_decide(target, target.sha, target.files, intent))
 
     def commit(self, pending: _Pending) -> RepoResult:
@@ -175,13 +177,24 @@ class _Run:
         except Exception as exc:  # noqa: BLE001 - one broken repo must not stop a bulk run
             from publisher.output import redact
 
-            return RepoResult(target.repo_id, "failed", old_sha=target.sha, error=redact(f"{type(exc).__name__}: {exc}"))
+            return RepoResult(
+                target.repo_id, "failed", old_sha=target.sha, error=redact(f"{type(exc).__name__}: {exc}")
+            )
 
     def _read_and_decide(
-        self, target: Target, sha: str | None, files, intent: dict | None, *, uncertain: bool = False, attempt: int = 1
+        self,
+        target: Target,
+        sha: str | None,
+        files,
+        intent: dict | None,
+        *,
+        uncertain: bool = False,
+        attempt: int = 1,
     ) -> RepoResult | _Pending:
         snapshot = self.hub.read(target.repo_id, sha=sha, files=files)
-        decision = decide(snapshot, template=self.options.template, force=self.options.force, local_card=target.local_card)
+        decision = decide(
+            snapshot, template=self.options.template, force=self.options.force, local_card=target.local_card
+        )
         landed = _our_commit_landed(decision, snapshot.sha, intent, uncertain)
         if landed is not None:
             return landed
@@ -222,17 +235,25 @@ class _Run:
     def _write(self, repo_id: str, decision: Decision, snapshot) -> RepoResult:
         result = _result(repo_id, decision, snapshot.sha)
         if self.options.create_pr:
-            wanted = {README: decision.new_readme, CARD_JSON: decision.files.get(CARD_JSON, snapshot.card_json)}
+            wanted = {
+                README: decision.new_readme,
+                CARD_JSON: decision.files.get(CARD_JSON, snapshot.card_json),
+            }
             existing = self.hub.find_open_pr(repo_id, wanted)
             if existing:
-                result.pr_url, result.note = existing, "an identical pull request from this tool is already open"
+                result.pr_url, result.note = (
+                    existing,
+                    "an identical pull request from this tool is already open",
+                )
                 self.journal_result(result)
                 return result
         from publisher.hub.bulk import CommitQuotaExceeded
 
         while True:
             self.pacer.acquire()  # (the commit pool itself bounds the commits in flight)
-            self.journal_result(RepoResult(repo_id, INTENT, old_sha=snapshot.sha, files=sorted(decision.files)))
+            self.journal_result(
+                RepoResult(repo_id, INTENT, old_sha=snapshot.sha, files=sorted(decision.files))
+            )
             try:
                 outcome = self.hub.commit(
                     repo_id,
@@ -245,9 +266,13 @@ class _Run:
                 break
             except CommitQuotaExceeded as exc:  # refused, not committed: wait for the quota, then again
                 window = self.pacer.quota_reached()
-                wait = exc.wait + 0.5 if exc.wait is not None else window if window is not None else QUOTA_WAIT
+                wait = (
+                    exc.wait + 0.5 if exc.wait is not None else window if window is not None else QUOTA_WAIT
+                )
                 if self.on_wait is not None:
-                    self.on_wait(f"the Hub's hourly commit quota is reached: waiting {wait:.0f}s for the reset")
+                    self.on_wait(
+                        f"the Hub's hourly commit quota is reached: waiting {wait:.0f}s for the reset"
+                    )
                 self.hub.gate.pause(wait)
         result.new_sha, result.pr_url = outcome.sha, outcome.pr_url
         if outcome.noop:  # the head already held these bytes (read at an older sha): nothing was committed
@@ -274,7 +299,9 @@ def _result(repo_id: str, decision: Decision, sha: str | None) -> RepoResult:
     )
 
 
-def _our_commit_landed(decision: Decision, sha: str | None, intent: dict | None, uncertain: bool) -> RepoResult | None:
+def _our_commit_landed(
+    decision: Decision, sha: str | None, intent: dict | None, uncertain: bool
+) -> RepoResult | None:
     """After a kill or a lost answer, the card may already be what we wanted: that was our commit, not 'unchanged'."""
     if decision.status != "unchanged" or not (intent or uncertain):
         return None
@@ -288,7 +315,9 @@ def _our_commit_landed(decision: Decision, sha: str | None, intent: dict | None,
 
 
 def _commit_description(template: str, decision: Decision) -> str:
-    lines = [f"Rendered with the `{template}` template by publisher regenerate. Only README.md and card.json change."]
+    lines = [
+        f"Rendered with the `{template}` template by publisher regenerate. Only README.md and card.json change."
+    ]
     if decision.mojibake_repaired:
         lines.append(f"Repaired {decision.mojibake_repaired} mis-decoded (mojibake) text field(s).")
     return "\n".join(lines)
@@ -324,7 +353,9 @@ def _pipeline(state: _Run, todo: list[Target], record: Callable[[RepoResult, Tar
                     continue
                 outstanding -= 1
                 record(outcome, target)
-        except BaseException:  # Ctrl-C: drop the queued repos, let commits in flight finish (journal stays true)
+        except (
+            BaseException
+        ):  # Ctrl-C: drop the queued repos, let commits in flight finish (journal stays true)
             stop = getattr(state.hub, "stop", None)
             if stop is not None:
                 stop.set()  # sleepers (rate limits, the commit cap) wake up and give up
@@ -357,7 +388,9 @@ def run(
         if journal is not None and journal.is_done(target.repo_id):
             skipped.append(target)
         elif known := _known_status(target, repo_state, journal, refresh):
-            settled.append(RepoResult(target.repo_id, known, old_sha=target.sha, note=status_note(known), journaled=True))
+            settled.append(
+                RepoResult(target.repo_id, known, old_sha=target.sha, note=status_note(known), journaled=True)
+            )
         else:
             todo.append(target)
     if pacer is None:
@@ -401,7 +434,9 @@ def run(
     )
 
 
-def _known_status(target: Target, repo_state: RepoState | None, journal: Journal | None, refresh: bool) -> str | None:
+def _known_status(
+    target: Target, repo_state: RepoState | None, journal: Journal | None, refresh: bool
+) -> str | None:
     """The status the state file holds for the target at its listed sha (never for an unfinished commit)."""
     if repo_state is None or refresh or target.sha is None or target.local_card is not None:
         return None
@@ -437,7 +472,9 @@ def local_targets(run_dirs: Iterable[str], *, namespace: str) -> list[Target]:
             raise ManifestError("no card.json in this run directory", source=str(run_dir)) from None
         except (OSError, ValueError) as exc:
             raise ManifestError(f"not readable JSON ({exc})", source=str(path)) from exc
-        card = settle_links(card_from_dict(data, source=str(path)), Path(run_dir), sync=False)  # synced runs get links
+        card = settle_links(
+            card_from_dict(data, source=str(path)), Path(run_dir), sync=False
+        )  # synced runs get links
         targets.append(Target(card.effective_repo_id(namespace), local_card=card))
     return targets
 

@@ -62,14 +62,18 @@ def _refusal(path: Path, st: os.stat_result) -> str | None:
     """Why `path` (lstat result `st`) may not be uploaded, or None."""
     mode = st.st_mode
     if stat.S_ISLNK(mode):
-        return f"is a symlink (to {os.readlink(path)!r}); only regular files of the run directory are uploaded"
+        return (
+            f"is a symlink (to {os.readlink(path)!r}); only regular files of the run directory are uploaded"
+        )
     if stat.S_ISDIR(mode):
         return "is a directory, not a file"
     if not stat.S_ISREG(mode):
         return "is not a regular file (a fifo, socket or device); only regular files are uploaded"
     if st.st_nlink > 1:
-        return (f"has {st.st_nlink} hard links; a hard link may share a file from outside the run directory, "
-                "so it is not uploaded (replace it with a copy: cp --no-preserve=links)")
+        return (
+            f"has {st.st_nlink} hard links; a hard link may share a file from outside the run directory, "
+            "so it is not uploaded (replace it with a copy: cp --no-preserve=links)"
+        )
     return None
 
 
@@ -94,7 +98,9 @@ def _open_checked(path: Path, identity: FileIdentity | None = None) -> int:
         fd = os.open(path, flags)
     except OSError as exc:
         if Path(path).is_symlink():
-            raise UnsafeFileError(f"{path}: is a symlink; only regular files of the run directory are uploaded") from None
+            raise UnsafeFileError(
+                f"{path}: is a symlink; only regular files of the run directory are uploaded"
+            ) from None
         raise UnsafeFileError(f"{path}: cannot be read ({exc.strerror})") from None
     st = os.fstat(fd)
     reason = _refusal(path, st)
@@ -117,7 +123,9 @@ def read_bytes(path: Path, *, limit: int, what: str | None = None) -> tuple[byte
     with os.fdopen(fd, "rb") as handle:
         identity = FileIdentity.of(os.fstat(handle.fileno()))
         if identity.size > limit:
-            raise BadInputError(f"{path}: {what or 'file'} is {identity.size} bytes, more than the {limit} allowed")
+            raise BadInputError(
+                f"{path}: {what or 'file'} is {identity.size} bytes, more than the {limit} allowed"
+            )
         data = handle.read(limit + 1)
     if len(data) != identity.size:
         raise UnsafeFileError(f"{path}: changed while it was read; run publish again")
@@ -180,7 +188,9 @@ def safetensors_metadata(path: Path) -> dict[str, Any]:
         with safe_open(str(path), framework="np"):
             pass
     except (SafetensorError, OSError, ValueError) as exc:
-        raise BadInputError(f"{path}: not a valid safetensors file (truncated, padded or corrupt: {exc})") from None
+        raise BadInputError(
+            f"{path}: not a valid safetensors file (truncated, padded or corrupt: {exc})"
+        ) from None
     fd = _open_checked(path)
     with os.fdopen(fd, "rb") as handle:
         header_len = int.from_bytes(handle.read(8), "little")

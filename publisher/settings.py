@@ -48,7 +48,9 @@ class Settings:
             wandb_entity=env.get("WANDB_ENTITY") or None,
             wandb_project=env.get("WANDB_PROJECT") or "huggingtweets",
             cache_dir=env.get("PUBLISHER_CACHE")
-            or os.path.join(env.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "publisher"),
+            or os.path.join(
+                env.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "publisher"
+            ),
         )
 
 

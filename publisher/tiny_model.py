@@ -33,7 +33,9 @@ def train_tokenizer(texts: Iterable[str], vocab_size: int = 512):
     return fast
 
 
-def build_tiny_gpt2(tokenizer, n_layer: int = 2, n_embd: int = 64, n_head: int = 2, n_positions: int = 128, seed: int = 0):
+def build_tiny_gpt2(
+    tokenizer, n_layer: int = 2, n_embd: int = 64, n_head: int = 2, n_positions: int = 128, seed: int = 0
+):
     """A randomly initialised GPT-2 sized to `tokenizer`; deterministic for a given seed."""
     import torch
     from transformers import GPT2Config, GPT2LMHeadModel
@@ -51,7 +53,9 @@ def build_tiny_gpt2(tokenizer, n_layer: int = 2, n_embd: int = 64, n_head: int =
     return GPT2LMHeadModel(config)
 
 
-def save_tiny_model(out_dir: str | Path, texts: Iterable[str] = (), *, seed: int = 0, n_layer: int = 2) -> Path:
+def save_tiny_model(
+    out_dir: str | Path, texts: Iterable[str] = (), *, seed: int = 0, n_layer: int = 2
+) -> Path:
     """Write a loadable tiny GPT-2 (safetensors + tokenizer + configs) into `out_dir`."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -111,8 +111,9 @@ def read_prepared(run_dir: Path) -> tuple[dict[str, Any], str, str]:
     return card, train_path.read_text(encoding="utf-8"), eval_text
 
 
-def load_base(base_model: str, train_text: str, seed: int,
-              resolved: tuple[str, bool] | None = None) -> tuple[Any, Any, int, str | None]:
+def load_base(
+    base_model: str, train_text: str, seed: int, resolved: tuple[str, bool] | None = None
+) -> tuple[Any, Any, int, str | None]:
     """(tokenizer, model, block size, Hub id for the card or None) for `tiny`, a local path or a Hub id
     (`resolved`: what base_model.resolve said, if it was already asked)."""
     if base_model == TINY:
@@ -127,13 +128,17 @@ def load_base(base_model: str, train_text: str, seed: int,
 
     from publisher import base_model as base
 
-    source, local_only = resolved or base.resolve(base_model)  # one quick look-up: "no such model" vs "cannot reach"
+    source, local_only = resolved or base.resolve(
+        base_model
+    )  # one quick look-up: "no such model" vs "cannot reach"
     try:
         tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=local_only)
         model = AutoModelForCausalLM.from_pretrained(source, local_files_only=local_only)
     except (OSError, ValueError) as exc:
         raise BadInputError(f"--base-model {base_model}: cannot load it ({exc})") from exc
-    positions = getattr(model.config, "n_positions", None) or getattr(model.config, "max_position_embeddings", 1024)
+    positions = getattr(model.config, "n_positions", None) or getattr(
+        model.config, "max_position_embeddings", 1024
+    )
     block = min(tokenizer.model_max_length or 1024, positions, 1024)
     hub_id = None if Path(base_model).exists() else base_model
     return tokenizer, model, block, hub_id
@@ -145,7 +150,9 @@ def _device() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-def generate_samples(model: Any, tokenizer: Any, prompts: list[str], seed: int, n: int = SAMPLES_PER_PROMPT) -> list[dict[str, str]]:
+def generate_samples(
+    model: Any, tokenizer: Any, prompts: list[str], seed: int, n: int = SAMPLES_PER_PROMPT
+) -> list[dict[str, str]]:
     """Sample generations with huggingtweets' settings and a fixed seed; each cut at the first newline."""
     import torch
 
@@ -157,8 +164,13 @@ def generate_samples(model: Any, tokenizer: Any, prompts: list[str], seed: int, 
         inputs = tokenizer(EOS + prompt, return_tensors="pt").to(model.device)
         with torch.no_grad():
             out = model.generate(
-                **inputs, do_sample=True, top_p=GENERATION_DEFAULTS["top_p"], temperature=GENERATION_DEFAULTS["temperature"],
-                max_length=limit, min_length=GENERATION_DEFAULTS["min_length"], num_return_sequences=n,
+                **inputs,
+                do_sample=True,
+                top_p=GENERATION_DEFAULTS["top_p"],
+                temperature=GENERATION_DEFAULTS["temperature"],
+                max_length=limit,
+                min_length=GENERATION_DEFAULTS["min_length"],
+                num_return_sequences=n,
                 pad_token_id=tokenizer.eos_token_id,
             )
         start = inputs["input_ids"].shape[1]
@@ -184,14 +196,24 @@ def configure_generation(model: Any, tokenizer: Any) -> None:
     model.config.task_specific_params = {"text-generation": dict(GENERATION_DEFAULTS)}
     gen = {k: v for k, v in GENERATION_DEFAULTS.items() if k != "prefix"}
     model.generation_config = GenerationConfig(
-        **gen, bos_token_id=tokenizer.eos_token_id, eos_token_id=tokenizer.eos_token_id,
+        **gen,
+        bos_token_id=tokenizer.eos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
         pad_token_id=tokenizer.eos_token_id,
     )
 
 
-def run_trainer(model: Any, train_ds: BlockDataset, eval_ds: BlockDataset, work: Path, options: TrainOptions,
-                max_steps: int | None, report_wandb: bool, log: Any = None,
-                history: list[dict[str, Any]] | None = None) -> dict[str, float]:
+def run_trainer(
+    model: Any,
+    train_ds: BlockDataset,
+    eval_ds: BlockDataset,
+    work: Path,
+    options: TrainOptions,
+    max_steps: int | None,
+    report_wandb: bool,
+    log: Any = None,
+    history: list[dict[str, Any]] | None = None,
+) -> dict[str, float]:
     """The Trainer pass (one progress bar on stderr, the logged values in `log`) and the evaluation on the
     held-out tweets; the Trainer's log history (losses by step) is appended to `history` when given."""
     from transformers import Trainer, TrainingArguments
@@ -199,9 +221,16 @@ def run_trainer(model: Any, train_ds: BlockDataset, eval_ds: BlockDataset, work:
     from publisher.train_log import use_progress_bar
 
     args = TrainingArguments(
-        output_dir=str(work / "checkpoints"), save_strategy="no", eval_strategy="no", seed=options.seed,
-        data_seed=options.seed, report_to="wandb" if report_wandb else "none", max_steps=max_steps or -1,
-        per_device_eval_batch_size=1, dataloader_num_workers=0, use_cpu=_device() == "cpu",
+        output_dir=str(work / "checkpoints"),
+        save_strategy="no",
+        eval_strategy="no",
+        seed=options.seed,
+        data_seed=options.seed,
+        report_to="wandb" if report_wandb else "none",
+        max_steps=max_steps or -1,
+        per_device_eval_batch_size=1,
+        dataloader_num_workers=0,
+        use_cpu=_device() == "cpu",
         **HYPERPARAMETERS,
     )
     trainer = Trainer(model=model, args=args, train_dataset=train_ds)
@@ -227,9 +256,17 @@ def write_training_curve(history: list[dict[str, Any]], staging: Path, run_dir: 
         (staging / TRAINING_CURVE).write_bytes(png)
 
 
-def hyperparameters_for(options: TrainOptions, block_size: int, steps: int, train_blocks: int) -> dict[str, Any]:
-    params: dict[str, Any] = {"base_model": options.base_model, **HYPERPARAMETERS, "block_size": block_size,
-                              "seed": options.seed, "train_steps": steps, "train_blocks": train_blocks}
+def hyperparameters_for(
+    options: TrainOptions, block_size: int, steps: int, train_blocks: int
+) -> dict[str, Any]:
+    params: dict[str, Any] = {
+        "base_model": options.base_model,
+        **HYPERPARAMETERS,
+        "block_size": block_size,
+        "seed": options.seed,
+        "train_steps": steps,
+        "train_blocks": train_blocks,
+    }
     if options.base_model == TINY:
         params["base_model"] = "tiny (2-layer GPT-2, n_embd 64, random init, tokenizer trained on the tweets)"
     return params
@@ -268,8 +305,13 @@ def _resolve_base(base_model: str) -> tuple[str, bool]:
     return base.resolve(base_model)
 
 
-def _train_run(run_dir: Path, options: TrainOptions, log: Any = None, resolved: tuple[str, bool] | None = None,
-               prepared: tuple[dict[str, Any], str, str] | None = None) -> TrainResult:
+def _train_run(
+    run_dir: Path,
+    options: TrainOptions,
+    log: Any = None,
+    resolved: tuple[str, bool] | None = None,
+    prepared: tuple[dict[str, Any], str, str] | None = None,
+) -> TrainResult:
     card, train_text, eval_text = prepared or read_prepared(run_dir)
     if options.max_steps is None and options.base_model == TINY:
         options.max_steps = TINY_MAX_STEPS
@@ -284,25 +326,39 @@ def _train_run(run_dir: Path, options: TrainOptions, log: Any = None, resolved: 
     steps = min(len(train_ds), options.max_steps) if options.max_steps else len(train_ds)
     hyper = hyperparameters_for(options, block_size, steps, len(train_ds))
     handles = [u["handle"] for u in card["users"]]
-    info(f"training {options.base_model} on {len(train_ds)} blocks of {block_size} tokens ({steps} steps, {_device()}); "
-         f"log: {run_dir / 'train.log'}")
+    info(
+        f"training {options.base_model} on {len(train_ds)} blocks of {block_size} tokens ({steps} steps, {_device()}); "
+        f"log: {run_dir / 'train.log'}"
+    )
     staging = Path(tempfile.mkdtemp(prefix=".train-", suffix=".tmp", dir=run_dir))
     wandb_active = None
     try:
         wandb_active = _start_wandb(run_dir, options, handles, hyper, card) if options.wandb else None
         history: list[dict[str, Any]] = []
-        metrics = run_trainer(model, train_ds, eval_ds, staging, options, options.max_steps, wandb_active is not None,
-                              log, history)
+        metrics = run_trainer(
+            model,
+            train_ds,
+            eval_ds,
+            staging,
+            options,
+            options.max_steps,
+            wandb_active is not None,
+            log,
+            history,
+        )
         write_training_curve(history, staging, run_dir)
         configure_generation(model, tokenizer)
-        samples = generate_samples(model, tokenizer, list(card.get("widget") or ["My dream is"]), options.seed)
+        samples = generate_samples(
+            model, tokenizer, list(card.get("widget") or ["My dream is"]), options.seed
+        )
         model.save_pretrained(staging, safe_serialization=True)
         tokenizer.save_pretrained(staging)
         shutil.rmtree(staging / "checkpoints", ignore_errors=True)
         if wandb_active is not None:
             _finish_wandb(wandb_active, staging, handles, metrics)
-        card = complete_card(card, hub_id, hyper, metrics, samples, wandb_active,
-                             from_scratch=options.base_model == TINY)
+        card = complete_card(
+            card, hub_id, hyper, metrics, samples, wandb_active, from_scratch=options.base_model == TINY
+        )
         files = install_files(staging, run_dir)
         _write_card(run_dir / rundir.CARD, card)
         os.replace(staging / rundir.MODEL_WEIGHTS, run_dir / rundir.MODEL_WEIGHTS)
@@ -318,21 +374,33 @@ def _train_run(run_dir: Path, options: TrainOptions, log: Any = None, resolved: 
     return TrainResult(run_dir, metrics, samples, hyper, train_run_id, files)
 
 
-def complete_card(card: dict[str, Any], hub_id: str | None, hyper: dict[str, Any], metrics: dict[str, float],
-                  samples: list[dict[str, str]], wandb_run: Any, *, from_scratch: bool = False) -> dict[str, Any]:
+def complete_card(
+    card: dict[str, Any],
+    hub_id: str | None,
+    hyper: dict[str, Any],
+    metrics: dict[str, float],
+    samples: list[dict[str, str]],
+    wandb_run: Any,
+    *,
+    from_scratch: bool = False,
+) -> dict[str, Any]:
     """card.json as train leaves it: base model, hyperparameters, metrics, samples, the train run id."""
     card = dict(card)
     if hub_id or from_scratch:
         # a Hub base model is named; a tiny model trained from scratch names none (null in card.json)
         card["base_model"] = hub_id
-    card["training"] = {"hyperparameters": hyper,
-                        "metrics": {k: metrics[k] for k in ("eval_loss", "perplexity") if k in metrics}}
+    card["training"] = {
+        "hyperparameters": hyper,
+        "metrics": {k: metrics[k] for k in ("eval_loss", "perplexity") if k in metrics},
+    }
     card["samples"] = samples
     if wandb_run is not None:
         card["wandb"] = {**(card.get("wandb") or {}), "train_run": wandb_run.id}
         if getattr(wandb_run, "offline", False):  # not on W&B: the card links it once synced
             offline = card["wandb"].get("offline_runs") or []
-            card["wandb"]["offline_runs"] = [*offline, wandb_run.id] if wandb_run.id not in offline else offline
+            card["wandb"]["offline_runs"] = (
+                [*offline, wandb_run.id] if wandb_run.id not in offline else offline
+            )
     return card
 
 
@@ -343,8 +411,9 @@ def _write_card(path: Path, card: dict[str, Any]) -> None:
     rundir.use_default_permissions(path)
 
 
-def _start_wandb(run_dir: Path, options: TrainOptions, handles: list[str], hyper: dict[str, Any],
-                 card: dict[str, Any]) -> Any:
+def _start_wandb(
+    run_dir: Path, options: TrainOptions, handles: list[str], hyper: dict[str, Any], card: dict[str, Any]
+) -> Any:
     from publisher import wandb_run
 
     config = {**hyper, "handles": handles, "preprocess_run": (card.get("wandb") or {}).get("preprocess_run")}

@@ -35,14 +35,22 @@ class ProgressBar(TrainerCallback):
     def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         # redrawn at most once a second when stderr is not a terminal (CI logs stay short)
         interactive = sys.stderr.isatty()
-        self.bar = tqdm(total=state.max_steps, desc="training", unit="step", file=sys.stderr,
-                        dynamic_ncols=interactive, mininterval=0.1 if interactive else 1.0)
+        self.bar = tqdm(
+            total=state.max_steps,
+            desc="training",
+            unit="step",
+            file=sys.stderr,
+            dynamic_ncols=interactive,
+            mininterval=0.1 if interactive else 1.0,
+        )
 
     def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         if self.bar is not None:
             self.bar.update(state.global_step - self.bar.n)
 
-    def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None, **kwargs: Any) -> None:
+    def on_log(
+        self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None, **kwargs: Any
+    ) -> None:
         logs = logs or {}
         if self.log is not None:
             self.log.write(json.dumps({"step": state.global_step, **logs}, default=str) + "\n")

@@ -37,7 +37,9 @@ class Verification:
         return {k: redact(v) if isinstance(v, str) else v for k, v in asdict(self).items()}
 
 
-def verify_published(target: Any, repo_id: str, sha: str, *, prompt: str, timeout: float = DEFAULT_TIMEOUT) -> Verification:
+def verify_published(
+    target: Any, repo_id: str, sha: str, *, prompt: str, timeout: float = DEFAULT_TIMEOUT
+) -> Verification:
     """Run the child check against `target` (a hub.client.HubTarget) and return its verdict."""
     with tempfile.TemporaryDirectory(prefix="publisher-verify-") as hf_home:
         env = target.child_env(hf_home=hf_home)
@@ -45,7 +47,9 @@ def verify_published(target: Any, repo_id: str, sha: str, *, prompt: str, timeou
         try:
             proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
         except subprocess.TimeoutExpired:
-            return Verification(False, "timeout", f"verification did not finish within {timeout:.0f} s", prompt)
+            return Verification(
+                False, "timeout", f"verification did not finish within {timeout:.0f} s", prompt
+            )
     for line in reversed(proc.stdout.splitlines()):
         if line.startswith("{"):
             try:
@@ -83,7 +87,9 @@ def _load_model(repo_id: str, sha: str) -> Any:
     for key in ("missing_keys", "mismatched_keys", "unexpected_keys", "error_msgs"):
         found = [str(k) for k in (loading.get(key) or [])]
         if found:
-            problems.append(f"{key.replace('_', ' ')}: {', '.join(found[:5])}{' ...' if len(found) > 5 else ''}")
+            problems.append(
+                f"{key.replace('_', ' ')}: {', '.join(found[:5])}{' ...' if len(found) > 5 else ''}"
+            )
     if problems:
         raise ValueError("the weights do not match config.json (" + "; ".join(problems) + ")")
     return model

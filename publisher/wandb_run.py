@@ -42,13 +42,23 @@ def _init(run_root: Path, mode: str, settings: Settings, **kwargs: Any) -> Any:
 
     timeout = float(os.environ.get("WANDB_INIT_TIMEOUT") or INIT_TIMEOUT_S)
     wandb_settings = wandb.Settings(
-        init_timeout=timeout, console="off", x_disable_stats=True, disable_git=True,
-        disable_code=True, silent=True, x_save_requirements=False,
+        init_timeout=timeout,
+        console="off",
+        x_disable_stats=True,
+        disable_git=True,
+        disable_code=True,
+        silent=True,
+        x_save_requirements=False,
     )
     directory = None if os.environ.get("WANDB_DIR") else str(run_root)
     return wandb.init(
-        project=settings.wandb_project, entity=settings.wandb_entity or (DEFAULT_ENTITY if mode != "online" else None),
-        mode=mode, dir=directory, settings=wandb_settings, reinit="finish_previous", **kwargs,
+        project=settings.wandb_project,
+        entity=settings.wandb_entity or (DEFAULT_ENTITY if mode != "online" else None),
+        mode=mode,
+        dir=directory,
+        settings=wandb_settings,
+        reinit="finish_previous",
+        **kwargs,
     )
 
 
@@ -78,16 +88,24 @@ def run_dir_of(run: Any, run_root: Path) -> str | None:
         return str(path)
 
 
-def log_preprocess(run_root: Path, users: list[UserData], info: dict[str, Any], settings: Settings) -> dict[str, Any]:
+def log_preprocess(
+    run_root: Path, users: list[UserData], info: dict[str, Any], settings: Settings
+) -> dict[str, Any]:
     """The preprocess run: config (seed data, options), per-user stats, raw and train dataset artifacts."""
     handles = [u.user.handle for u in users]
     model_name = "-".join(sorted(handles))
     run, mode = start_run(
-        run_root, settings, name=f"@{'-'.join(handles)}-preprocess", job_type="preprocess",
+        run_root,
+        settings,
+        name=f"@{'-'.join(handles)}-preprocess",
+        job_type="preprocess",
         config={"handles": handles, "seed data": info["seed"], **info["options"]},
     )
-    wandb_info: dict[str, Any] = {"app_url": settings.wandb_app_url, "entity": entity_for(settings, run),
-                                  "project": settings.wandb_project}
+    wandb_info: dict[str, Any] = {
+        "app_url": settings.wandb_app_url,
+        "entity": entity_for(settings, run),
+        "project": settings.wandb_project,
+    }
     if run is None:
         return wandb_info
     import wandb
@@ -113,7 +131,9 @@ def log_preprocess(run_root: Path, users: list[UserData], info: dict[str, Any], 
     return wandb_info
 
 
-def start_train_run(run_root: Path, handles: list[str], config: dict[str, Any], settings: Settings) -> tuple[Any, str]:
+def start_train_run(
+    run_root: Path, handles: list[str], config: dict[str, Any], settings: Settings
+) -> tuple[Any, str]:
     """The train run; the Trainer's W&B callback reuses it (report_to="wandb")."""
     return start_run(run_root, settings, name=f"@{'-'.join(handles)}-train", job_type="train", config=config)
 

@@ -81,7 +81,9 @@ def sync_runs(run_dir: Path, run_ids: tuple[str, ...]) -> tuple[str, ...]:
     info(f"syncing {len(folders)} offline W&B run(s) with `wandb sync` so the card can link them")
     cmd = [*wandb_command(), "sync", "--yes", *map(str, folders)]
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=SYNC_TIMEOUT_S, stdin=subprocess.DEVNULL)
+        proc = subprocess.run(
+            cmd, capture_output=True, text=True, timeout=SYNC_TIMEOUT_S, stdin=subprocess.DEVNULL
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         warn(f"wandb sync failed ({type(exc).__name__}); the card leaves those W&B links out")
         return ()
@@ -101,7 +103,9 @@ def settle_links(card: Any, run_dir: Path, *, sync: bool) -> Any:
         synced = set(sync_runs(run_dir, offline))
         offline = tuple(r for r in offline if r not in synced)
     if offline:
-        info(f"W&B links left out of the card for offline run(s) {', '.join(offline)} (they do not exist on W&B); "
-             f"to add them: `wandb sync {run_dir}/wandb/offline-run-*` with W&B logged in, then "
-             f"`publisher regenerate {run_dir}` (or publish again with W&B online, which syncs them first)")
+        info(
+            f"W&B links left out of the card for offline run(s) {', '.join(offline)} (they do not exist on W&B); "
+            f"to add them: `wandb sync {run_dir}/wandb/offline-run-*` with W&B logged in, then "
+            f"`publisher regenerate {run_dir}` (or publish again with W&B online, which syncs them first)"
+        )
     return replace(card, wandb=replace(card.wandb, offline_runs=offline))

@@ -46,7 +46,9 @@ _HUB_ROOT = Path(_SESSION_TMP) / "hub"
 _HUB_SERVER = HubServer(_HUB_ROOT, port=0).start()
 os.environ["HF_ENDPOINT"] = _HUB_SERVER.url
 if "huggingface_hub" in sys.modules:  # it would have frozen the wrong endpoint
-    raise RuntimeError("huggingface_hub was imported before conftest set HF_ENDPOINT; keep it out of publisher.hub.server")
+    raise RuntimeError(
+        "huggingface_hub was imported before conftest set HF_ENDPOINT; keep it out of publisher.hub.server"
+    )
 
 import pytest  # noqa: E402
 

@@ -9,10 +9,21 @@ from publisher.pictures.png import PIXEL_CHUNKS, png_chunks
 
 def history(steps: int = 300) -> list[dict]:
     """A Trainer log history: a loss every 5 steps, the final evaluation, the run summary."""
-    entries = [{"loss": 6 * math.exp(-s / 80) + 1.5 + 0.3 * math.sin(s), "grad_norm": 1.0, "learning_rate": 1e-4,
-                "epoch": s / steps, "step": s} for s in range(5, steps + 1, 5)]
-    return [*entries, {"eval_loss": 2.1, "eval_runtime": 0.5, "epoch": 1.0, "step": steps},
-            {"train_runtime": 12.3, "train_loss": 3.0, "epoch": 1.0, "step": steps}]
+    entries = [
+        {
+            "loss": 6 * math.exp(-s / 80) + 1.5 + 0.3 * math.sin(s),
+            "grad_norm": 1.0,
+            "learning_rate": 1e-4,
+            "epoch": s / steps,
+            "step": s,
+        }
+        for s in range(5, steps + 1, 5)
+    ]
+    return [
+        *entries,
+        {"eval_loss": 2.1, "eval_runtime": 0.5, "epoch": 1.0, "step": steps},
+        {"train_runtime": 12.3, "train_loss": 3.0, "epoch": 1.0, "step": steps},
+    ]
 
 
 def assert_pixels_only(data: bytes) -> None:

@@ -152,4 +152,6 @@ def test_render_warns_about_an_unknown_key_and_keeps_going(tmp_path):
     path.write_text(json.dumps(manifest), encoding="utf-8")
     result = publisher("render", str(path))
     assert result.returncode == 0, result.stderr
-    assert b"warning: " in result.stderr and b"x_notes: unknown field, kept in card.json as is" in result.stderr
+    assert (
+        b"warning: " in result.stderr and b"x_notes: unknown field, kept in card.json as is" in result.stderr
+    )

@@ -82,13 +82,19 @@ CLASSIC_CASES = {
         HTTP_PREVIEW.format("robot_ann"),
     ),
     "two users, a BOT name, quotes and ampersands": (
-        [("zz_top", 'The "BOT" Lab', AVATAR.format(13, "eBOTf"), (3200, 1, 2, 3197)),
-         ("amy", "Amy & Tom <3", AVATAR.format(14, "gh"), (400, 100, 50, 250))],
+        [
+            ("zz_top", 'The "BOT" Lab', AVATAR.format(13, "eBOTf"), (3200, 1, 2, 3197)),
+            ("amy", "Amy & Tom <3", AVATAR.format(14, "gh"), (400, 100, 50, 250)),
+        ],
         "https://www.huggingtweets.com/amy-zz_top/1620000000000/predictions.png",
     ),  # fmt: skip
     "six users, emoji and a pipe": (
-        [(f"user{i}", name, AVATAR.format(20 + i, "ij"), (100 + i, i, 2 * i, 100 - 2 * i))
-         for i, name in enumerate(["🍂", "Zoë | writer", "東京タワー 🗼", "We’re Not Really Strangers", "Ed", "محمد"])],
+        [
+            (f"user{i}", name, AVATAR.format(20 + i, "ij"), (100 + i, i, 2 * i, 100 - 2 * i))
+            for i, name in enumerate(
+                ["🍂", "Zoë | writer", "東京タワー 🗼", "We’re Not Really Strangers", "Ed", "محمد"]
+            )
+        ],
         HTTP_PREVIEW.format("user0-user1-user2-user3-user4-user5"),
     ),  # fmt: skip
 }
@@ -254,7 +260,9 @@ def test_cli_parse_then_render_with_the_layout_gives_the_card_back(tmp_path, lay
     parsed = subprocess.run([*run, "parse", str(readme), "-o", str(manifest)], capture_output=True, cwd=root)
     assert parsed.returncode == 0, parsed.stderr
     assert f"{layout} layout".encode() in parsed.stderr
-    rendered = subprocess.run([*run, "render", str(manifest), "--template", layout], capture_output=True, cwd=root)
+    rendered = subprocess.run(
+        [*run, "render", str(manifest), "--template", layout], capture_output=True, cwd=root
+    )
     assert rendered.returncode == 0, rendered.stderr
     assert rendered.stdout == text.encode("utf-8")
 
@@ -297,7 +305,9 @@ def test_unusual_whitespace_in_names_is_written_as_is(name):
     assert card.users[0].name == name and render_card(card, "classic") == text
 
 
-@pytest.mark.parametrize("case", ["prose-2020-08-24", "table-2020-08-08", "exbert-2020-07-24", "single-2021-02"])
+@pytest.mark.parametrize(
+    "case", ["prose-2020-08-24", "table-2020-08-08", "exbert-2020-07-24", "single-2021-02"]
+)
 def test_a_hand_edited_card_is_attributed_to_its_own_version(case):
     edited = _single(case).replace("## How does it work?", "## How does it work? (edited)", 1)
     result = round_trip(edited)

@@ -72,8 +72,14 @@ def test_unknown_top_level_keys_pass_through_untouched():
 
 @pytest.mark.parametrize(
     ("typo", "known"),
-    [("lisence", "license"), ("License", "license"), ("base-model", "base_model"), ("widgets", "widget"),
-     ("languge", "language"), ("thumbnails", "thumbnail")],
+    [
+        ("lisence", "license"),
+        ("License", "license"),
+        ("base-model", "base_model"),
+        ("widgets", "widget"),
+        ("languge", "language"),
+        ("thumbnails", "thumbnail"),
+    ],
 )
 def test_a_misspelt_top_level_key_is_an_error_naming_the_known_key(typo, known):
     data = _three_users()
@@ -108,7 +114,11 @@ def test_a_misspelt_top_level_key_is_an_error_naming_the_known_key(typo, known):
         (lambda d: d["users"][2].update(handle="PurefulSoul"), "users[2].handle", "duplicate handle"),
         (lambda d: d["users"][0].update(avatar="https://x"), "users[0].avatar", "unknown field"),
         (lambda d: d.update(users=[]), "users", "1 to 64 users"),
-        (lambda d: d.update(users=[{"handle": f"u{i}", "name": "U"} for i in range(65)]), "users", "1 to 64 users"),
+        (
+            lambda d: d.update(users=[{"handle": f"u{i}", "name": "U"} for i in range(65)]),
+            "users",
+            "1 to 64 users",
+        ),
         (lambda d: d.update(users=d["users"] + [d["users"][0]]), "users[3].handle", "duplicate handle"),
         (lambda d: d.update(layout="Classic!"), "layout", "template name"),
         (lambda d: d.update(layout_padding=-1), "layout_padding", "integer"),

@@ -126,7 +126,9 @@ def test_http_thumbnails_are_kept_as_written_with_a_warning():
     assert render_card(card, "classic") == text
 
 
-@pytest.mark.parametrize("thumbnail", ["javascript:alert(1)", "data:image/png;base64,AAAA", "file:///etc/passwd"])
+@pytest.mark.parametrize(
+    "thumbnail", ["javascript:alert(1)", "data:image/png;base64,AAAA", "file:///etc/passwd"]
+)
 def test_other_thumbnail_schemes_stay_errors(thumbnail):
     text = _read("k_saifullaah.md").replace(
         "https://github.com/borisdayma/huggingtweets/blob/master/img/logo.png?raw=true", thumbnail

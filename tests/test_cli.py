@@ -7,7 +7,9 @@ from hang_guard import HANG_GUARD
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "publisher", *args], capture_output=True, text=True, timeout=HANG_GUARD)
+    return subprocess.run(
+        [sys.executable, "-m", "publisher", *args], capture_output=True, text=True, timeout=HANG_GUARD
+    )
 
 
 def test_help_lists_every_command():
@@ -24,14 +26,15 @@ def test_help_imports_no_heavy_library():
         "heavy = [m for m in ('torch', 'transformers', 'wandb', 'huggingface_hub') if m in sys.modules]\n"
         "print('HEAVY', heavy)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=HANG_GUARD).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=HANG_GUARD
+    ).stdout
     assert "HEAVY []" in out
 
 
 def test_unknown_command_is_a_usage_error():
     result = run_cli("no-such-command")
     assert result.returncode == 2
-
 
 
 @click.command()

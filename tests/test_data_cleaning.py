@@ -33,11 +33,23 @@ def test_fix_text_replaces_the_three_entities_in_order_and_unescapes_amp_lt_twic
         ("https://t.co/x", "", True),
         ("🤖🤖🤖", "🤖🤖🤖", True),
         ("🤖 🔥 💯 🚀", "🤖 🔥 💯 🚀", False),
-        ("今日はとても良い天気ですね。散歩に行きました。", "今日はとても良い天気ですね。散歩に行きました。", True),
-        ("RT @elonmusk: Starship launch today, go go go", "RT @elonmusk: Starship launch today, go go go", False),
+        (
+            "今日はとても良い天気ですね。散歩に行きました。",
+            "今日はとても良い天気ですね。散歩に行きました。",
+            True,
+        ),
+        (
+            "RT @elonmusk: Starship launch today, go go go",
+            "RT @elonmusk: Starship launch today, go go go",
+            False,
+        ),
         ("word\u200bjoined\u200bby\u200bzwsp", "word\u200bjoined\u200bby\u200bzwsp", True),
         ("many    spaces\t\tand\n\nnewlines here", "many spaces and newlines here", False),
-        ("example.com and pic.twitter.com/abc stay put", "example.com and pic.twitter.com/abc stay put", False),
+        (
+            "example.com and pic.twitter.com/abc stay put",
+            "example.com and pic.twitter.com/abc stay put",
+            False,
+        ),
     ],
 )
 def test_clean_tweet_and_boring_tweet_match_huggingtweets(raw, cleaned, short):

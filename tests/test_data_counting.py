@@ -14,15 +14,25 @@ from publisher.errors import DataError
 LONG = "this tweet has plenty of real words in it number {}"
 
 
-def source(handle: str, texts: list[str], *, superseded: set[str] | None = None, ids: list[str] | None = None) -> ImportedSource:
+def source(
+    handle: str, texts: list[str], *, superseded: set[str] | None = None, ids: list[str] | None = None
+) -> ImportedSource:
     ids = ids or [str(1000 + i) for i in range(len(texts))]
     tweets = [Tweet(i, t, t.startswith("RT @"), int(i)) for i, t in zip(ids, texts, strict=True)]
-    return ImportedSource(f"{handle}.zip", "x-archive", UserInfo(handle, handle.title()), tweets, superseded or set())
+    return ImportedSource(
+        f"{handle}.zip", "x-archive", UserInfo(handle, handle.title()), tweets, superseded or set()
+    )
 
 
 def test_counts_split_every_tweet_into_retweet_short_or_kept():
-    texts = ["RT @other: a retweet with many words in it", "Hello world https://t.co/x", "🤖🤖🤖",
-             "@friend this one is a reply and kept", "Fish &amp; chips are the best food", "今日はとても良い天気ですね。"]
+    texts = [
+        "RT @other: a retweet with many words in it",
+        "Hello world https://t.co/x",
+        "🤖🤖🤖",
+        "@friend this one is a reply and kept",
+        "Fish &amp; chips are the best food",
+        "今日はとても良い天気ですね。",
+    ]
     data = merge_sources([source("alice", texts)])[0]
     dedupe_and_cap(data, None)
     count_user(data)
@@ -41,7 +51,12 @@ def test_character_threshold_keeps_cjk_tweets():
 
 
 def test_duplicate_ids_count_once_and_earlier_edit_revisions_are_dropped():
-    texts = ["first draft has a typo in teh text", "first draft has a typo in the text", LONG.format(1), LONG.format(1)]
+    texts = [
+        "first draft has a typo in teh text",
+        "first draft has a typo in the text",
+        LONG.format(1),
+        LONG.format(1),
+    ]
     src = source("alice", texts, ids=["10", "11", "12", "12"], superseded={"10"})
     data = merge_sources([src])[0]
     dedupe_and_cap(data, None)
@@ -75,7 +90,9 @@ def test_under_6000_characters_is_an_error_with_the_real_counts():
     data = merge_sources([source("alice", [LONG.format(i) for i in range(20)] + ["RT @x: y"])])[0]
     dedupe_and_cap(data, None)
     count_user(data)
-    with pytest.raises(DataError, match=r"@alice: not enough tweets.*21 downloaded, 1 retweets, 0 short, 20 kept"):
+    with pytest.raises(
+        DataError, match=r"@alice: not enough tweets.*21 downloaded, 1 retweets, 0 short, 20 kept"
+    ):
         check_size(data)
 
 
@@ -90,8 +107,17 @@ def test_no_tweets_is_an_error_saying_so():
         process_users([source("alice", [])])
 
 
-@pytest.mark.parametrize(("raw", "handle"), [(" @Dril ", "dril"), ("@@x", None), ("a" * 16, None), ("bad-name", None),
-                                             ("under_score_15c", "under_score_15c"), ("", None)])
+@pytest.mark.parametrize(
+    ("raw", "handle"),
+    [
+        (" @Dril ", "dril"),
+        ("@@x", None),
+        ("a" * 16, None),
+        ("bad-name", None),
+        ("under_score_15c", "under_score_15c"),
+        ("", None),
+    ],
+)
 def test_handles_are_normalized_and_validated(raw, handle):
     if handle is None:
         with pytest.raises(DataError, match="invalid handle"):
@@ -128,10 +154,23 @@ def test_evaluation_tweets_are_held_out_of_training():
 
 
 EXPECTED_EDGE = {
-    "plain": "kept", "url-end": "kept", "url-start": "kept", "url-middle": "kept", "url-line": "kept",
-    "url-only": "short", "short": "short", "emoji": "kept", "emoji-short": "short", "emoji-spaced": "kept",
-    "cjk": "short", "zwsp": "kept", "mojibake": "kept", "eos": "kept", "hashtags": "short",
-    "mention-short": "short", "crlf": "kept",
+    "plain": "kept",
+    "url-end": "kept",
+    "url-start": "kept",
+    "url-middle": "kept",
+    "url-line": "kept",
+    "url-only": "short",
+    "short": "short",
+    "emoji": "kept",
+    "emoji-short": "short",
+    "emoji-spaced": "kept",
+    "cjk": "short",
+    "zwsp": "kept",
+    "mojibake": "kept",
+    "eos": "kept",
+    "hashtags": "short",
+    "mention-short": "short",
+    "crlf": "kept",
 }
 
 
@@ -143,4 +182,3 @@ def test_every_demo_edge_case_is_classified_as_huggingtweets_would():
         dedupe_and_cap(data, None)
         count_user(data)
         assert data.statuses == [EXPECTED_EDGE[kind]], (kind, template, data.kept_texts)
-

@@ -22,7 +22,9 @@ print(len(users[0].tweets), users[0].duplicates_removed, resource.getrusage(reso
 @pytest.mark.slow
 def test_import_of_a_large_archive_stays_far_below_150_mb(tmp_path):
     archive = write_large_archive(tmp_path / "big.zip", 30_000, seed=2)
-    out = subprocess.run([sys.executable, "-c", CODE, str(archive)], capture_output=True, text=True, timeout=HANG_GUARD)
+    out = subprocess.run(
+        [sys.executable, "-c", CODE, str(archive)], capture_output=True, text=True, timeout=HANG_GUARD
+    )
     assert out.returncode == 0, out.stderr
     kept_after_cap, _dupes, peak_mb = (int(x) for x in out.stdout.split())
     assert kept_after_cap == 3200

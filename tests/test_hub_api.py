@@ -46,7 +46,9 @@ def test_new_repo_has_an_initial_commit_and_create_is_idempotent_with_exist_ok(a
 def test_tags_and_branches_are_created_listed_and_deleted(api, repo):
     api.create_tag(repo, tag="v1", tag_message="first")
     api.create_branch(repo, branch="feature/x")
-    api.upload_file(path_or_fileobj=b"only on the branch", path_in_repo="branch.txt", repo_id=repo, revision="feature/x")
+    api.upload_file(
+        path_or_fileobj=b"only on the branch", path_in_repo="branch.txt", repo_id=repo, revision="feature/x"
+    )
     refs = api.list_repo_refs(repo)
     assert {b.name for b in refs.branches} == {"main", "feature/x"}
     assert [t.name for t in refs.tags] == ["v1"]
@@ -83,7 +85,9 @@ def test_stale_parent_commit_is_refused_with_412(api, repo):
         api.create_commit(repo, [CommitOperationAdd("d.txt", b"x")], commit_message="late", parent_commit=old)
     assert exc.value.response.status_code == 412
     current = api.model_info(repo).sha
-    done = api.create_commit(repo, [CommitOperationAdd("d.txt", b"x")], commit_message="ok", parent_commit=current)
+    done = api.create_commit(
+        repo, [CommitOperationAdd("d.txt", b"x")], commit_message="ok", parent_commit=current
+    )
     assert api.list_repo_commits(repo)[0].commit_id == done.oid
 
 
@@ -142,10 +146,21 @@ def test_list_models_filters_by_author_and_search_across_pages(api, hub):
         api.create_repo(f"{org}/{name}")
     hub.server.page_size = 1
     try:
-        assert sorted(m.id for m in api.list_models(author=org)) == [f"{org}/alpha-one", f"{org}/alpha-two", f"{org}/beta"]
-        assert sorted(m.id for m in api.list_models(author=org, search="alpha")) == [f"{org}/alpha-one", f"{org}/alpha-two"]
+        assert sorted(m.id for m in api.list_models(author=org)) == [
+            f"{org}/alpha-one",
+            f"{org}/alpha-two",
+            f"{org}/beta",
+        ]
+        assert sorted(m.id for m in api.list_models(author=org, search="alpha")) == [
+            f"{org}/alpha-one",
+            f"{org}/alpha-two",
+        ]
         assert len(list(api.list_models(author=org, limit=2))) == 2
-        api.upload_file(path_or_fileobj=b"---\ntags:\n- huggingtweets\n---\n", path_in_repo="README.md", repo_id=f"{org}/beta")
+        api.upload_file(
+            path_or_fileobj=b"---\ntags:\n- huggingtweets\n---\n",
+            path_in_repo="README.md",
+            repo_id=f"{org}/beta",
+        )
         assert [m.id for m in api.list_models(author=org, filter="huggingtweets")] == [f"{org}/beta"]
     finally:
         hub.server.page_size = 1000
@@ -167,7 +182,9 @@ def test_validate_yaml_accepts_a_good_card_and_rejects_broken_front_matter(hub):
 
 def test_upload_with_invalid_readme_metadata_is_refused(api, repo):
     with pytest.raises(ValueError, match="Invalid metadata"):
-        api.upload_file(path_or_fileobj=b"---\nlicense: not-a-license\n---\n", path_in_repo="README.md", repo_id=repo)
+        api.upload_file(
+            path_or_fileobj=b"---\nlicense: not-a-license\n---\n", path_in_repo="README.md", repo_id=repo
+        )
 
 
 def test_metadata_update_creates_then_edits_the_card(hub, repo):

@@ -40,7 +40,9 @@ def test_default_user_may_write_anywhere_and_whoami_names_it(hub):
     api.create_repo(f"any-org-{uuid.uuid4().hex[:6]}/model")
 
 
-@pytest.mark.parametrize("token", [None, "hf_publicanonymous", BOB_TOKEN], ids=["anonymous", "unknown", "other-user"])
+@pytest.mark.parametrize(
+    "token", [None, "hf_publicanonymous", BOB_TOKEN], ids=["anonymous", "unknown", "other-user"]
+)
 def test_private_repo_is_invisible_to_everyone_else(hub, bob, private_repo, token, tmp_path):
     from huggingface_hub import hf_hub_download
     from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError

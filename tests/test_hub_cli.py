@@ -25,7 +25,9 @@ SERVE = [sys.executable, "-m", "publisher", "hub", "serve"]
     ],
 )
 def test_bad_options_exit_2_with_a_clear_message_and_write_no_server_json(tmp_path, args, message):
-    result = subprocess.run([*SERVE, "--root", str(tmp_path), *args], capture_output=True, text=True, timeout=HANG_GUARD)
+    result = subprocess.run(
+        [*SERVE, "--root", str(tmp_path), *args], capture_output=True, text=True, timeout=HANG_GUARD
+    )
     assert result.returncode == 2
     assert message in result.stderr
     assert not (tmp_path / "server.json").exists()
@@ -34,8 +36,12 @@ def test_bad_options_exit_2_with_a_clear_message_and_write_no_server_json(tmp_pa
 def test_serve_with_token_flag_serves_that_user_and_prints_the_url(tmp_path):
     from huggingface_hub import HfApi
 
-    proc = subprocess.Popen([*SERVE, "--root", str(tmp_path), "--token", "ann:hf_anntoken99:team"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [*SERVE, "--root", str(tmp_path), "--token", "ann:hf_anntoken99:team"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + HANG_GUARD
         while not (tmp_path / "server.json").exists() and time.monotonic() < deadline and proc.poll() is None:
@@ -58,11 +64,19 @@ def test_dataset_repos_upload_and_download_like_models(hub, tmp_path):
     repo_id = f"local/data-{uuid.uuid4().hex[:6]}"
     url = api.create_repo(repo_id, repo_type="dataset")
     assert "/datasets/" in str(url)
-    api.upload_file(path_or_fileobj=b"a,b\n1,2\n", path_in_repo="train.csv", repo_id=repo_id, repo_type="dataset")
-    api.upload_file(path_or_fileobj=b"\0" * 1024, path_in_repo="blob.bin", repo_id=repo_id, repo_type="dataset")
+    api.upload_file(
+        path_or_fileobj=b"a,b\n1,2\n", path_in_repo="train.csv", repo_id=repo_id, repo_type="dataset"
+    )
+    api.upload_file(
+        path_or_fileobj=b"\0" * 1024, path_in_repo="blob.bin", repo_id=repo_id, repo_type="dataset"
+    )
     path = hf_hub_download(repo_id, "blob.bin", repo_type="dataset", endpoint=hub.url, cache_dir=tmp_path)
     assert Path(path).read_bytes() == b"\0" * 1024
-    assert sorted(api.list_repo_files(repo_id, repo_type="dataset")) == [".gitattributes", "blob.bin", "train.csv"]
+    assert sorted(api.list_repo_files(repo_id, repo_type="dataset")) == [
+        ".gitattributes",
+        "blob.bin",
+        "train.csv",
+    ]
 
 
 def test_importing_the_server_pulls_in_no_client_or_ml_library():

@@ -66,7 +66,9 @@ def test_repo_ids_are_case_insensitive(api):
 def test_card_with_string_datasets_is_accepted_like_on_the_hub(api, repo):
     from huggingface_hub import ModelCard
 
-    ModelCard("---\nlicense: mit\ndatasets: glue\nmetrics: acc\n---\n# Card\n").push_to_hub(repo, token=api.token)
+    ModelCard("---\nlicense: mit\ndatasets: glue\nmetrics: acc\n---\n# Card\n").push_to_hub(
+        repo, token=api.token
+    )
     assert api.model_info(repo).card_data["datasets"] == "glue"
 
 
@@ -99,7 +101,9 @@ def test_discussions_comments_status_and_pr_merge(api, repo, other):
 
 
 def test_expand_gives_last_commit_on_tree_and_paths_info(api, repo):
-    first = api.upload_file(path_or_fileobj=b"1", path_in_repo="d/one.txt", repo_id=repo, commit_message="one")
+    first = api.upload_file(
+        path_or_fileobj=b"1", path_in_repo="d/one.txt", repo_id=repo, commit_message="one"
+    )
     api.upload_file(path_or_fileobj=b"2", path_in_repo="two.txt", repo_id=repo, commit_message="two")
     (one,) = api.get_paths_info(repo, ["d/one.txt"], expand=True)
     assert one.last_commit.oid == first.oid and one.last_commit.title == "one"
@@ -130,7 +134,9 @@ def test_pr_against_a_commit_id_and_bad_tag_names_are_refused(api, repo):
 
     head = api.model_info(repo).sha
     with pytest.raises(RevisionNotFoundError):
-        api.create_commit(repo, [CommitOperationAdd("f", b"f")], commit_message="pr", revision=head, create_pr=True)
+        api.create_commit(
+            repo, [CommitOperationAdd("f", b"f")], commit_message="pr", revision=head, create_pr=True
+        )
     for bad in ("invalid tag", "v1..2"):
         with pytest.raises(HfHubHTTPError):
             api.create_tag(repo, tag=bad)
@@ -183,8 +189,11 @@ def test_gated_settings_unknown_settings_and_unknown_expand_are_answered_as_on_t
     assert api.model_info(repo).gated == "auto"
     with pytest.raises(GatedRepoError):
         other.hf_hub_download(repo, ".gitattributes")
-    response = get_session().put(f"{api.endpoint}/api/models/{repo}/settings", json={"colour": "red"},
-                                 headers={"Authorization": f"Bearer {api.token}"})
+    response = get_session().put(
+        f"{api.endpoint}/api/models/{repo}/settings",
+        json={"colour": "red"},
+        headers={"Authorization": f"Bearer {api.token}"},
+    )
     assert response.status_code == 400
     with pytest.raises(HfHubHTTPError) as exc:
         api.model_info(repo, expand=["notAField"])

@@ -32,7 +32,9 @@ def _get(url: str, path: str, conn: http.client.HTTPConnection | None = None) ->
 def test_fault_spec_parses_the_documented_example_and_rejects_typos():
     rules = parse_spec("commit:503:times=1,lfs-put:drop:nth=1,list:429:times=1:retry_after=1")
     assert [(r.route, r.kind, r.times, r.nth) for r in rules] == [
-        ("commit", "503", 1, None), ("lfs-put", "drop", None, 1), ("list", "429", 1, None)
+        ("commit", "503", 1, None),
+        ("lfs-put", "drop", None, 1),
+        ("list", "429", 1, None),
     ]
     with pytest.raises(ValueError, match="unknown route 'comit'"):
         parse_spec("comit:503")

@@ -56,8 +56,15 @@ def card_repo(hub) -> str:
     api = HfApi(endpoint=hub.url, token=hub.token)
     repo_id = f"local/page-{uuid.uuid4().hex[:8]}"
     api.create_repo(repo_id)
-    api.upload_file(path_or_fileobj=CARD.replace("NAME", HOSTILE_NAME).encode(), path_in_repo="README.md", repo_id=repo_id)
-    api.upload_file(path_or_fileobj=b"\0" * 2048, path_in_repo="model.safetensors", repo_id=repo_id, commit_message="Add weights")
+    api.upload_file(
+        path_or_fileobj=CARD.replace("NAME", HOSTILE_NAME).encode(), path_in_repo="README.md", repo_id=repo_id
+    )
+    api.upload_file(
+        path_or_fileobj=b"\0" * 2048,
+        path_in_repo="model.safetensors",
+        repo_id=repo_id,
+        commit_message="Add weights",
+    )
     return repo_id
 
 
@@ -70,7 +77,10 @@ def _get(url: str):
 def test_model_page_renders_the_card_without_front_matter_or_scripts(hub, card_repo):
     response = _get(f"{hub.url}/{card_repo}")
     assert response.status_code == 200
-    assert "script-src" not in response.headers["Content-Security-Policy"] and "default-src 'none'" in response.headers["Content-Security-Policy"]
+    assert (
+        "script-src" not in response.headers["Content-Security-Policy"]
+        and "default-src 'none'" in response.headers["Content-Security-Policy"]
+    )
     page = response.text
     assert "Khalid Saifullah" in page and "<table>" in page and "border-radius:50%" in page
     assert "thumbnail:" not in page, "front matter is hidden"
@@ -94,7 +104,9 @@ def test_sanitizer_keeps_layout_styles_and_drops_script_urls():
     html = render_card(REFERENCE_CARD.read_text() if REFERENCE_CARD.exists() else CARD)
     assert 'class="inline-flex flex-col"' in html and "text-align:center" in html
     assert "background-image:url(" in html
-    dirty = render_card('<div style="background-image: url(javascript:alert(1)); color: red" onclick="x()">a</div>')
+    dirty = render_card(
+        '<div style="background-image: url(javascript:alert(1)); color: red" onclick="x()">a</div>'
+    )
     assert dirty.strip() == '<div style="color:red">a</div>'
 
 
@@ -104,21 +116,34 @@ def _chromium() -> str | None:
 
 def _run_chromium(binary: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
     flags = [
-        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        f"--user-data-dir={tmp_path / 'chromium-profile'}", "--hide-scrollbars", "--window-size=1100,1400",
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'chromium-profile'}",
+        "--hide-scrollbars",
+        "--window-size=1100,1400",
     ]
     return subprocess.run([binary, *flags, *args], capture_output=True, text=True, timeout=HANG_GUARD)
 
 
-@pytest.mark.skipif(_chromium() is None, reason="headless check needs Debian's chromium (apt-get install chromium; .ci/run installs it)")
+@pytest.mark.skipif(
+    _chromium() is None,
+    reason="headless check needs Debian's chromium (apt-get install chromium; .ci/run installs it)",
+)
 def test_page_in_headless_chromium_runs_no_script_and_is_saved_as_a_screenshot(hub, card_repo, tmp_path):
     binary = _chromium()
     assert binary is not None
     url = f"{hub.url}/{card_repo}"
     dom = _run_chromium(binary, tmp_path, "--dump-dom", url)
     assert dom.returncode == 0, dom.stderr[-2000:]
-    assert f"<title>{card_repo} - local hub</title>" in dom.stdout, "document.title was not changed by a script"
+    assert f"<title>{card_repo} - local hub</title>" in dom.stdout, (
+        "document.title was not changed by a script"
+    )
     assert "pwned" not in dom.stdout and "Khalid Saifullah" in dom.stdout
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / "hub_model_page.png"
@@ -152,24 +177,44 @@ def pictures_repo(hub) -> str:
     from pictures_helpers import history
 
     repo_id = f"local/pictures-{uuid.uuid4().hex[:8]}"
-    preview = preview_png([PreviewUser("alice", "Alice 🤖")], ["My dream is a picture"], prompts=["My dream is"])
-    files = {"README.md": PICTURES_CARD.replace("REPO", repo_id).encode(), "training_curve.png": training_curve_png(history()),
-             "predictions.png": preview}
+    preview = preview_png(
+        [PreviewUser("alice", "Alice 🤖")], ["My dream is a picture"], prompts=["My dream is"]
+    )
+    files = {
+        "README.md": PICTURES_CARD.replace("REPO", repo_id).encode(),
+        "training_curve.png": training_curve_png(history()),
+        "predictions.png": preview,
+    }
     api = HfApi(endpoint=hub.url, token=hub.token)
     api.create_repo(repo_id)
-    api.create_commit(repo_id, [CommitOperationAdd(p, data) for p, data in files.items()], commit_message="Publish")
+    api.create_commit(
+        repo_id, [CommitOperationAdd(p, data) for p, data in files.items()], commit_message="Publish"
+    )
     return repo_id
 
 
 def test_relative_images_resolve_within_the_repo_and_other_sources_are_dropped():
-    html = render_card('![a](img/curve.png) ![b](../../other/x.png) ![c](//evil.example/x.png) ![d](https://e.com/x.png)'
-                       ' <img src="/ns/other/resolve/main/y.png"> <img src="/etc/passwd">', repo_id="ns/name", revision="abc")
+    html = render_card(
+        "![a](img/curve.png) ![b](../../other/x.png) ![c](//evil.example/x.png) ![d](https://e.com/x.png)"
+        ' <img src="/ns/other/resolve/main/y.png"> <img src="/etc/passwd">',
+        repo_id="ns/name",
+        revision="abc",
+    )
     sources = re.findall(r'<img src="([^"]*)"', html)
-    assert sources == ["/ns/name/resolve/abc/img/curve.png", "https://e.com/x.png", "/ns/other/resolve/main/y.png"]
+    assert sources == [
+        "/ns/name/resolve/abc/img/curve.png",
+        "https://e.com/x.png",
+        "/ns/other/resolve/main/y.png",
+    ]
 
 
-@pytest.mark.skipif(_chromium() is None, reason="headless check needs Debian's chromium (apt-get install chromium; .ci/run installs it)")
-def test_page_with_the_curve_and_the_thumbnail_in_headless_chromium_is_saved_as_a_screenshot(hub, pictures_repo, tmp_path):
+@pytest.mark.skipif(
+    _chromium() is None,
+    reason="headless check needs Debian's chromium (apt-get install chromium; .ci/run installs it)",
+)
+def test_page_with_the_curve_and_the_thumbnail_in_headless_chromium_is_saved_as_a_screenshot(
+    hub, pictures_repo, tmp_path
+):
     from PIL import Image
 
     binary = _chromium()
@@ -181,7 +226,9 @@ def test_page_with_the_curve_and_the_thumbnail_in_headless_chromium_is_saved_as_
     assert result.returncode == 0, result.stderr[-2000:]
     with Image.open(shot) as image:
         colors = {color for _, color in image.convert("RGB").getcolors(maxcolors=1 << 20)}
-    assert (31, 111, 235) in colors, "the training curve's line is on the page (the image loaded under the CSP)"
+    assert (31, 111, 235) in colors, (
+        "the training curve's line is on the page (the image loaded under the CSP)"
+    )
     assert (255, 210, 30) in colors, "the preview's accent bar is on the page (the thumbnail loaded)"
 
 
@@ -210,11 +257,21 @@ def browse_repo(hub) -> str:
     api = HfApi(endpoint=hub.url, token=hub.token)
     repo_id = f"local/browse-{uuid.uuid4().hex[:8]}"
     api.create_repo(repo_id)
-    api.create_commit(repo_id, [CommitOperationAdd("README.md", META_CARD.encode()),
-                                CommitOperationAdd("config.json", b'{"model_type": "gpt2"}'),
-                                CommitOperationAdd("sub/notes <i>.txt", b"<script>alert(1)</script> notes")],
-                      commit_message="Add <the> card")
-    api.upload_file(path_or_fileobj=b"\0" * 4096, path_in_repo="model.safetensors", repo_id=repo_id, commit_message="Add weights")
+    api.create_commit(
+        repo_id,
+        [
+            CommitOperationAdd("README.md", META_CARD.encode()),
+            CommitOperationAdd("config.json", b'{"model_type": "gpt2"}'),
+            CommitOperationAdd("sub/notes <i>.txt", b"<script>alert(1)</script> notes"),
+        ],
+        commit_message="Add <the> card",
+    )
+    api.upload_file(
+        path_or_fileobj=b"\0" * 4096,
+        path_in_repo="model.safetensors",
+        repo_id=repo_id,
+        commit_message="Add weights",
+    )
     return repo_id
 
 
@@ -282,8 +339,12 @@ def test_the_owner_browses_a_private_repo_after_a_token_sign_in_and_the_cookie_n
 
     # the session is for pages only: the API still wants the Authorization header
     assert client.get(f"/api/models/{repo}").status_code == 404
-    write = client.post("/api/repos/create", json={"name": "from-cookie", "organization": "browse-owner", "type": "model"})
-    assert write.status_code == 401 and not HfApi(endpoint=hub.url, token=owner_token).repo_exists("browse-owner/from-cookie")
+    write = client.post(
+        "/api/repos/create", json={"name": "from-cookie", "organization": "browse-owner", "type": "model"}
+    )
+    assert write.status_code == 401 and not HfApi(endpoint=hub.url, token=owner_token).repo_exists(
+        "browse-owner/from-cookie"
+    )
 
     # another user's session does not open it; a foreign-origin post does not sign in; sign-out ends it
     hub.server.add_user("browse-other", "hf_browseother000000000001", [])
@@ -291,20 +352,30 @@ def test_the_owner_browses_a_private_repo_after_a_token_sign_in_and_the_cookie_n
     assert other.get(f"/{repo}").status_code == 404
     import httpx2
 
-    forged = httpx2.post(f"{hub.url}/signin", data={"token": owner_token}, headers={"Origin": "https://evil.example"})
+    forged = httpx2.post(
+        f"{hub.url}/signin", data={"token": owner_token}, headers={"Origin": "https://evil.example"}
+    )
     assert forged.status_code == 403 and "Set-Cookie" not in forged.headers
     assert _sign_in(hub, "hf_notatoken0000000000")[1].status_code == 401
     assert client.post("/signout", headers={"Origin": hub.url}).status_code == 303
     assert client.get(f"/{repo}").status_code == 404
 
 
-@pytest.mark.skipif(_chromium() is None, reason="headless check needs Debian's chromium (apt-get install chromium; .ci/run installs it)")
+@pytest.mark.skipif(
+    _chromium() is None,
+    reason="headless check needs Debian's chromium (apt-get install chromium; .ci/run installs it)",
+)
 def test_browse_pages_in_headless_chromium_run_no_script(hub, browse_repo, tmp_path):
     binary = _chromium()
     assert binary is not None
-    for path, title in ((f"/{browse_repo}", f"{browse_repo} - local hub"),
-                        (f"/{browse_repo}/blob/main/sub/notes%20%3Ci%3E.txt", f"sub/notes &lt;i&gt;.txt - {browse_repo} - local hub"),
-                        (f"/{browse_repo}/commits/main", f"{browse_repo} commits - local hub")):
+    for path, title in (
+        (f"/{browse_repo}", f"{browse_repo} - local hub"),
+        (
+            f"/{browse_repo}/blob/main/sub/notes%20%3Ci%3E.txt",
+            f"sub/notes &lt;i&gt;.txt - {browse_repo} - local hub",
+        ),
+        (f"/{browse_repo}/commits/main", f"{browse_repo} commits - local hub"),
+    ):
         dom = _run_chromium(binary, tmp_path, "--dump-dom", f"{hub.url}{path}")
         assert dom.returncode == 0, dom.stderr[-2000:]
         assert f"<title>{title}</title>" in dom.stdout, "document.title was not changed by a script"

@@ -77,11 +77,16 @@ def test_restart_on_the_same_root_serves_the_same_repos(tmp_path):
 
 
 def _signed_upload_url(url: str, repo_id: str, oid: str, size: int) -> str:
-    body = json.dumps({"operation": "upload", "transfers": ["basic"], "objects": [{"oid": oid, "size": size}]})
+    body = json.dumps(
+        {"operation": "upload", "transfers": ["basic"], "objects": [{"oid": oid, "size": size}]}
+    )
     request = urllib.request.Request(
         f"{url}/{repo_id}.git/info/lfs/objects/batch",
         data=body.encode(),
-        headers={"Authorization": f"Bearer {DEFAULT_LOCAL_TOKEN}", "Content-Type": "application/vnd.git-lfs+json"},
+        headers={
+            "Authorization": f"Bearer {DEFAULT_LOCAL_TOKEN}",
+            "Content-Type": "application/vnd.git-lfs+json",
+        },
     )
     with urllib.request.urlopen(request) as response:
         return json.load(response)["objects"][0]["actions"]["upload"]["href"]
@@ -153,12 +158,19 @@ def test_kill_9_during_uploads_keeps_the_last_commit_and_the_next_upload_succeed
 
     proc, url = _start_subprocess_hub(root)
     try:
-        assert list((root / "tmp").iterdir()) == [], "the restarted server clears the dead one's partial writes"
+        assert list((root / "tmp").iterdir()) == [], (
+            "the restarted server clears the dead one's partial writes"
+        )
         api = _api(url)
         assert api.model_info(repo_id).sha == sha_before
         assert _snapshot(api, repo_id, tmp_path / "c2") == files_before
         assert not Storage(root).has_blob(oid)
-        api.upload_file(path_or_fileobj=WEIGHTS[::-1], path_in_repo="model.bin", repo_id=repo_id, commit_message="after crash")
+        api.upload_file(
+            path_or_fileobj=WEIGHTS[::-1],
+            path_in_repo="model.bin",
+            repo_id=repo_id,
+            commit_message="after crash",
+        )
         assert api.list_repo_commits(repo_id)[0].title == "after crash"
         assert api.model_info(repo_id).sha != sha_before
     finally:
@@ -203,7 +215,9 @@ def test_concurrent_commits_to_one_branch_all_land_in_one_linear_history(hub_cle
     api.create_repo(repo_id)
 
     def upload(i: int) -> str:
-        return api.upload_file(path_or_fileobj=f"file {i}".encode(), path_in_repo=f"f{i}.txt", repo_id=repo_id).oid
+        return api.upload_file(
+            path_or_fileobj=f"file {i}".encode(), path_in_repo=f"f{i}.txt", repo_id=repo_id
+        ).oid
 
     with ThreadPoolExecutor(8) as pool:
         oids = list(pool.map(upload, range(8)))
@@ -224,7 +238,9 @@ def _peak_rss_mb(pid: int) -> float:
     raise AssertionError("no VmHWM in /proc status")
 
 
-@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc to read the server's peak memory")
+@pytest.mark.skipif(
+    not Path("/proc/self/status").exists(), reason="needs Linux /proc to read the server's peak memory"
+)
 def test_large_lfs_upload_streams_to_disk_with_bounded_server_memory(tmp_path):
     size, chunk = 160 * 1024 * 1024, b"\2" * (1024 * 1024)
     digest = hashlib.sha256()

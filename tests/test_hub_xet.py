@@ -52,9 +52,19 @@ CLIENT = textwrap.dedent(
 
 
 def _run_xet_client(server: HubServer, folder, repo: str, tmp_path) -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in ("HF_HUB_DISABLE_XET", "HF_HUB_DISABLE_IMPLICIT_TOKEN")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("HF_HUB_DISABLE_XET", "HF_HUB_DISABLE_IMPLICIT_TOKEN")
+    }
     env.update(HF_ENDPOINT=server.url, HF_TOKEN=DEFAULT_LOCAL_TOKEN, HF_HOME=str(tmp_path / "hf_home"))
-    result = subprocess.run([sys.executable, "-c", CLIENT, str(folder), repo], env=env, capture_output=True, text=True, timeout=HANG_GUARD)
+    result = subprocess.run(
+        [sys.executable, "-c", CLIENT, str(folder), repo],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=HANG_GUARD,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     return json.loads(result.stdout.strip().splitlines()[-1])
 

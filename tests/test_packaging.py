@@ -25,10 +25,13 @@ def test_the_distribution_has_its_own_name_and_the_version_of_the_package():
 
 
 def test_the_command_is_still_publisher_and_prints_that_version():
-    entry = [e for e in metadata.entry_points(group="console_scripts") if e.dist and e.dist.name == DISTRIBUTION]
+    entry = [
+        e for e in metadata.entry_points(group="console_scripts") if e.dist and e.dist.name == DISTRIBUTION
+    ]
     assert [(e.name, e.value) for e in entry] == [("publisher", "publisher.cli:main")]
-    out = subprocess.run([sys.executable, "-m", "publisher", "--version"], capture_output=True, text=True,
-                         timeout=HANG_GUARD)
+    out = subprocess.run(
+        [sys.executable, "-m", "publisher", "--version"], capture_output=True, text=True, timeout=HANG_GUARD
+    )
     assert out.stdout.strip() == f"publisher, version {publisher.__version__}"
 
 

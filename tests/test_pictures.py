@@ -40,8 +40,10 @@ def test_training_curve_is_a_1000x500_png_with_pixels_only_and_the_same_bytes_tw
 
 
 def test_training_curve_is_the_same_bytes_in_a_fresh_interpreter():
-    code = ("import sys, math\nsys.path.insert(0, 'tests')\nfrom pictures_helpers import history\n"
-            "from publisher.pictures.curve import training_curve_png\nsys.stdout.buffer.write(training_curve_png(history()))")
+    code = (
+        "import sys, math\nsys.path.insert(0, 'tests')\nfrom pictures_helpers import history\n"
+        "from publisher.pictures.curve import training_curve_png\nsys.stdout.buffer.write(training_curve_png(history()))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True).stdout
     assert out == training_curve_png(history())
 
@@ -66,12 +68,16 @@ def test_preview_is_a_1200x630_png_with_pixels_only_and_the_same_bytes_twice(nam
     assert_pixels_only(first)
 
 
-@pytest.mark.parametrize("text", [ARABIC, JAPANESE, EMOJI, "Ελένη Κωνσταντίνου", "김민준", "देवनागरी नाम", "שרה כהן"])
+@pytest.mark.parametrize(
+    "text", [ARABIC, JAPANESE, EMOJI, "Ελένη Κωνσταντίνου", "김민준", "देवनागरी नाम", "שרה כהן"]
+)
 def test_every_drawn_character_is_in_the_font_that_draws_it(text):
     runs = split_runs(text)
     assert runs, text
     for run in runs:
-        missing = [c for c in run.text if ord(c) not in coverage(run.font) and unicodedata.category(c) != "Cf"]
+        missing = [
+            c for c in run.text if ord(c) not in coverage(run.font) and unicodedata.category(c) != "Cf"
+        ]
         assert not missing, (run.font.path, missing)
     kept = "".join(r.text for r in runs)
     letters = [c for c in text if c.isalpha() or unicodedata.category(c) == "So"]
@@ -135,17 +141,30 @@ def test_an_avatar_symlink_is_not_followed(tmp_path):
     assert avatar_files(tmp_path, ["user0"]) == {}
 
 
-@pytest.mark.parametrize("args", [["render", str(FIXTURES / "k_saifullaah.json")], ["check", str(FIXTURES / "k_saifullaah.md")],
-                                  ["parse", str(FIXTURES / "k_saifullaah.md")], ["--help"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["render", str(FIXTURES / "k_saifullaah.json")],
+        ["check", str(FIXTURES / "k_saifullaah.md")],
+        ["parse", str(FIXTURES / "k_saifullaah.md")],
+        ["--help"],
+    ],
+)
 def test_card_commands_import_neither_matplotlib_nor_pillow(args):
-    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "publisher", *args], capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "publisher", *args], capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stderr[-2000:]
-    imported = {line.split("|")[-1].strip().split(".")[0] for line in result.stderr.splitlines() if "|" in line}
+    imported = {
+        line.split("|")[-1].strip().split(".")[0] for line in result.stderr.splitlines() if "|" in line
+    }
     assert not imported & {"matplotlib", "PIL", "fontTools", "manimgx_fonts"}
 
 
 def test_the_hub_server_imports_neither_matplotlib_nor_pillow():
-    code = ("import sys, publisher.hub.server, publisher.hub.server.pages, publisher.commands.hub\n"
-            "print([m for m in ('matplotlib', 'PIL', 'fontTools') if m in sys.modules])")
+    code = (
+        "import sys, publisher.hub.server, publisher.hub.server.pages, publisher.commands.hub\n"
+        "print([m for m in ('matplotlib', 'PIL', 'fontTools') if m in sys.modules])"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout.strip() == "[]", result.stderr

@@ -39,8 +39,20 @@ def run_dir(tmp_path: Path, tiny_model_dir: Path) -> Path:
 
 
 def publish(hub, run: Path, repo_id: str, *args: str) -> tuple[int, dict, str]:
-    cmd = [sys.executable, "-m", "publisher", "publish", str(run), "--hub", "hf", "--repo-id", repo_id, "--json",
-           "--no-verify", *args]
+    cmd = [
+        sys.executable,
+        "-m",
+        "publisher",
+        "publish",
+        str(run),
+        "--hub",
+        "hf",
+        "--repo-id",
+        repo_id,
+        "--json",
+        "--no-verify",
+        *args,
+    ]
     proc = subprocess.run(cmd, env=hub.env(), capture_output=True, text=True)
     return proc.returncode, (json.loads(proc.stdout) if proc.stdout.strip() else {}), proc.stderr
 
@@ -53,7 +65,9 @@ def new_repo() -> str:
     return f"huggingtweets/pictures-{uuid.uuid4().hex[:8]}"
 
 
-def test_both_pictures_land_in_the_one_commit_and_the_card_links_resolve_on_the_hub(hub_clean, run_dir, tmp_path):
+def test_both_pictures_land_in_the_one_commit_and_the_card_links_resolve_on_the_hub(
+    hub_clean, run_dir, tmp_path
+):
     repo = new_repo()
     code, doc, err = publish(hub_clean, run_dir, repo)
     assert code == 0, err
@@ -61,21 +75,33 @@ def test_both_pictures_land_in_the_one_commit_and_the_card_links_resolve_on_the_
     commits = api.list_repo_commits(repo)
     assert len(commits) == 2, "the repo's initial commit and the one publish commit"
     assert {"training_curve.png", "predictions.png"} <= {p for p, s in statuses(doc).items() if s == "added"}
-    readme = Path(api.hf_hub_download(repo, "README.md", revision=doc["commit_sha"], cache_dir=tmp_path)).read_text()
+    readme = Path(
+        api.hf_hub_download(repo, "README.md", revision=doc["commit_sha"], cache_dir=tmp_path)
+    ).read_text()
 
     thumbnail = parse_front_matter(readme)["thumbnail"]
     assert thumbnail == f"https://huggingface.co/{repo}/resolve/main/predictions.png"
     ns, name, resolve, revision, path = urlsplit(thumbnail).path.lstrip("/").split("/", 4)
     assert (f"{ns}/{name}", resolve) == (repo, "resolve")
-    preview = Path(api.hf_hub_download(repo, unquote(path), revision=unquote(revision), cache_dir=tmp_path)).read_bytes()
+    preview = Path(
+        api.hf_hub_download(repo, unquote(path), revision=unquote(revision), cache_dir=tmp_path)
+    ).read_bytes()
     assert png_size(preview) == (1200, 630)
     assert_pixels_only(preview)
 
-    links = re.findall(r"!\[[^\]]*\]\(([^)\s]+)\)", readme.split("## Training procedure", 1)[1].split("##", 1)[0])
+    links = re.findall(
+        r"!\[[^\]]*\]\(([^)\s]+)\)", readme.split("## Training procedure", 1)[1].split("##", 1)[0]
+    )
     assert links == ["training_curve.png"], "the curve is a relative link under Training procedure"
-    curve = Path(api.hf_hub_download(repo, links[0], revision=doc["commit_sha"], cache_dir=tmp_path)).read_bytes()
+    curve = Path(
+        api.hf_hub_download(repo, links[0], revision=doc["commit_sha"], cache_dir=tmp_path)
+    ).read_bytes()
     assert curve == (run_dir / "training_curve.png").read_bytes()
-    card = json.loads(Path(api.hf_hub_download(repo, "card.json", revision=doc["commit_sha"], cache_dir=tmp_path)).read_text())
+    card = json.loads(
+        Path(
+            api.hf_hub_download(repo, "card.json", revision=doc["commit_sha"], cache_dir=tmp_path)
+        ).read_text()
+    )
     assert card["pictures"] == {"training_curve": "training_curve.png", "preview": "predictions.png"}
     assert card["thumbnail"] == thumbnail
 
@@ -95,7 +121,11 @@ def test_a_card_only_republish_sends_no_picture_and_a_rename_redraws_only_the_pr
     (run_dir / "card.json").write_text(json.dumps(card, ensure_ascii=False), encoding="utf-8")
     code, doc, err = publish(hub_clean, run_dir, repo)
     assert code == 0, err
-    assert {p for p, s in statuses(doc).items() if s != "unchanged"} == {"README.md", "card.json", "predictions.png"}
+    assert {p for p, s in statuses(doc).items() if s != "unchanged"} == {
+        "README.md",
+        "card.json",
+        "predictions.png",
+    }
 
 
 def test_the_classic_template_publishes_no_pictures(hub_clean, run_dir):
@@ -120,7 +150,10 @@ def test_the_model_page_shows_the_curve_and_the_thumbnail_from_the_repo(hub_clea
     assert "img-src 'self'" in page.headers["Content-Security-Policy"]
     sources = re.findall(r'<img src="([^"]+)"', page.text)
     local = [s for s in sources if s.startswith("/")]
-    assert any(s.endswith("/training_curve.png") for s in local) and f"/{repo}/resolve/main/predictions.png" in local
+    assert (
+        any(s.endswith("/training_curve.png") for s in local)
+        and f"/{repo}/resolve/main/predictions.png" in local
+    )
     assert f'<meta property="og:image" content="/{repo}/resolve/main/predictions.png">' in page.text
     for src in local:
         image = httpx2.get(hub_clean.url + src.replace("&amp;", "&"))

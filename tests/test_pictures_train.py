@@ -21,7 +21,9 @@ from pictures_helpers import assert_pixels_only  # noqa: E402
 
 def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != "WANDB_DIR"}
-    return subprocess.run([sys.executable, "-m", "publisher", *args], capture_output=True, text=True, cwd=cwd, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "publisher", *args], capture_output=True, text=True, cwd=cwd, env=env
+    )
 
 
 @pytest.fixture(scope="module")

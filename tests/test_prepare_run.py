@@ -18,8 +18,14 @@ from publisher.errors import BadInputError, DataError
 
 
 def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "publisher", *args], capture_output=True, text=True, timeout=HANG_GUARD,
-                          cwd=cwd, env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "publisher", *args],
+        capture_output=True,
+        text=True,
+        timeout=HANG_GUARD,
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+    )
 
 
 @pytest.fixture(scope="module")
@@ -31,15 +37,27 @@ def test_prepare_writes_dataset_and_a_valid_card(tmp_path, demo_zip):
     result = prepare_run([demo_zip], tmp_path / "runs" / "demo", PrepareOptions(seed=11, wandb=False))
     run = result.run_dir
     assert sorted(p.name for p in run.iterdir()) == ["card.json", "dataset"]
-    assert sorted(p.name for p in (run / "dataset").iterdir()) == ["eval.txt", "prepare.json", "train.txt", "tweets.jsonl"]
+    assert sorted(p.name for p in (run / "dataset").iterdir()) == [
+        "eval.txt",
+        "prepare.json",
+        "train.txt",
+        "tweets.jsonl",
+    ]
     card = load_manifest(run / "card.json")
     stats = card.users[0].stats
     assert card.users[0].handle == "demo" and card.users[0].name == "Demo Bot 🤖"
     assert stats.downloaded == stats.retweets + stats.short + stats.kept
     assert stats.retweets > 0 and stats.short > 0
     info = json.loads((run / "dataset" / "prepare.json").read_text(encoding="utf-8"))
-    assert info["seed"] == 11 and info["users"][0]["edits_collapsed"] == 1 and info["users"][0]["duplicates_removed"] == 1
-    rows = [json.loads(line) for line in (run / "dataset" / "tweets.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert (
+        info["seed"] == 11
+        and info["users"][0]["edits_collapsed"] == 1
+        and info["users"][0]["duplicates_removed"] == 1
+    )
+    rows = [
+        json.loads(line)
+        for line in (run / "dataset" / "tweets.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
     assert len(rows) == stats.downloaded
     assert sum(r["status"] == "kept" for r in rows) == stats.kept
     train = (run / "dataset" / "train.txt").read_text(encoding="utf-8")
@@ -51,7 +69,9 @@ def test_prepare_writes_dataset_and_a_valid_card(tmp_path, demo_zip):
 def test_same_seed_gives_the_same_dataset(tmp_path, demo_zip):
     a = prepare_run([demo_zip], tmp_path / "a", PrepareOptions(seed=3, wandb=False))
     b = prepare_run([demo_zip], tmp_path / "b", PrepareOptions(seed=3, wandb=False))
-    assert (a.run_dir / "dataset" / "train.txt").read_bytes() == (b.run_dir / "dataset" / "train.txt").read_bytes()
+    assert (a.run_dir / "dataset" / "train.txt").read_bytes() == (
+        b.run_dir / "dataset" / "train.txt"
+    ).read_bytes()
 
 
 def test_too_little_text_leaves_no_run_directory(tmp_path):
@@ -73,8 +93,25 @@ def test_existing_run_directory_needs_force(tmp_path, demo_zip):
 
 def test_cli_prepare_json_logs_an_offline_wandb_preprocess_run(tmp_path, demo_zip):
     env = {k: v for k, v in os.environ.items() if k != "WANDB_DIR"}
-    result = subprocess.run([sys.executable, "-m", "publisher", "prepare", str(demo_zip), "--out", "runs/demo",
-                             "--seed", "5", "--json"], capture_output=True, text=True, timeout=HANG_GUARD, cwd=tmp_path, env=env)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "publisher",
+            "prepare",
+            str(demo_zip),
+            "--out",
+            "runs/demo",
+            "--seed",
+            "5",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=HANG_GUARD,
+        cwd=tmp_path,
+        env=env,
+    )
     assert result.returncode == 0, result.stderr
     doc = json.loads(result.stdout)
     assert doc["run_dir"] == "runs/demo" and doc["users"][0]["handle"] == "demo"
@@ -97,8 +134,16 @@ def test_cli_errors_are_exit_2_with_the_file_named(tmp_path):
 def test_demo_archive_command_writes_an_archive_prepare_accepts(tmp_path):
     made = run_cli("demo-archive", "runs/archives/demo.zip", "--handle", "@Demo", cwd=tmp_path)
     assert made.returncode == 0, made.stderr
-    prepared = run_cli("prepare", "runs/archives/demo.zip", "--out", "runs/demo", "--seed", "1", cwd=tmp_path,
-                       env={"WANDB_MODE": "disabled"})
+    prepared = run_cli(
+        "prepare",
+        "runs/archives/demo.zip",
+        "--out",
+        "runs/demo",
+        "--seed",
+        "1",
+        cwd=tmp_path,
+        env={"WANDB_MODE": "disabled"},
+    )
     assert prepared.returncode == 0, prepared.stderr
     assert "@demo:" in prepared.stderr
     again = run_cli("demo-archive", "runs/archives/demo.zip", cwd=tmp_path)
@@ -127,7 +172,9 @@ def test_cap_and_character_threshold_options_change_the_counts(tmp_path, demo_zi
     s = capped.users[0].stats
     assert s.downloaded == 150 and s.downloaded == s.retweets + s.short + s.kept
     assert capped.users[0].beyond_cap == 300 - 150
-    chars = prepare_run([demo_zip], tmp_path / "b", PrepareOptions(seed=1, short_threshold_chars=4, wandb=False))
+    chars = prepare_run(
+        [demo_zip], tmp_path / "b", PrepareOptions(seed=1, short_threshold_chars=4, wandb=False)
+    )
     default = prepare_run([demo_zip], tmp_path / "c", PrepareOptions(seed=1, wandb=False))
     assert chars.users[0].stats.short < default.users[0].stats.short
 

@@ -36,9 +36,22 @@ def run_dir(tmp_path: Path, tiny_model_dir: Path) -> Path:
 
 def publish(hub, run: Path, repo_id: str, *args: str, env: dict | None = None, verify: bool = False):
     """Run `publisher publish --json` against the session hub; returns (exit code, JSON document, stderr)."""
-    cmd = [sys.executable, "-m", "publisher", "publish", str(run), "--hub", "hf", "--repo-id", repo_id, "--json"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "publisher",
+        "publish",
+        str(run),
+        "--hub",
+        "hf",
+        "--repo-id",
+        repo_id,
+        "--json",
+    ]
     cmd += [] if verify else ["--no-verify"]
-    proc = subprocess.run([*cmd, *args], env=env or hub.env(), capture_output=True, text=True, timeout=HANG_GUARD)
+    proc = subprocess.run(
+        [*cmd, *args], env=env or hub.env(), capture_output=True, text=True, timeout=HANG_GUARD
+    )
     doc = json.loads(proc.stdout) if proc.stdout.strip() else None
     return proc.returncode, doc, proc.stderr
 
@@ -93,7 +106,9 @@ def test_card_only_change_commits_readme_and_card_json_only(hub_clean, run_dir):
     changed = {p for p, s in statuses(doc).items() if s != "unchanged"}
     assert changed == {"README.md", "card.json"}
     assert "lfs-put" not in routes(hub_clean)
-    readme = Path(api(hub_clean).hf_hub_download("huggingtweets/pub-card", "README.md", revision=doc["commit_sha"]))
+    readme = Path(
+        api(hub_clean).hf_hub_download("huggingtweets/pub-card", "README.md", revision=doc["commit_sha"])
+    )
     assert "Demo limitations, revised." in readme.read_text()
     titles = [c.title for c in api(hub_clean).list_repo_commits("huggingtweets/pub-card")]
     assert titles[0] == "Update model card"  # a card-only commit has its own title
@@ -157,7 +172,9 @@ def test_dry_run_of_a_new_repo_lists_every_file_as_added(hub_clean, run_dir):
 
 
 def test_wrong_token_is_exit_2_and_uploads_nothing(hub_clean, run_dir):
-    code, doc, err = publish(hub_clean, run_dir, "huggingtweets/pub-badtoken", env=hub_clean.env(HF_TOKEN=FAKE_TOKEN))
+    code, doc, err = publish(
+        hub_clean, run_dir, "huggingtweets/pub-badtoken", env=hub_clean.env(HF_TOKEN=FAKE_TOKEN)
+    )
     assert code == 2 and doc["status"] == "failed"
     assert "401" in err and "Invalid credentials" in err
     assert FAKE_TOKEN not in err + json.dumps(doc)
@@ -219,7 +236,9 @@ def test_verification_catches_a_broken_model(hub_clean, run_dir):
     assert doc["verification"]["ok"] is False and doc["verification"]["stage"] == "model"
     assert "missing keys" in doc["verification"]["error"]
     assert "verification failed" in err
-    assert doc["error"]["code"] == "verification_failed" and doc["error"]["message"].startswith("verification failed at model")
+    assert doc["error"]["code"] == "verification_failed" and doc["error"]["message"].startswith(
+        "verification failed at model"
+    )
     assert doc["commit_sha"] and doc["repo_id"] == "huggingtweets/pub-broken"
 
 
@@ -229,7 +248,9 @@ def test_revision_commits_to_a_new_branch_and_leaves_main(hub_clean, run_dir):
     code, doc, err = publish(hub_clean, run_dir, "huggingtweets/pub-branch", "--revision", "staging")
     assert code == 0, err
     assert {p for p, s in statuses(doc).items() if s != "unchanged"} == {"README.md", "card.json"}
-    branches = {b.name: b.target_commit for b in api(hub_clean).list_repo_refs("huggingtweets/pub-branch").branches}
+    branches = {
+        b.name: b.target_commit for b in api(hub_clean).list_repo_refs("huggingtweets/pub-branch").branches
+    }
     assert branches["staging"] == doc["commit_sha"] and branches["main"] == main_sha
 
 
@@ -248,8 +269,11 @@ def test_local_hub_already_running_is_found_and_left_running(run_dir, tmp_path):
     import time
 
     root = tmp_path / "hub"
-    server = subprocess.Popen([sys.executable, "-m", "publisher", "hub", "serve", "--root", str(root), "--port", "0"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "publisher", "hub", "serve", "--root", str(root), "--port", "0"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         for _ in range(300):
             if (root / "server.json").exists():
@@ -258,8 +282,19 @@ def test_local_hub_already_running_is_found_and_left_running(run_dir, tmp_path):
         url = json.loads((root / "server.json").read_text())["url"]
         env = {k: v for k, v in os.environ.items() if k not in ("HF_TOKEN", "HF_ENDPOINT")}
         env["HF_HOME"] = str(tmp_path / "home")
-        cmd = [sys.executable, "-m", "publisher", "publish", str(run_dir), "--hub", "local", "--hub-root", str(root),
-               "--no-verify", "--json"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "publisher",
+            "publish",
+            str(run_dir),
+            "--hub",
+            "local",
+            "--hub-root",
+            str(root),
+            "--no-verify",
+            "--json",
+        ]
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=HANG_GUARD)
         assert proc.returncode == 0, proc.stderr
         doc = json.loads(proc.stdout)
@@ -278,8 +313,19 @@ def test_json_of_a_publish_to_a_hub_started_for_it_names_no_dead_port(run_dir, t
     root = tmp_path / "hub"
     env = {k: v for k, v in os.environ.items() if k not in ("HF_TOKEN", "HF_ENDPOINT")}
     env["HF_HOME"] = str(tmp_path / "home")
-    cmd = [sys.executable, "-m", "publisher", "publish", str(run_dir), "--hub", "local", "--hub-root", str(root),
-           "--no-verify", "--json"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "publisher",
+        "publish",
+        str(run_dir),
+        "--hub",
+        "local",
+        "--hub-root",
+        str(root),
+        "--no-verify",
+        "--json",
+    ]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=HANG_GUARD)
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
@@ -291,7 +337,9 @@ def test_json_of_a_publish_to_a_hub_started_for_it_names_no_dead_port(run_dir, t
 
 def test_existing_tag_on_another_commit_is_refused_before_upload(hub_clean, run_dir):
     first = publish(hub_clean, run_dir, "huggingtweets/pub-tag-twice", "--tag", "v1")[1]
-    assert publish(hub_clean, run_dir, "huggingtweets/pub-tag-twice", "--tag", "v1")[1]["status"] == "unchanged"
+    assert (
+        publish(hub_clean, run_dir, "huggingtweets/pub-tag-twice", "--tag", "v1")[1]["status"] == "unchanged"
+    )
     write_card(run_dir, widget=["Second release"])
     code, doc, err = publish(hub_clean, run_dir, "huggingtweets/pub-tag-twice", "--tag", "v1")
     assert code == 2 and "tag 'v1' already exists" in err
@@ -302,9 +350,22 @@ def test_unreachable_hub_is_one_line_exit_1(run_dir, tmp_path):
     import os
 
     env = {k: v for k, v in os.environ.items() if k != "HF_ENDPOINT"}
-    env.update(HF_TOKEN=FAKE_TOKEN, HF_HOME=str(tmp_path / "home"), PUBLISHER_HUB_RETRIES="2",
-               PUBLISHER_HUB_RETRY_WAIT="0.1")
-    cmd = [sys.executable, "-m", "publisher", "publish", str(run_dir), "--hub", "http://127.0.0.1:9", "--no-verify"]
+    env.update(
+        HF_TOKEN=FAKE_TOKEN,
+        HF_HOME=str(tmp_path / "home"),
+        PUBLISHER_HUB_RETRIES="2",
+        PUBLISHER_HUB_RETRY_WAIT="0.1",
+    )
+    cmd = [
+        sys.executable,
+        "-m",
+        "publisher",
+        "publish",
+        str(run_dir),
+        "--hub",
+        "http://127.0.0.1:9",
+        "--no-verify",
+    ]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=HANG_GUARD)
     assert proc.returncode == 1
     errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
@@ -313,7 +374,9 @@ def test_unreachable_hub_is_one_line_exit_1(run_dir, tmp_path):
 
 
 def test_hf_hub_offline_is_ignored_for_a_loopback_hub(hub_clean, run_dir):
-    code, doc, err = publish(hub_clean, run_dir, "huggingtweets/pub-offline-env", env=hub_clean.env(HF_HUB_OFFLINE="1"))
+    code, doc, err = publish(
+        hub_clean, run_dir, "huggingtweets/pub-offline-env", env=hub_clean.env(HF_HUB_OFFLINE="1")
+    )
     assert code == 0 and doc["status"] == "published", err
     assert "HF_HUB_OFFLINE ignored: the hub is local" in err
 
@@ -325,7 +388,10 @@ def test_failed_publish_json_reports_repo_hub_plan_and_an_error_object(hub_clean
     assert code == 2 and doc["status"] == "failed"
     assert doc["repo_id"] == "huggingtweets/pub-json-fail" and doc["hub"] == "hf"
     assert doc["model_url"] == f"{hub_clean.url}/huggingtweets/pub-json-fail"
-    expected = {path: "unchanged" for path in statuses(first)} | {"README.md": "changed", "card.json": "changed"}
+    expected = {path: "unchanged" for path in statuses(first)} | {
+        "README.md": "changed",
+        "card.json": "changed",
+    }
     assert statuses(doc) == expected  # the plan was made before the tag check refused
     assert set(doc["error"]) == {"code", "message", "hint"}
     assert doc["error"]["code"] == "bad_input" and "tag 'v1' already exists" in doc["error"]["message"]
@@ -333,13 +399,19 @@ def test_failed_publish_json_reports_repo_hub_plan_and_an_error_object(hub_clean
 
 
 def test_failed_publish_before_any_plan_still_names_the_repo_and_the_code(hub_clean, run_dir):
-    code, doc, err = publish(hub_clean, run_dir, "huggingtweets/pub-json-auth", env=hub_clean.env(HF_TOKEN=FAKE_TOKEN))
+    code, doc, err = publish(
+        hub_clean, run_dir, "huggingtweets/pub-json-auth", env=hub_clean.env(HF_TOKEN=FAKE_TOKEN)
+    )
     assert code == 2 and doc["repo_id"] == "huggingtweets/pub-json-auth" and doc["hub"] == "hf"
     assert doc["error"]["code"] == "auth" and "401" in doc["error"]["message"] and doc["error"]["hint"]
     assert doc["files"] == [] and FAKE_TOKEN not in json.dumps(doc)
     write_card(run_dir, lisence="apache-2.0")
     code, doc, err = publish(hub_clean, run_dir, "huggingtweets/pub-json-auth")
-    assert code == 2 and doc["error"]["code"] == "invalid_manifest" and "did you mean `license`" in doc["error"]["message"]
+    assert (
+        code == 2
+        and doc["error"]["code"] == "invalid_manifest"
+        and "did you mean `license`" in doc["error"]["message"]
+    )
 
 
 def test_every_error_code_is_listed_in_the_readme():
@@ -347,7 +419,9 @@ def test_every_error_code_is_listed_in_the_readme():
 
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     section = readme.split("<!-- error-codes -->", 2)[1]
-    listed = {line.split("|")[1].strip().strip("`") for line in section.splitlines() if line.startswith("| `")}
+    listed = {
+        line.split("|")[1].strip().strip("`") for line in section.splitlines() if line.startswith("| `")
+    }
     assert listed == set(error_codes())
     for code, (exit_code, meaning) in error_codes().items():
         assert f"| `{code}` | {exit_code} | {meaning} |" in section
@@ -397,9 +471,15 @@ def test_private_on_an_existing_public_repo_with_nothing_to_change_makes_it_priv
 def test_an_untrained_run_names_publisher_train(hub_clean, run_dir):
     (run_dir / "model.safetensors").unlink()
     code, doc, err = publish(hub_clean, run_dir, "huggingtweets/pub-untrained")
-    assert code == 2 and "no weights (model.safetensors or pytorch_model.bin) found: the run is not trained" in err
+    assert (
+        code == 2
+        and "no weights (model.safetensors or pytorch_model.bin) found: the run is not trained" in err
+    )
     assert f"hint: train it first: publisher train {run_dir}" in err
-    assert doc["error"]["code"] == "bad_input" and doc["error"]["hint"] == f"train it first: publisher train {run_dir}"
+    assert (
+        doc["error"]["code"] == "bad_input"
+        and doc["error"]["hint"] == f"train it first: publisher train {run_dir}"
+    )
     assert_hub_untouched(hub_clean)
 
 
@@ -407,7 +487,9 @@ def test_help_of_publish_and_regenerate_lists_the_environment_variables():
     from publisher.settings import environment_for
 
     for command in ("publish", "regenerate"):
-        proc = subprocess.run([sys.executable, "-m", "publisher", command, "--help"], capture_output=True, text=True)
+        proc = subprocess.run(
+            [sys.executable, "-m", "publisher", command, "--help"], capture_output=True, text=True
+        )
         assert proc.returncode == 0
         epilog = proc.stdout.split("Environment variables:", 1)[1]
         for var in environment_for(command):

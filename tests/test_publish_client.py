@@ -16,7 +16,9 @@ FAKE = "hf_FakeTokenForTests1234567890"
 def hub_error(status: int, headers: dict[str, str] | None = None, body: dict | None = None) -> Exception:
     """The exception huggingface_hub itself raises for such a response."""
     request = httpx2.Request("POST", "http://127.0.0.1:1/api/models/ns/m/commit/main")
-    response = httpx2.Response(status, headers=headers or {}, json=body or {"error": f"boom {status}"}, request=request)
+    response = httpx2.Response(
+        status, headers=headers or {}, json=body or {"error": f"boom {status}"}, request=request
+    )
     try:
         hf_raise_for_status(response)
     except Exception as exc:  # noqa: BLE001

@@ -30,10 +30,16 @@ def run_dir(tmp_path: Path, tiny_model_dir: Path) -> Path:
 @pytest.mark.parametrize(
     ("name", "faults"),
     [
-        ("commit-503-lfs-drop-preupload-429", "commit:503:times=1,lfs-put:drop:nth=1,preupload:429:times=1:retry_after=1"),
+        (
+            "commit-503-lfs-drop-preupload-429",
+            "commit:503:times=1,lfs-put:drop:nth=1,preupload:429:times=1:retry_after=1",
+        ),
         ("commit-drop-batch-503", "commit:drop:times=1,lfs-batch:503:times=1,lfs-verify:drop:nth=1"),
         ("commit-429-put-503", "commit:429:times=1:retry_after=1,lfs-put:503:times=2"),
-        ("unretried-routes", "whoami:503:times=1,info:429:times=1:retry_after=1,create:drop:times=1,validate:503:times=1"),
+        (
+            "unretried-routes",
+            "whoami:503:times=1,info:429:times=1:retry_after=1,create:drop:times=1,validate:503:times=1",
+        ),
     ],
 )
 def test_publish_succeeds_after_retries(hub_clean, run_dir, name, faults):
@@ -69,7 +75,18 @@ def test_kill_9_mid_upload_leaves_previous_commit_and_rerun_completes(hub_clean,
 
     hub_clean.server.clear_requests()
     hub_clean.server.set_latency(400)
-    cmd = [sys.executable, "-m", "publisher", "publish", str(run_dir), "--hub", "hf", "--repo-id", repo, "--no-verify"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "publisher",
+        "publish",
+        str(run_dir),
+        "--hub",
+        "hf",
+        "--repo-id",
+        repo,
+        "--no-verify",
+    ]
     proc = subprocess.Popen(cmd, env=hub_clean.env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + HANG_GUARD
     while time.monotonic() < deadline and not {"lfs-put", "lfs-batch"} & set(routes(hub_clean)):
@@ -110,7 +127,9 @@ def test_a_recognizable_token_never_appears_in_output_logs_or_files(hub_clean, r
         outputs.append(err + json.dumps(doc))
     # a failure path too: the server rejects everything
     hub_clean.server.set_faults("any:500")
-    code, doc, err = publish(hub_clean, run_dir, repo, env=hub_clean.env(HF_TOKEN=FAKE_TOKEN, PUBLISHER_HUB_RETRIES="1"))
+    code, doc, err = publish(
+        hub_clean, run_dir, repo, env=hub_clean.env(HF_TOKEN=FAKE_TOKEN, PUBLISHER_HUB_RETRIES="1")
+    )
     outputs.append(err + json.dumps(doc))
     hub_clean.server.set_faults(None)
     assert code == 1 and outputs[-1].count("error:") == 1
@@ -131,8 +150,21 @@ def test_concurrent_commit_during_publish_is_a_clear_412_and_rerun_publishes(hub
     write_card(run_dir, widget=["Racing ahead"])
     hub_clean.server.clear_requests()
     hub_clean.server.set_latency(300)
-    cmd = [sys.executable, "-m", "publisher", "publish", str(run_dir), "--hub", "hf", "--repo-id", repo, "--no-verify"]
-    proc = subprocess.Popen(cmd, env=hub_clean.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    cmd = [
+        sys.executable,
+        "-m",
+        "publisher",
+        "publish",
+        str(run_dir),
+        "--hub",
+        "hf",
+        "--repo-id",
+        repo,
+        "--no-verify",
+    ]
+    proc = subprocess.Popen(
+        cmd, env=hub_clean.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     deadline = time.monotonic() + HANG_GUARD
     while time.monotonic() < deadline and "tree" not in routes(hub_clean):
         time.sleep(0.02)

@@ -42,11 +42,18 @@ def test_a_new_mtime_or_size_means_the_file_is_hashed_again(tmp_path, weights):
         handle.write(b"\0" * 16)
     st = weights.stat()
     os.utime(weights, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
-    assert LocalFile(weights.name, source=weights, cache=cache).sha256 == hashlib.sha256(weights.read_bytes()).hexdigest() != old
+    assert (
+        LocalFile(weights.name, source=weights, cache=cache).sha256
+        == hashlib.sha256(weights.read_bytes()).hexdigest()
+        != old
+    )
     with open(weights, "ab") as handle:  # new size, mtime put back: still a miss
         handle.write(b"x")
     os.utime(weights, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
-    assert LocalFile(weights.name, source=weights, cache=cache).sha256 == hashlib.sha256(weights.read_bytes()).hexdigest()
+    assert (
+        LocalFile(weights.name, source=weights, cache=cache).sha256
+        == hashlib.sha256(weights.read_bytes()).hexdigest()
+    )
 
 
 def test_a_file_replaced_by_rename_is_hashed_again(tmp_path, weights):
@@ -57,7 +64,10 @@ def test_a_file_replaced_by_rename_is_hashed_again(tmp_path, weights):
     replacement.write_bytes(os.urandom(SIZE))
     os.utime(replacement, ns=(st.st_atime_ns, st.st_mtime_ns))  # same size and mtime, another inode
     os.replace(replacement, weights)
-    assert LocalFile(weights.name, source=weights, cache=cache).sha256 == hashlib.sha256(weights.read_bytes()).hexdigest()
+    assert (
+        LocalFile(weights.name, source=weights, cache=cache).sha256
+        == hashlib.sha256(weights.read_bytes()).hexdigest()
+    )
 
 
 def test_the_git_oid_is_cached_apart_from_the_sha256(tmp_path, weights):
@@ -72,7 +82,10 @@ def test_an_unreadable_or_corrupt_cache_is_ignored(tmp_path, weights):
     cache_file = tmp_path / "hashes.json"
     cache_file.write_text("{not json", encoding="utf-8")
     cache = HashCache(cache_file)
-    assert LocalFile(weights.name, source=weights, cache=cache).sha256 == hashlib.sha256(weights.read_bytes()).hexdigest()
+    assert (
+        LocalFile(weights.name, source=weights, cache=cache).sha256
+        == hashlib.sha256(weights.read_bytes()).hexdigest()
+    )
     cache.save()
     assert str(weights.resolve()) in cache_file.read_text(encoding="utf-8")
 

@@ -23,18 +23,32 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def make(scratch: Path, *args: str, timeout: float = HANG_GUARD) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("HF_TOKEN", "HF_ENDPOINT", "USER", "MAKEFLAGS", "CI")}  # a person's shell, not a CI job
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("HF_TOKEN", "HF_ENDPOINT", "USER", "MAKEFLAGS", "CI")
+    }  # a person's shell, not a CI job
     env["HF_HOME"] = str(scratch / "hf_home")
     in_venv = sys.prefix != sys.base_prefix
     overrides = [f"VENV={sys.prefix}", f"STAMP={scratch / 'stamp'}"] if in_venv else []
-    cmd = ["make", "--no-print-directory", "-f", str(REPO / "Makefile"), "-C", str(scratch), *args, *overrides]
+    cmd = [
+        "make",
+        "--no-print-directory",
+        "-f",
+        str(REPO / "Makefile"),
+        "-C",
+        str(scratch),
+        *args,
+        *overrides,
+    ]
     return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
 
 
 def page_served_by_make_hub(root: Path, path: str) -> str:
     """GET `path` from `publisher hub serve --root root` (what `make hub` runs; any free port here)."""
-    proc = subprocess.Popen([sys.executable, "-m", "publisher", "hub", "serve", "--root", str(root), "--port", "0"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "publisher", "hub", "serve", "--root", str(root), "--port", "0"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + HANG_GUARD
         while not (root / "server.json").exists() and proc.poll() is None and time.monotonic() < deadline:
@@ -86,9 +100,13 @@ def test_a_prepared_run_is_trained_without_its_archive(scratch):
 def test_a_new_run_without_its_archive_names_the_missing_file(scratch):
     result = make(scratch, "publish", "USER=alice")
     assert result.returncode == 2
-    assert "no tweet archive for @alice: put it at runs/archives/alice.zip or pass ARCHIVE=path" in result.stderr
+    assert (
+        "no tweet archive for @alice: put it at runs/archives/alice.zip or pass ARCHIVE=path" in result.stderr
+    )
     missing = make(scratch, "publish", "USER=alice", "ARCHIVE=elsewhere/alice.zip")
-    assert missing.returncode == 2 and "ARCHIVE: elsewhere/alice.zip: no such file or folder" in missing.stderr
+    assert (
+        missing.returncode == 2 and "ARCHIVE: elsewhere/alice.zip: no such file or folder" in missing.stderr
+    )
 
 
 def test_a_misspelt_variable_is_an_error_listing_the_known_ones_before_anything_runs(scratch):
@@ -108,13 +126,16 @@ def test_user_is_normalised_once_like_prepare(scratch, user, run):
     assert "@@" not in result.stdout and result.stderr == ""
 
 
-@pytest.mark.parametrize(("user", "message"), [
-    ("a b", "USER='a b': invalid handle 'a b': a handle is 1 to 15 of A-Z, a-z, 0-9 and _"),
-    ("demo-", "USER='demo-': an empty handle between or around '-'"),
-    ("", "USER is empty"),
-    ("ann-Ann", "USER='ann-Ann': @ann is given twice"),
-    ("o'neil", "invalid handle \"o'neil\""),
-])
+@pytest.mark.parametrize(
+    ("user", "message"),
+    [
+        ("a b", "USER='a b': invalid handle 'a b': a handle is 1 to 15 of A-Z, a-z, 0-9 and _"),
+        ("demo-", "USER='demo-': an empty handle between or around '-'"),
+        ("", "USER is empty"),
+        ("ann-Ann", "USER='ann-Ann': @ann is given twice"),
+        ("o'neil", 'invalid handle "o\'neil"'),
+    ],
+)
 def test_an_invalid_user_is_refused_with_one_clear_line_and_no_make_warnings(scratch, user, message):
     result = make(scratch, "publish", f"USER={user}")
     assert result.returncode == 2

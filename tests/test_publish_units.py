@@ -22,7 +22,9 @@ from publisher.publish import (
 def test_git_oid_matches_git_hash_object(tmp_path):
     path = tmp_path / "f.txt"
     path.write_bytes(b"hello\nworld\n" * 1000)
-    expected = subprocess.run(["git", "hash-object", str(path)], capture_output=True, text=True).stdout.strip()
+    expected = subprocess.run(
+        ["git", "hash-object", str(path)], capture_output=True, text=True
+    ).stdout.strip()
     assert LocalFile("f.txt", source=path).git_oid == expected
     assert LocalFile("f.txt", data=path.read_bytes()).git_oid == expected
 
@@ -43,14 +45,28 @@ class _Prepared:
 
 
 def test_plan_classifies_added_changed_unchanged_and_sends_only_differences():
-    same, edited, new = LocalFile("same", data=b"1"), LocalFile("edited", data=b"2"), LocalFile("new", data=b"3")
-    remote = RemoteState("ns/m", True, "main", head="a" * 40, files={
-        "same": RemoteFile("same", 1, same.git_oid),
-        "edited": RemoteFile("edited", 1, LocalFile("x", data=b"9").git_oid),
-        "only-remote": RemoteFile("only-remote", 1, "b" * 40),
-    })
+    same, edited, new = (
+        LocalFile("same", data=b"1"),
+        LocalFile("edited", data=b"2"),
+        LocalFile("new", data=b"3"),
+    )
+    remote = RemoteState(
+        "ns/m",
+        True,
+        "main",
+        head="a" * 40,
+        files={
+            "same": RemoteFile("same", 1, same.git_oid),
+            "edited": RemoteFile("edited", 1, LocalFile("x", data=b"9").git_oid),
+            "only-remote": RemoteFile("only-remote", 1, "b" * 40),
+        },
+    )
     plan = plan_publish(_Prepared([same, edited, new]), remote)
-    assert [(e.path, e.status) for e in plan.entries] == [("same", "unchanged"), ("edited", "changed"), ("new", "added")]
+    assert [(e.path, e.status) for e in plan.entries] == [
+        ("same", "unchanged"),
+        ("edited", "changed"),
+        ("new", "added"),
+    ]
     assert [f.path for f in plan.to_send] == ["edited", "new"] and plan.bytes_to_send == 2
 
 
@@ -113,8 +129,12 @@ def _prepared_with_wandb():
     from publisher.card.model import card_from_dict
     from publisher.publish import PreparedRun
 
-    card = card_from_dict({"users": [{"handle": "demo", "name": "D"}],
-                           "wandb": {"entity": "ent", "project": "huggingtweets", "train_run": "run42"}})
+    card = card_from_dict(
+        {
+            "users": [{"handle": "demo", "name": "D"}],
+            "wandb": {"entity": "ent", "project": "huggingtweets", "train_run": "run42"},
+        }
+    )
     return PreparedRun(run_dir=None, repo_id="huggingtweets/demo", card=card, readme="", files=[])
 
 
@@ -140,5 +160,8 @@ def test_wandb_backlink_offline_is_skipped_and_says_so(monkeypatch, capsys):
     from publisher.publish import record_wandb_backlink
 
     monkeypatch.setenv("WANDB_MODE", "offline")
-    assert record_wandb_backlink(_prepared_with_wandb(), "http://127.0.0.1:1", "c" * 40) == "skipped: W&B is offline"
+    assert (
+        record_wandb_backlink(_prepared_with_wandb(), "http://127.0.0.1:1", "c" * 40)
+        == "skipped: W&B is offline"
+    )
     assert "W&B back-link skipped: W&B is offline" in capsys.readouterr().err

@@ -22,7 +22,13 @@ from huggingface_hub import HfApi
 
 from publisher.demo import write_demo_archive
 
-MODEL_FILES = ("config.json", "generation_config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json")
+MODEL_FILES = (
+    "config.json",
+    "generation_config.json",
+    "model.safetensors",
+    "tokenizer.json",
+    "tokenizer_config.json",
+)
 
 
 @pytest.fixture
@@ -31,8 +37,14 @@ def offline_run(tmp_path: Path, tiny_model_dir: Path) -> tuple[Path, str]:
     archive = write_demo_archive(tmp_path / "demo.zip", handle="wblinks", n_tweets=200, seed=5)
     env = {k: v for k, v in os.environ.items() if k not in ("WANDB_DIR", "WANDB_MODE")}
     run = tmp_path / "run"
-    proc = subprocess.run([sys.executable, "-m", "publisher", "prepare", str(archive), "--out", str(run), "--json"],
-                          capture_output=True, text=True, timeout=HANG_GUARD, env=env, cwd=tmp_path)
+    proc = subprocess.run(
+        [sys.executable, "-m", "publisher", "prepare", str(archive), "--out", str(run), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=HANG_GUARD,
+        env=env,
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr
     for name in MODEL_FILES:
         if (tiny_model_dir / name).exists():
@@ -44,8 +56,14 @@ def offline_run(tmp_path: Path, tiny_model_dir: Path) -> tuple[Path, str]:
 def run_cli(hub, *args: str, env: dict | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
     base = hub.env()
     base.pop("WANDB_DIR", None)
-    return subprocess.run([sys.executable, "-m", "publisher", *args], capture_output=True, text=True,
-                          timeout=HANG_GUARD, env={**base, **(env or {})}, cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "publisher", *args],
+        capture_output=True,
+        text=True,
+        timeout=HANG_GUARD,
+        env={**base, **(env or {})},
+        cwd=cwd,
+    )
 
 
 def on_hub(hub, repo_id: str, path: str) -> str:
@@ -57,18 +75,33 @@ def test_offline_runs_are_not_linked_and_a_regenerate_after_syncing_links_them(h
     run, run_id = offline_run
     assert json.loads((run / "card.json").read_text())["wandb"]["offline_runs"] == [run_id]
     repo = "wb-offline/wblinks"
-    proc = run_cli(hub_clean, "publish", str(run), "--hub", "hf", "--namespace", "wb-offline", "--no-verify", "--json")
+    proc = run_cli(
+        hub_clean, "publish", str(run), "--hub", "hf", "--namespace", "wb-offline", "--no-verify", "--json"
+    )
     assert proc.returncode == 0, proc.stderr
     readme = on_hub(hub_clean, repo, "README.md")
     assert run_id not in readme and "Explore the data" not in readme
     assert json.loads(on_hub(hub_clean, repo, "card.json"))["wandb"]["offline_runs"] == [run_id]
     assert f"W&B links left out of the card for offline run(s) {run_id}" in proc.stderr
-    assert f"`wandb sync {run}/wandb/offline-run-*`" in proc.stderr and f"`publisher regenerate {run}`" in proc.stderr
+    assert (
+        f"`wandb sync {run}/wandb/offline-run-*`" in proc.stderr
+        and f"`publisher regenerate {run}`" in proc.stderr
+    )
 
     # what `wandb sync` leaves behind once the run is on the server
     (folder,) = (run / "wandb").glob(f"offline-run-*-{run_id}")
     (folder / f"run-{run_id}.wandb.synced").write_text("")
-    proc = run_cli(hub_clean, "regenerate", str(run), "--hub", "hf", "--namespace", "wb-offline", "--no-progress", "--json")
+    proc = run_cli(
+        hub_clean,
+        "regenerate",
+        str(run),
+        "--hub",
+        "hf",
+        "--namespace",
+        "wb-offline",
+        "--no-progress",
+        "--json",
+    )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["repos"][0]["status"] == "changed"
     readme = on_hub(hub_clean, repo, "README.md")
@@ -89,7 +122,9 @@ for folder in args[2:]:
 """
 
 
-def test_publish_with_wandb_online_syncs_the_offline_runs_first_and_links_them(hub_clean, offline_run, tmp_path):
+def test_publish_with_wandb_online_syncs_the_offline_runs_first_and_links_them(
+    hub_clean, offline_run, tmp_path
+):
     run, run_id = offline_run
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
@@ -97,9 +132,14 @@ def test_publish_with_wandb_online_syncs_the_offline_runs_first_and_links_them(h
     fake = bin_dir / "wandb"
     fake.write_text(textwrap.dedent(FAKE_WANDB.format(python=sys.executable, log=str(calls))))
     fake.chmod(0o755)
-    env = {"PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}", "WANDB_MODE": "online",
-           "WANDB_API_KEY": "x" * 40}
-    proc = run_cli(hub_clean, "publish", str(run), "--hub", "hf", "--namespace", "wb-online", "--no-verify", env=env)
+    env = {
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
+        "WANDB_MODE": "online",
+        "WANDB_API_KEY": "x" * 40,
+    }
+    proc = run_cli(
+        hub_clean, "publish", str(run), "--hub", "hf", "--namespace", "wb-online", "--no-verify", env=env
+    )
     assert proc.returncode == 0, proc.stderr
     assert "syncing 1 offline W&B run(s) with `wandb sync`" in proc.stderr
     (folder,) = (run / "wandb").glob(f"offline-run-*-{run_id}")

@@ -60,7 +60,9 @@ def commit_titles(hub, repo_id: str) -> list[str]:
 def readme_on_hub(hub, repo_id: str) -> bytes:
     from huggingface_hub import HfApi
 
-    path = HfApi(endpoint=hub.url, token=hub.token).hf_hub_download(repo_id, "README.md", cache_dir=str(hub.root.parent / "regen-cache"))
+    path = HfApi(endpoint=hub.url, token=hub.token).hf_hub_download(
+        repo_id, "README.md", cache_dir=str(hub.root.parent / "regen-cache")
+    )
     with open(path, "rb") as handle:
         return handle.read()
 
@@ -84,7 +86,11 @@ def test_dry_run_reports_every_status_and_makes_no_write_request(hub_clean, seed
     assert code == 1  # the repos of the other user fail (no access), even in a dry run
     assert not [e for e in hub_clean.server.requests if e["method"] in WRITE_METHODS]
     changed = [r for r in report["repos"] if r["status"] == "changed"]
-    assert all(r["diff"].startswith("--- a/") and "+library_name: transformers" in r["diff"] for r in changed if "README.md" in r["files"])
+    assert all(
+        r["diff"].startswith("--- a/") and "+library_name: transformers" in r["diff"]
+        for r in changed
+        if "README.md" in r["files"]
+    )
     assert "dry run: nothing was written" in stderr
 
 
@@ -191,7 +197,9 @@ def test_unknown_template_is_a_usage_error_before_any_request(hub_clean, seeded)
 
 
 def test_exactly_one_source_is_required(hub):
-    result = CliRunner().invoke(cli, ["regenerate", "--author", ORG, "--repos", "x.txt"], env={"HF_TOKEN": BOT_TOKEN})
+    result = CliRunner().invoke(
+        cli, ["regenerate", "--author", ORG, "--repos", "x.txt"], env={"HF_TOKEN": BOT_TOKEN}
+    )
     assert "exactly one of" in str(result.exception)
 
 
@@ -234,7 +242,9 @@ def test_a_failed_run_with_json_prints_the_error_object(hub_clean, seeded):
     assert "hf_notavalidtoken12345" not in result.stdout
 
 
-def test_dry_run_with_hf_endpoint_but_no_token_refuses_instead_of_previewing_the_local_hub(hub_clean, tmp_path):
+def test_dry_run_with_hf_endpoint_but_no_token_refuses_instead_of_previewing_the_local_hub(
+    hub_clean, tmp_path
+):
     import os
     import subprocess
     import sys

@@ -45,7 +45,9 @@ def seeded(hub, tmp_path_factory):
     cards = _seed_cards()
     for repo_id, (text, _status, _layout) in cards.items():
         api.create_repo(repo_id, exist_ok=True)
-        api.create_commit(repo_id, [CommitOperationAdd("README.md", text.encode("utf-8"))], commit_message="Seed")
+        api.create_commit(
+            repo_id, [CommitOperationAdd("README.md", text.encode("utf-8"))], commit_message="Seed"
+        )
     repos = tmp_path_factory.mktemp("layouts") / "repos.txt"
     repos.write_text("\n".join(cards) + "\n", encoding="utf-8")
     return cards, str(repos)
@@ -92,6 +94,8 @@ def test_a_second_run_changes_nothing(hub_clean, seeded):
     cards, repos = seeded
     report = _regenerate(hub_clean, repos)
     got = {r["repo"]: r["status"] for r in report["repos"]}
-    expected = {repo_id: "unchanged" if status == "changed" else status for repo_id, (_t, status, _l) in cards.items()}
+    expected = {
+        repo_id: "unchanged" if status == "changed" else status for repo_id, (_t, status, _l) in cards.items()
+    }
     assert got == expected
     assert not [e for e in hub_clean.server.requests if e["method"] in {"POST", "PUT", "DELETE", "PATCH"}]

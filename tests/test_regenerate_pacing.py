@@ -62,7 +62,9 @@ def test_a_sleep_ends_at_once_when_the_run_is_stopped():
 def test_a_429_naming_the_commit_quota_waits_for_the_reset_and_commits_once(hub_clean):
     seed = seed_hub(hub_clean.url, hub_clean.token, make_cards("pace-quota", "pace-nobody", mix={"legacy": 2}),
                     owner_token=hub_clean.token)  # fmt: skip
-    hub_clean.server.set_faults("commit:429:times=1:retry_after=1:message=You have exceeded our hourly quotas for commits")
+    hub_clean.server.set_faults(
+        "commit:429:times=1:retry_after=1:message=You have exceeded our hourly quotas for commits"
+    )
     pacer = CommitPacer(None)
     bulk = BulkHub(hub_clean.url, hub_clean.token, concurrency=1)
     report = run([Target(r) for r in seed.ids()], bulk, Options(concurrency=1), pacer=pacer)
@@ -95,7 +97,9 @@ def test_ctrl_c_stops_a_run_sleeping_on_the_commit_cap(hub_clean, tmp_path):
     journal = tmp_path / "journal.jsonl"
     cmd = [sys.executable, "-m", "publisher", "regenerate", "--author", "pace-int", "--max-commits-per-hour", "1",
            "--concurrency", "1", "--journal", str(journal), "--no-progress"]  # fmt: skip
-    proc = subprocess.Popen(cmd, env=hub_clean.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        cmd, env=hub_clean.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not (journal.exists() and '"changed"' in journal.read_text()):
         time.sleep(0.1)

@@ -30,7 +30,9 @@ def _seed(hub, namespace: str, mix: dict[str, int] = MIX, seed: int = 1):
 def regen_commits(hub, repo_id: str) -> int:
     from huggingface_hub import HfApi
 
-    return [c.title for c in HfApi(endpoint=hub.url, token=hub.token).list_repo_commits(repo_id)].count(COMMIT_TITLE)
+    return [c.title for c in HfApi(endpoint=hub.url, token=hub.token).list_repo_commits(repo_id)].count(
+        COMMIT_TITLE
+    )
 
 
 def test_faults_429_503_and_dropped_connections_end_with_every_repo_correct(hub_clean):
@@ -46,10 +48,14 @@ def test_faults_429_503_and_dropped_connections_end_with_every_repo_correct(hub_
     assert {r.repo: r.status for r in report.results} == seed.expected()
     faults = [e for e in hub_clean.server.requests if e.get("fault")]
     assert len(faults) == 10  # every injected fault fired (the listing's 429 is retried by huggingface_hub)
-    assert not [e for e in hub_clean.server.requests if e["route"] in {"preupload", "validate"}]  # 1 request/commit
+    assert not [
+        e for e in hub_clean.server.requests if e["route"] in {"preupload", "validate"}
+    ]  # 1 request/commit
     assert report.rate_limited == 2 and report.retries >= 5
     for repo in seed.repos:
-        assert regen_commits(hub_clean, repo.repo_id) == (1 if repo.expected == "changed" else 0), repo.repo_id
+        assert regen_commits(hub_clean, repo.repo_id) == (1 if repo.expected == "changed" else 0), (
+            repo.repo_id
+        )
 
 
 class _ConcurrentWriter(BulkHub):
@@ -93,7 +99,9 @@ def test_kill_9_mid_run_then_resume_processes_every_repo_exactly_once(hub_clean,
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + HANG_GUARD
     while time.monotonic() < deadline:
-        done = sum(1 for s in _journal_statuses(journal).values() if s == "changed") if journal.exists() else 0
+        done = (
+            sum(1 for s in _journal_statuses(journal).values() if s == "changed") if journal.exists() else 0
+        )
         if done >= 6:
             break
         time.sleep(0.05)
@@ -111,7 +119,9 @@ def test_kill_9_mid_run_then_resume_processes_every_repo_exactly_once(hub_clean,
     assert final == seed.expected()
     assert hub_clean.token not in journal.read_text(encoding="utf-8") + resumed.stdout + resumed.stderr
     for repo in seed.repos:
-        assert regen_commits(hub_clean, repo.repo_id) == (1 if repo.expected == "changed" else 0), repo.repo_id
+        assert regen_commits(hub_clean, repo.repo_id) == (1 if repo.expected == "changed" else 0), (
+            repo.repo_id
+        )
 
 
 def test_kill_between_commit_and_journal_is_recognised_not_committed_twice(hub_clean, tmp_path):
@@ -150,6 +160,8 @@ def test_commits_wait_for_the_hourly_cap(hub_clean):
     seed = _seed(hub_clean, "regen-paced", mix={"legacy": 3})
     clock = Clock()
     pacer = CommitPacer(2, clock=clock, sleep=clock.sleep)
-    report = run([Target(r) for r in seed.ids()], BulkHub(hub_clean.url, hub_clean.token), Options(), pacer=pacer)
+    report = run(
+        [Target(r) for r in seed.ids()], BulkHub(hub_clean.url, hub_clean.token), Options(), pacer=pacer
+    )
     assert [r.status for r in report.results] == ["changed"] * 3
     assert clock.now - 10_000.0 == pytest.approx(3600.0)  # the third commit waited for the window

@@ -20,7 +20,9 @@ MIX = {"legacy": 12, "edited": 3, "current": 4, "stale_json": 2, "unsupported": 
 
 
 def _seed(hub, namespace: str, mix: dict[str, int] = MIX, seed: int = 5):
-    return seed_hub(hub.url, hub.token, make_cards(namespace, OWNER, mix=mix, seed=seed), owner_token=hub.token)
+    return seed_hub(
+        hub.url, hub.token, make_cards(namespace, OWNER, mix=mix, seed=seed), owner_token=hub.token
+    )
 
 
 def regenerate(hub, *args: str) -> tuple[int, dict]:
@@ -93,7 +95,8 @@ def test_a_repo_that_moved_since_the_last_run_is_read_again(hub_clean, tmp_path)
     assert (tmp_path / "run.jsonl.state.json").exists()  # the state file lives next to the journal
     moved = seed.ids("edited")[0]
     HfApi(endpoint=hub_clean.url, token=hub_clean.token).upload_file(
-        path_or_fileobj=b"notes", path_in_repo="NOTES.md", repo_id=moved, commit_message="someone else")
+        path_or_fileobj=b"notes", path_in_repo="NOTES.md", repo_id=moved, commit_message="someone else"
+    )
     journal.unlink()  # a new run (the journal would skip every repo it already did)
     hub_clean.server.clear_requests()
     code, report = regenerate(hub_clean, "--author", "scale-moved", "--journal", str(journal))
@@ -109,7 +112,9 @@ def test_a_new_template_invalidates_the_state_file(hub_clean, tmp_path):
     custom = tmp_path / "mine.md.j2"
     custom.write_text('{% extends "huggingtweets" %}', encoding="utf-8")
     hub_clean.server.clear_requests()
-    code, report = regenerate(hub_clean, "--author", "scale-tpl", "--state", str(state), "--template", str(custom))
+    code, report = regenerate(
+        hub_clean, "--author", "scale-tpl", "--state", str(state), "--template", str(custom)
+    )
     assert code == 0 and report["settled_from_state"] == 0
     assert len(per_repo(hub_clean.server.requests)) == 3
 

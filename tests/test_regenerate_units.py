@@ -77,7 +77,9 @@ def test_select_drops_duplicates_and_keeps_order():
 def test_journal_skips_done_repos_and_retries_failed_ones(tmp_path):
     path = tmp_path / "j.jsonl"
     journal = Journal(path)
-    journal.append({"repo": "o/a", "status": "changed", "old_sha": "1" * 40, "new_sha": "2" * 40, "error": None})
+    journal.append(
+        {"repo": "o/a", "status": "changed", "old_sha": "1" * 40, "new_sha": "2" * 40, "error": None}
+    )
     journal.append({"repo": "o/b", "status": "failed", "old_sha": None, "new_sha": None, "error": "403"})
     journal.append({"repo": "o/c", "status": "edited", "old_sha": "3" * 40, "new_sha": None, "error": None})
     journal.close()
@@ -216,15 +218,15 @@ def test_decide_reports_an_invalid_card_json_as_failed_naming_the_file():
 def test_decide_without_readme_or_card_json_is_unsupported():
     from publisher.regen.decide import RepoSnapshot, decide
 
-    assert decide(RepoSnapshot("org/x", "a" * 40, None, None), template="huggingtweets").status == "unsupported"
+    assert (
+        decide(RepoSnapshot("org/x", "a" * 40, None, None), template="huggingtweets").status == "unsupported"
+    )
 
 
 def _legacy_snapshot(text: str):
     from publisher.hub.bulk import RepoSnapshot
 
     return RepoSnapshot("huggingtweets/k_saifullaah", "a" * 40, text.encode("utf-8"), None)
-
-
 
 
 def _reference_card() -> str:
@@ -250,6 +252,8 @@ def test_decide_regenerates_a_card_whose_whole_text_was_mis_decoded():
 def test_decide_leaves_a_hand_edited_table_header_alone_unless_forced():
     from publisher.regen.decide import decide
 
-    text = _reference_card().replace("| Data | Khalid Saifullah |\n| --- | --- |", "| Data | Quantity |\n| --- | --- |")
+    text = _reference_card().replace(
+        "| Data | Khalid Saifullah |\n| --- | --- |", "| Data | Quantity |\n| --- | --- |"
+    )
     assert decide(_legacy_snapshot(text), template="huggingtweets").status == "edited"
     assert decide(_legacy_snapshot(text), template="huggingtweets", force=True).status == "changed"

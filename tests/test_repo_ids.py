@@ -69,10 +69,24 @@ def test_real_and_edge_repo_ids_are_accepted(repo_id: str) -> None:
 @pytest.mark.parametrize(
     "repo_id",
     [
-        "huggingtweets/a--b", "huggingtweets/a..b", "huggingtweets/-a", "huggingtweets/.a", "huggingtweets/a-",
-        "huggingtweets/a.", "huggingtweets/a.git", "huggingtweets/" + "m" * 97, "a/b/c", "huggingtweets/",
-        "/name", "..%2F..%2Foutside/x", "../x", "huggingtweets/caf\u00e9", "huggingtweets/a b", "huggingtweets/a\nb",
-        "huggingtweets/a\x00", "",
+        "huggingtweets/a--b",
+        "huggingtweets/a..b",
+        "huggingtweets/-a",
+        "huggingtweets/.a",
+        "huggingtweets/a-",
+        "huggingtweets/a.",
+        "huggingtweets/a.git",
+        "huggingtweets/" + "m" * 97,
+        "a/b/c",
+        "huggingtweets/",
+        "/name",
+        "..%2F..%2Foutside/x",
+        "../x",
+        "huggingtweets/caf\u00e9",
+        "huggingtweets/a b",
+        "huggingtweets/a\nb",
+        "huggingtweets/a\x00",
+        "",
     ],
 )
 def test_names_the_hub_refuses_are_refused_with_the_reason(repo_id: str) -> None:

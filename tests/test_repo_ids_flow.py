@@ -24,7 +24,11 @@ UNDERSCORE_NS = "_tweets_ns"
 
 def _manifest(*handles: str, **extra) -> dict:
     users = [{"handle": h, "name": f"User {h}"} for h in handles]
-    return {"users": users, "wandb": {"entity": "wandb", "project": "huggingtweets", "train_run": "abc123"}, **extra}
+    return {
+        "users": users,
+        "wandb": {"entity": "wandb", "project": "huggingtweets", "train_run": "abc123"},
+        **extra,
+    }
 
 
 def test_underscore_handles_make_the_hub_names_of_real_huggingtweets_repos() -> None:
@@ -51,10 +55,18 @@ def test_a_classic_card_of_an_underscore_handle_parses_back_to_its_repo_id() -> 
 
 def test_the_local_hub_creates_commits_and_serves_underscore_repos(hub_clean, tmp_path) -> None:
     api = HfApi(endpoint=hub_clean.url, token=hub_clean.token)
-    for repo_id in (f"{UNDERSCORE_NS}/_mohamads", f"{UNDERSCORE_NS}/__frye", f"{UNDERSCORE_NS}/_is_is_are-newscollected"):
+    for repo_id in (
+        f"{UNDERSCORE_NS}/_mohamads",
+        f"{UNDERSCORE_NS}/__frye",
+        f"{UNDERSCORE_NS}/_is_is_are-newscollected",
+    ):
         api.create_repo(repo_id, exist_ok=True)
-        api.create_commit(repo_id, [CommitOperationAdd("hello.txt", repo_id.encode())], commit_message="hello")
-        path = hf_hub_download(repo_id, "hello.txt", endpoint=hub_clean.url, cache_dir=str(tmp_path / "cache"))
+        api.create_commit(
+            repo_id, [CommitOperationAdd("hello.txt", repo_id.encode())], commit_message="hello"
+        )
+        path = hf_hub_download(
+            repo_id, "hello.txt", endpoint=hub_clean.url, cache_dir=str(tmp_path / "cache")
+        )
         assert Path(path).read_bytes() == repo_id.encode()
         assert api.model_info(repo_id).id == repo_id
     listed = {m.id for m in api.list_models(author=UNDERSCORE_NS)}
@@ -86,12 +98,25 @@ def test_publish_derives_and_creates_an_underscore_repo(hub_clean, tiny_model_di
     assert {"README.md", "card.json", "model.safetensors"} <= set(files)
 
 
-def test_publish_refuses_a_repo_id_the_hub_refuses_before_any_request(hub_clean, tiny_model_dir, tmp_path) -> None:
+def test_publish_refuses_a_repo_id_the_hub_refuses_before_any_request(
+    hub_clean, tiny_model_dir, tmp_path
+) -> None:
     run = tmp_path / "run"
     shutil.copytree(tiny_model_dir, run)
     (run / "card.json").write_text(json.dumps(_manifest("demo")), encoding="utf-8")
     for bad in ("huggingtweets/a--b", "huggingtweets/-x", "huggingtweets/x.git"):
-        cmd = [sys.executable, "-m", "publisher", "publish", str(run), "--hub", "hf", "--repo-id", bad, "--no-verify"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "publisher",
+            "publish",
+            str(run),
+            "--hub",
+            "hf",
+            "--repo-id",
+            bad,
+            "--no-verify",
+        ]
         proc = subprocess.run(cmd, env=hub_clean.env(), capture_output=True, text=True, timeout=HANG_GUARD)
         assert proc.returncode == 2, proc.stderr
         assert "--repo-id" in proc.stderr and bad in proc.stderr
@@ -106,25 +131,37 @@ def test_regenerate_lists_and_rewrites_underscore_repos(hub_clean, tmp_path) -> 
         repo_id = card.effective_repo_id(namespace)
         api.create_repo(repo_id, exist_ok=True)
         classic = render_card(card, template="classic", namespace=namespace)
-        api.create_commit(repo_id, [CommitOperationAdd("README.md", classic.encode())], commit_message="Seed card")
+        api.create_commit(
+            repo_id, [CommitOperationAdd("README.md", classic.encode())], commit_message="Seed card"
+        )
         ids.append(repo_id)
     env = {"HF_TOKEN": hub_clean.token, "HF_ENDPOINT": hub_clean.url}
-    result = CliRunner().invoke(cli, ["regenerate", "--author", namespace, "--dry-run", "--json", "--no-progress"], env=env)
+    result = CliRunner().invoke(
+        cli, ["regenerate", "--author", namespace, "--dry-run", "--json", "--no-progress"], env=env
+    )
     assert result.exit_code == 0, result.stderr
-    assert {r["repo"]: r["status"] for r in json.loads(result.stdout)["repos"]} == dict.fromkeys(ids, "changed")
+    assert {r["repo"]: r["status"] for r in json.loads(result.stdout)["repos"]} == dict.fromkeys(
+        ids, "changed"
+    )
 
     repos_file = tmp_path / "repos.txt"
     repos_file.write_text("\n".join(ids) + "\n", encoding="utf-8")
-    result = CliRunner().invoke(cli, ["regenerate", "--repos", str(repos_file), "--json", "--no-progress"], env=env)
+    result = CliRunner().invoke(
+        cli, ["regenerate", "--repos", str(repos_file), "--json", "--no-progress"], env=env
+    )
     assert result.exit_code == 0, result.stderr
-    assert {r["repo"]: r["status"] for r in json.loads(result.stdout)["repos"]} == dict.fromkeys(ids, "changed")
+    assert {r["repo"]: r["status"] for r in json.loads(result.stdout)["repos"]} == dict.fromkeys(
+        ids, "changed"
+    )
 
 
 def test_regenerate_refuses_a_repos_file_line_the_hub_would_refuse(hub_clean, tmp_path) -> None:
     repos_file = tmp_path / "repos.txt"
     repos_file.write_text("huggingtweets/ok\nhuggingtweets/a--b\n", encoding="utf-8")
     env = {"HF_TOKEN": hub_clean.token, "HF_ENDPOINT": hub_clean.url}
-    result = CliRunner().invoke(cli, ["regenerate", "--repos", str(repos_file), "--dry-run", "--no-progress"], env=env)
+    result = CliRunner().invoke(
+        cli, ["regenerate", "--repos", str(repos_file), "--dry-run", "--no-progress"], env=env
+    )
     assert isinstance(result.exception, BadInputError)
     assert "repos.txt:2" in str(result.exception) and "'huggingtweets/a--b'" in str(result.exception)
     assert not [e for e in hub_clean.server.requests if e["route"] == "info"]

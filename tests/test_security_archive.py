@@ -17,12 +17,20 @@ ACCOUNT = 'window.YTD.account.part0 = [{"account": {"username": "bomber", "accou
 
 
 def tweet(i: int, text: str) -> dict:
-    return {"tweet": {"id_str": str(1_000_000 + i), "full_text": text, "created_at": "Mon Jan 01 00:00:00 +0000 2024",
-                      "entities": {"user_mentions": [{"indices": [0, 4]}], "urls": []}}}
+    return {
+        "tweet": {
+            "id_str": str(1_000_000 + i),
+            "full_text": text,
+            "created_at": "Mon Jan 01 00:00:00 +0000 2024",
+            "entities": {"user_mentions": [{"indices": [0, 4]}], "urls": []},
+        }
+    }
 
 
 def real_tweets(n: int = 400) -> str:
-    texts = [f"tweet number {i} has [brackets] {{braces}} and \\\"quotes\\\" and \\\\ backslashes" for i in range(n)]
+    texts = [
+        f'tweet number {i} has [brackets] {{braces}} and \\"quotes\\" and \\\\ backslashes' for i in range(n)
+    ]
     return "window.YTD.tweets.part0 = " + json.dumps([tweet(i, t) for i, t in enumerate(texts)], indent=2)
 
 
@@ -34,13 +42,19 @@ def write_zip(path: Path, files: dict[str, str | bytes]) -> Path:
 
 
 def prepare(archive: Path, out: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "publisher", "prepare", str(archive), "--out", str(out), "--seed", "1"],
-                          capture_output=True, text=True, timeout=HANG_GUARD)
+    return subprocess.run(
+        [sys.executable, "-m", "publisher", "prepare", str(archive), "--out", str(out), "--seed", "1"],
+        capture_output=True,
+        text=True,
+        timeout=HANG_GUARD,
+    )
 
 
 def test_a_17_kb_zip_of_200000_nested_brackets_fails_fast_naming_the_file(tmp_path):
-    bomb = write_zip(tmp_path / "bomb.zip", {"data/account.js": ACCOUNT,
-                                             "data/tweets.js": "window.YTD.tweets.part0 = " + "[" * 200_000})
+    bomb = write_zip(
+        tmp_path / "bomb.zip",
+        {"data/account.js": ACCOUNT, "data/tweets.js": "window.YTD.tweets.part0 = " + "[" * 200_000},
+    )
     assert bomb.stat().st_size < 20_000
     started = time.monotonic()
     result = prepare(bomb, tmp_path / "run")
@@ -67,7 +81,9 @@ def test_a_huge_string_in_tweets_js_is_refused(tmp_path):
 
 def test_a_huge_account_js_is_refused(tmp_path):
     padding = " " * (65 * 1024 * 1024)
-    archive = write_zip(tmp_path / "account.zip", {"data/account.js": ACCOUNT + padding, "data/tweets.js": real_tweets()})
+    archive = write_zip(
+        tmp_path / "account.zip", {"data/account.js": ACCOUNT + padding, "data/tweets.js": real_tweets()}
+    )
     assert archive.stat().st_size < 1_000_000
     result = prepare(archive, tmp_path / "run")
     assert result.returncode == 2, result.stderr
@@ -75,7 +91,9 @@ def test_a_huge_account_js_is_refused(tmp_path):
 
 
 def test_a_deeply_nested_account_js_is_refused(tmp_path):
-    archive = write_zip(tmp_path / "acc.zip", {"data/account.js": "[" * 100_000, "data/tweets.js": real_tweets()})
+    archive = write_zip(
+        tmp_path / "acc.zip", {"data/account.js": "[" * 100_000, "data/tweets.js": real_tweets()}
+    )
     result = prepare(archive, tmp_path / "run")
     assert result.returncode == 2 and "account.js" in result.stderr and "Traceback" not in result.stderr
 
@@ -83,7 +101,9 @@ def test_a_deeply_nested_account_js_is_refused(tmp_path):
 def test_brackets_quotes_and_backslashes_inside_tweets_are_not_nesting(tmp_path):
     from publisher.data.archive import read_x_archive
 
-    archive = write_zip(tmp_path / "ok.zip", {"data/account.js": ACCOUNT, "data/tweets.js": real_tweets(2000)})
+    archive = write_zip(
+        tmp_path / "ok.zip", {"data/account.js": ACCOUNT, "data/tweets.js": real_tweets(2000)}
+    )
     source = read_x_archive(archive)
     assert len(source.tweets) == 2000
     assert source.tweets[0].text.startswith("tweet number 0 has [brackets]")
@@ -96,12 +116,12 @@ def test_the_guard_follows_strings_split_across_any_piece_boundary(piece):
     text = json.dumps([{"t": 'x\\"[[[[' * 20 + "\\\\", "u": [[["a]]]{{{"]]]} for _ in range(50)]).encode()
     guard = JsonGuard("t.js", max_depth=5)  # [{"u": [[[ is 5 deep
     for start in range(0, len(text), piece):
-        guard.feed(text[start:start + piece])
+        guard.feed(text[start : start + piece])
     assert guard.depth == 0 and not guard.in_string
     guard = JsonGuard("t.js", max_depth=4)
     with pytest.raises(JsonDepthError, match="t.js"):
         for start in range(0, len(text), piece):
-            guard.feed(text[start:start + piece])
+            guard.feed(text[start : start + piece])
 
 
 def extracted_archive(root: Path) -> Path:
@@ -143,7 +163,9 @@ def test_a_jsonl_dump_nested_too_deep_is_exit_2(tmp_path):
     dump = tmp_path / "tweets.jsonl"
     dump.write_text('{"id_str": "1", "full_text": "fine"}\n' + "[" * 100_000 + "\n")
     result = prepare(dump, tmp_path / "run")
-    assert result.returncode == 2 and "tweets.jsonl:2" in result.stderr and "nested too deeply" in result.stderr
+    assert (
+        result.returncode == 2 and "tweets.jsonl:2" in result.stderr and "nested too deeply" in result.stderr
+    )
     assert "Traceback" not in result.stderr
 
 

@@ -13,15 +13,22 @@ import pytest
 from hang_guard import HANG_GUARD
 
 ROOT = Path(__file__).resolve().parents[1]
-EVIL_NAME = ("Evil\n\n# Injected heading\n![img](https://evil.example/x.png) [link](https://evil.example/a) "
-             "<img src=https://evil.example/y.png> <b>bold</b> **strong** `code` ~~gone~~ &copy; | pipe "
-             "www.evil.example https://evil.example/b mail@evil.example")
+EVIL_NAME = (
+    "Evil\n\n# Injected heading\n![img](https://evil.example/x.png) [link](https://evil.example/a) "
+    "<img src=https://evil.example/y.png> <b>bold</b> **strong** `code` ~~gone~~ &copy; | pipe "
+    "www.evil.example https://evil.example/b mail@evil.example"
+)
 
 
 def publisher(*args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "publisher", *args], capture_output=True, text=True, env=env,
-                          timeout=HANG_GUARD)
+    return subprocess.run(
+        [sys.executable, "-m", "publisher", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=HANG_GUARD,
+    )
 
 
 def evil_card(tmp_path: Path) -> Path:
@@ -59,7 +66,10 @@ def test_the_classic_template_is_unchanged_for_a_real_name(tmp_path):
     card.write_text(json.dumps({"users": [{"handle": "demo", "name": "Dr. Jean-Paul (parody) & co_op"}]}))
     classic = publisher("render", str(card), "--template", "classic")
     assert classic.returncode == 0, classic.stderr
-    assert "Dr. Jean-Paul (parody) & co_op" in classic.stdout or "Dr. Jean-Paul (parody) &amp; co_op" in classic.stdout
+    assert (
+        "Dr. Jean-Paul (parody) & co_op" in classic.stdout
+        or "Dr. Jean-Paul (parody) &amp; co_op" in classic.stdout
+    )
 
 
 def test_a_card_json_nested_too_deep_is_exit_2_with_a_message(tmp_path):
@@ -73,7 +83,9 @@ def test_a_card_json_nested_too_deep_is_exit_2_with_a_message(tmp_path):
 
 def test_a_huge_card_json_is_refused(tmp_path):
     card = tmp_path / "card.json"
-    card.write_text('{"users": [{"handle": "demo", "name": "x"}], "intended_use": "' + "y" * (5 * 1024 * 1024) + '"}')
+    card.write_text(
+        '{"users": [{"handle": "demo", "name": "x"}], "intended_use": "' + "y" * (5 * 1024 * 1024) + '"}'
+    )
     result = publisher("render", str(card))
     assert result.returncode == 2 and "larger than" in result.stderr, result.stderr
 

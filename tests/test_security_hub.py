@@ -80,7 +80,10 @@ def header(**extra) -> dict:
 
 
 def a_file(path: str, content: bytes = b"x") -> dict:
-    return {"key": "file", "value": {"path": path, "content": base64.b64encode(content).decode(), "encoding": "base64"}}
+    return {
+        "key": "file",
+        "value": {"path": path, "content": base64.b64encode(content).decode(), "encoding": "base64"},
+    }
 
 
 def api(server: HubServer, token: str = ALICE_TOKEN) -> HfApi:
@@ -121,21 +124,35 @@ def test_traversal_segments_create_nothing_outside_or_inside_the_root(server, tm
     unique = uuid.uuid4().hex[:8]
     before = files_under(tmp_path)
     for method, path, body in TRAVERSALS:
-        status, doc = raw(server, method, path.replace("{u}", unique), body=body.replace(b"{u}", unique.encode()), token=token)
-        assert status in (400, 401, 403, 404) or (path.startswith("/api/models?") and doc == []), (path, status, doc)
+        status, doc = raw(
+            server,
+            method,
+            path.replace("{u}", unique),
+            body=body.replace(b"{u}", unique.encode()),
+            token=token,
+        )
+        assert status in (400, 401, 403, 404) or (path.startswith("/api/models?") and doc == []), (
+            path,
+            status,
+            doc,
+        )
     assert files_under(tmp_path) == before
     assert not list(Path("/tmp").glob(f"absolute-{unique}*"))
 
 
 def test_an_invalid_segment_is_refused_before_authentication(server):
-    status, doc = raw(server, "POST", "/api/models/..%2Foutside/x/tag/main", body=b'{"tag": "v"}', token="hf_not_a_token")
+    status, doc = raw(
+        server, "POST", "/api/models/..%2Foutside/x/tag/main", body=b'{"tag": "v"}', token="hf_not_a_token"
+    )
     assert status == 400 and "Invalid repo id" in doc["error"]
 
 
 # ----------------------------------------------------------------------------------------- #3 tolerant storage
 def _seed_public_repo(server: HubServer) -> None:
     api(server).create_repo("alice/good")
-    api(server).create_commit("alice/good", [CommitOperationAdd("README.md", b"# good\n")], commit_message="c")
+    api(server).create_commit(
+        "alice/good", [CommitOperationAdd("README.md", b"# good\n")], commit_message="c"
+    )
 
 
 def _litter(root: Path) -> None:
@@ -151,7 +168,8 @@ def _litter(root: Path) -> None:
     (models / "-bad--name" / "x" / "state.json").write_text("{}")
     (models / "alice" / "good-but-commitless").mkdir()
     (models / "alice" / "good-but-commitless" / "state.json").write_text(
-        json.dumps({"branches": {"main": "f" * 40}, "tags": {}, "prs": {}}))
+        json.dumps({"branches": {"main": "f" * 40}, "tags": {}, "prs": {}})
+    )
 
 
 def test_stray_files_on_disk_are_skipped_and_listing_stays_up_across_restarts(server, tmp_path, capfd):
@@ -165,7 +183,13 @@ def test_stray_files_on_disk_are_skipped_and_listing_stays_up_across_restarts(se
             listed = [m.id for m in HfApi(endpoint=hub.url).list_models(author=ALICE)]
             assert listed == ["alice/good"]
             assert [m.id for m in HfApi(endpoint=hub.url).list_models()] == ["alice/good"]
-            for path in ("/", "/alice/good", "/api/models", "/api/models?author=alice&full=true", "/alice/broken"):
+            for path in (
+                "/",
+                "/alice/good",
+                "/api/models",
+                "/api/models?author=alice&full=true",
+                "/alice/broken",
+            ):
                 status, _ = raw(hub, "GET", path)
                 assert status in (200, 404), (path, status)
             assert raw(hub, "GET", "/")[0] == 200
@@ -189,27 +213,44 @@ def test_regenerate_author_listing_survives_a_stray_lock_file(hub_clean, tmp_pat
     client.create_repo(f"{namespace}/only", exist_ok=True)
     (hub_clean.root / "repos" / "model" / namespace / "zz.lock").write_bytes(b"")
     env = {"HF_TOKEN": hub_clean.token, "HF_ENDPOINT": hub_clean.url}
-    result = CliRunner().invoke(cli, ["regenerate", "--author", namespace, "--dry-run", "--json", "--no-progress"], env=env)
+    result = CliRunner().invoke(
+        cli, ["regenerate", "--author", namespace, "--dry-run", "--json", "--no-progress"], env=env
+    )
     assert result.exit_code in (0, 1), result.stderr
     assert [r["repo"] for r in json.loads(result.stdout)["repos"]] == [f"{namespace}/only"]
 
 
 # ----------------------------------------------------------------------------------------- #4 cross-site, Host
 def test_a_rebinding_host_is_refused_even_with_the_default_token(server):
-    for host in (f"rebind.example:{server.port}", "evil.test", f"127.0.0.1.nip.io:{server.port}", "localhost:1"):
+    for host in (
+        f"rebind.example:{server.port}",
+        "evil.test",
+        f"127.0.0.1.nip.io:{server.port}",
+        "localhost:1",
+    ):
         status, doc = raw(server, "POST", "/api/repos/create", body=b'{"name": "rebound", "organization": "alice"}',
                           token=DEFAULT_TOKEN, headers={"Host": host})  # fmt: skip
         assert status == 421, (host, status, doc)
         assert raw(server, "GET", "/api/models", headers={"Host": host})[0] == 421
     assert not (server.root / "repos" / "model" / "alice" / "rebound").exists()
-    for host in (f"127.0.0.1:{server.port}", f"localhost:{server.port}", f"[::1]:{server.port}", f"LOCALHOST:{server.port}"):
+    for host in (
+        f"127.0.0.1:{server.port}",
+        f"localhost:{server.port}",
+        f"[::1]:{server.port}",
+        f"LOCALHOST:{server.port}",
+    ):
         assert raw(server, "GET", "/api/whoami-v2", token=ALICE_TOKEN, headers={"Host": host})[0] == 200, host
 
 
-@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", None])
+@pytest.mark.parametrize(
+    "content_type",
+    ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", None],
+)
 def test_a_write_with_a_simple_request_content_type_is_refused(server, content_type):
     body = b'{"name": "csrf", "organization": "alice"}'
-    status, doc = raw(server, "POST", "/api/repos/create", body=body, token=ALICE_TOKEN, content_type=content_type)
+    status, doc = raw(
+        server, "POST", "/api/repos/create", body=body, token=ALICE_TOKEN, content_type=content_type
+    )
     assert status == 415, doc
     assert raw(server, "POST", "/api/repos/create", body=body, content_type="application/json")[0] == 401
     assert not (server.root / "repos" / "model" / "alice" / "csrf").exists()
@@ -219,8 +260,21 @@ def test_a_commit_needs_the_authorization_header_and_an_ndjson_body(server):
     _seed_public_repo(server)
     head = head_of(server, "alice/good")
     body = ndjson(header(), a_file("csrf.txt"))
-    assert raw(server, "POST", "/api/models/alice/good/commit/main", body=body, content_type="text/plain")[0] == 401
-    assert raw(server, "POST", "/api/models/alice/good/commit/main", body=body, token=ALICE_TOKEN, content_type="text/plain")[0] == 415
+    assert (
+        raw(server, "POST", "/api/models/alice/good/commit/main", body=body, content_type="text/plain")[0]
+        == 401
+    )
+    assert (
+        raw(
+            server,
+            "POST",
+            "/api/models/alice/good/commit/main",
+            body=body,
+            token=ALICE_TOKEN,
+            content_type="text/plain",
+        )[0]
+        == 415
+    )
     assert head_of(server, "alice/good") == head
 
 
@@ -286,7 +340,9 @@ class _Attacker(http.server.BaseHTTPRequestHandler):
             conn.putheader(name, value)
         conn.endheaders(body)
         answer = conn.getresponse()
-        self._answer(answer.status, {"Content-Type": answer.getheader("Content-Type") or "text/plain"}, answer.read())
+        self._answer(
+            answer.status, {"Content-Type": answer.getheader("Content-Type") or "text/plain"}, answer.read()
+        )
         conn.close()
 
     def _answer(self, status: int, headers: dict[str, str], data: bytes) -> None:
@@ -297,7 +353,9 @@ class _Attacker(http.server.BaseHTTPRequestHandler):
         self.wfile.write(data)
 
 
-@pytest.mark.skipif(_chromium() is None, reason="needs Debian's chromium (apt-get install chromium; .ci/run installs it)")
+@pytest.mark.skipif(
+    _chromium() is None, reason="needs Debian's chromium (apt-get install chromium; .ci/run installs it)"
+)
 def test_a_cross_origin_page_in_chromium_changes_nothing(server, tmp_path):
     _seed_public_repo(server)
     head = head_of(server, "alice/good")
@@ -305,7 +363,9 @@ def test_a_cross_origin_page_in_chromium_changes_nothing(server, tmp_path):
     commit = json.dumps(ndjson(header(), a_file("pwned.txt")).decode())
     attacker = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Attacker)
     _Attacker.hub_port = server.port
-    _Attacker.page = ATTACK_PAGE.format(hub=server.url, victim=victim, commit=commit, token=DEFAULT_TOKEN).encode()
+    _Attacker.page = ATTACK_PAGE.format(
+        hub=server.url, victim=victim, commit=commit, token=DEFAULT_TOKEN
+    ).encode()
     threading.Thread(target=attacker.serve_forever, daemon=True).start()
     server.clear_requests()
     try:
@@ -313,7 +373,9 @@ def test_a_cross_origin_page_in_chromium_changes_nothing(server, tmp_path):
                  "--disable-component-update", "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}",
                  "--host-resolver-rules=MAP attacker.test 127.0.0.1", "--virtual-time-budget=15000", "--dump-dom"]  # fmt: skip
         url = f"http://attacker.test:{attacker.server_address[1]}/attack"
-        result = subprocess.run([_chromium(), *flags, url], capture_output=True, text=True, timeout=HANG_GUARD)
+        result = subprocess.run(
+            [_chromium(), *flags, url], capture_output=True, text=True, timeout=HANG_GUARD
+        )
     finally:
         attacker.shutdown()
         attacker.server_close()
@@ -328,7 +390,14 @@ def test_a_cross_origin_page_in_chromium_changes_nothing(server, tmp_path):
 
 # ----------------------------------------------------------------------------------------- #7 LFS per repo
 def _lfs_batch(server: HubServer, repo_id: str, oid: str, size: int, token: str) -> dict:
-    body = json.dumps({"operation": "upload", "transfers": ["basic"], "objects": [{"oid": oid, "size": size}], "hash_algo": "sha256"})
+    body = json.dumps(
+        {
+            "operation": "upload",
+            "transfers": ["basic"],
+            "objects": [{"oid": oid, "size": size}],
+            "hash_algo": "sha256",
+        }
+    )
     status, doc = raw(server, "POST", f"/{repo_id}.git/info/lfs/objects/batch", body=body.encode(), token=token,
                       content_type="application/vnd.git-lfs+json")  # fmt: skip
     assert status == 200, doc
@@ -340,13 +409,18 @@ def test_another_repos_lfs_object_can_neither_be_seen_nor_committed(server, tmp_
     oid = hashlib.sha256(secret).hexdigest()
     alice = api(server, ALICE_TOKEN)
     alice.create_repo("alice/private", private=True)
-    alice.create_commit("alice/private", [CommitOperationAdd("secret.safetensors", secret)], commit_message="secret")
+    alice.create_commit(
+        "alice/private", [CommitOperationAdd("secret.safetensors", secret)], commit_message="secret"
+    )
     bob = api(server, BOB_TOKEN)
     bob.create_repo("bob/mine")
 
     answer = _lfs_batch(server, "bob/mine", oid, len(secret), BOB_TOKEN)
     assert "upload" in answer["actions"], "the batch answer must not reveal that another repo has the object"
-    line = {"key": "lfsFile", "value": {"path": "stolen.bin", "algo": "sha256", "oid": oid, "size": len(secret)}}
+    line = {
+        "key": "lfsFile",
+        "value": {"path": "stolen.bin", "algo": "sha256", "oid": oid, "size": len(secret)},
+    }
     status, doc = raw(server, "POST", "/api/models/bob/mine/commit/main", body=ndjson(header(), line), token=BOB_TOKEN,
                       content_type="application/x-ndjson")  # fmt: skip
     assert status == 422 and "never uploaded to bob/mine" in doc["error"]
@@ -367,13 +441,19 @@ def test_the_same_bytes_uploaded_by_bob_himself_are_his_to_commit(server, tmp_pa
     """Owning the bytes is the proof: Bob uploads them (the real client's LFS path) and may commit them."""
     shared = b"public weights everybody has " * 1000
     api(server, ALICE_TOKEN).create_repo("alice/one")
-    api(server, ALICE_TOKEN).create_commit("alice/one", [CommitOperationAdd("w.safetensors", shared)], commit_message="a")
+    api(server, ALICE_TOKEN).create_commit(
+        "alice/one", [CommitOperationAdd("w.safetensors", shared)], commit_message="a"
+    )
     api(server, BOB_TOKEN).create_repo("bob/two")
-    api(server, BOB_TOKEN).create_commit("bob/two", [CommitOperationAdd("w.safetensors", shared)], commit_message="b")
+    api(server, BOB_TOKEN).create_commit(
+        "bob/two", [CommitOperationAdd("w.safetensors", shared)], commit_message="b"
+    )
     path = hf_hub_download("bob/two", "w.safetensors", endpoint=server.url, cache_dir=str(tmp_path / "cache"))
     assert Path(path).read_bytes() == shared
     # and a copy inside Bob's own history needs no upload
-    api(server, BOB_TOKEN).create_commit("bob/two", [CommitOperationAdd("again.safetensors", shared)], commit_message="c")
+    api(server, BOB_TOKEN).create_commit(
+        "bob/two", [CommitOperationAdd("again.safetensors", shared)], commit_message="c"
+    )
     assert "again.safetensors" in api(server, BOB_TOKEN).list_repo_files("bob/two")
 
 
@@ -381,11 +461,16 @@ def test_a_repo_stored_before_lfs_scoping_keeps_its_history(server, tmp_path):
     """Repos written by an older server have no per-repo LFS index: their own history still counts."""
     weights = b"old weights " * 500
     api(server, ALICE_TOKEN).create_repo("alice/old")
-    api(server, ALICE_TOKEN).create_commit("alice/old", [CommitOperationAdd("w.safetensors", weights)], commit_message="a")
+    api(server, ALICE_TOKEN).create_commit(
+        "alice/old", [CommitOperationAdd("w.safetensors", weights)], commit_message="a"
+    )
     shutil.rmtree(server.root / "repos" / "model" / "alice" / "old" / "lfs")
     oid = hashlib.sha256(weights).hexdigest()
     assert "actions" not in _lfs_batch(server, "alice/old", oid, len(weights), ALICE_TOKEN)
-    line = {"key": "lfsFile", "value": {"path": "copy.safetensors", "algo": "sha256", "oid": oid, "size": len(weights)}}
+    line = {
+        "key": "lfsFile",
+        "value": {"path": "copy.safetensors", "algo": "sha256", "oid": oid, "size": len(weights)},
+    }
     status, doc = raw(server, "POST", "/api/models/alice/old/commit/main", body=ndjson(header(), line), token=ALICE_TOKEN,
                       content_type="application/x-ndjson")  # fmt: skip
     assert status == 200, doc
@@ -450,7 +535,14 @@ def repo(server):
 
 def _commit(server, repo_id: str, *lines: dict, token: str = ALICE_TOKEN, raw_body: bytes | None = None):
     body = raw_body if raw_body is not None else ndjson(*lines)
-    return raw(server, "POST", f"/api/models/{repo_id}/commit/main", body=body, token=token, content_type="application/x-ndjson")
+    return raw(
+        server,
+        "POST",
+        f"/api/models/{repo_id}/commit/main",
+        body=body,
+        token=token,
+        content_type="application/x-ndjson",
+    )
 
 
 def test_parent_commit_must_be_a_commit_id_and_the_head(server, repo):
@@ -468,9 +560,13 @@ def test_parent_commit_must_be_a_commit_id_and_the_head(server, repo):
     # the real client, with a full sha and with its own validation
     client = api(server)
     current = head_of(server, repo)
-    client.create_commit(repo, [CommitOperationAdd("c.txt", b"c")], commit_message="ok", parent_commit=current)
+    client.create_commit(
+        repo, [CommitOperationAdd("c.txt", b"c")], commit_message="ok", parent_commit=current
+    )
     with pytest.raises(HfHubHTTPError) as stale:
-        client.create_commit(repo, [CommitOperationAdd("d.txt", b"d")], commit_message="stale", parent_commit=current)
+        client.create_commit(
+            repo, [CommitOperationAdd("d.txt", b"d")], commit_message="stale", parent_commit=current
+        )
     assert stale.value.response.status_code == 412
 
 
@@ -517,7 +613,11 @@ MALFORMED = [
     ("POST", "/api/models/alice/good/preupload/main", b'{"files": "README.md"}'),
     ("POST", "/api/models/alice/good/preupload/main", b'{"files": [1, 2]}'),
     ("POST", "/api/models/alice/good/preupload/main", b'{"files": [{"path": "a", "size": "big"}]}'),
-    ("POST", "/api/models/alice/good/preupload/main", b'{"files": [{"path": "a", "size": 1, "sample": "***"}]}'),
+    (
+        "POST",
+        "/api/models/alice/good/preupload/main",
+        b'{"files": [{"path": "a", "size": 1, "sample": "***"}]}',
+    ),
     ("POST", "/api/models/alice/good/preupload/main", b'{"files": [{"path": 7, "size": 1}]}'),
     ("POST", "/alice/good.git/info/lfs/objects/batch", b'{"operation": "upload", "objects": "x"}'),
     ("POST", "/alice/good.git/info/lfs/objects/batch", b'{"operation": "upload", "objects": [1]}'),
@@ -585,7 +685,9 @@ def test_a_well_formed_chunked_commit_still_works(server, repo):
 # ----------------------------------------------------------------------------------------- what must keep holding
 def test_private_repos_stay_404_to_others_everywhere(server, tmp_path):
     api(server, ALICE_TOKEN).create_repo("alice/hidden", private=True)
-    api(server, ALICE_TOKEN).create_commit("alice/hidden", [CommitOperationAdd("a.txt", b"secret")], commit_message="s")
+    api(server, ALICE_TOKEN).create_commit(
+        "alice/hidden", [CommitOperationAdd("a.txt", b"secret")], commit_message="s"
+    )
     for token in (None, BOB_TOKEN):
         for method, path in (("GET", "/api/models/alice/hidden"), ("GET", "/alice/hidden/resolve/main/a.txt"),
                              ("GET", "/alice/hidden"), ("GET", "/api/models/alice/hidden/tree/main"),

@@ -67,7 +67,9 @@ def assert_refused(hub, run: Path, repo: str, env: dict, name: str) -> str:
         ("model-00009-of-00009.safetensors", "/etc/passwd"),
     ],
 )
-def test_symlinked_model_file_is_refused_and_nothing_is_uploaded(hub_clean, canary_env, run_dir, name, target):
+def test_symlinked_model_file_is_refused_and_nothing_is_uploaded(
+    hub_clean, canary_env, run_dir, name, target
+):
     (run_dir / name).symlink_to(target)
     err = assert_refused(hub_clean, run_dir, f"huggingtweets/sec-link-{name.split('.')[0]}", canary_env, name)
     assert "symlink" in err
@@ -107,7 +109,9 @@ def test_hard_link_to_a_file_outside_is_refused(hub_clean, canary_env, run_dir, 
 
 def test_shard_with_a_forged_header_is_refused(hub_clean, canary_env, run_dir):
     header = json.dumps({"x": {"dtype": "F32", "shape": [1000], "data_offsets": [0, 4000]}}).encode()
-    (run_dir / "model-00002-of-00002.safetensors").write_bytes(struct.pack("<Q", len(header)) + header + b"\0" * 8)
+    (run_dir / "model-00002-of-00002.safetensors").write_bytes(
+        struct.pack("<Q", len(header)) + header + b"\0" * 8
+    )
     err = assert_refused(hub_clean, run_dir, "huggingtweets/sec-badshard", canary_env, "model-00002-of-00002")
     assert "safetensors" in err
 
@@ -176,7 +180,9 @@ def test_a_file_swapped_for_a_symlink_after_the_check_is_not_read(tiny_model_dir
 
 def test_a_failed_first_publish_deletes_the_repo_it_created(hub_clean, run_dir):
     hub_clean.server.set_faults("commit:503")
-    code, doc, err = publish(hub_clean, run_dir, "huggingtweets/sec-first-fails", env=hub_clean.env(PUBLISHER_HUB_RETRIES="2"))
+    code, doc, err = publish(
+        hub_clean, run_dir, "huggingtweets/sec-first-fails", env=hub_clean.env(PUBLISHER_HUB_RETRIES="2")
+    )
     assert code == 1, err
     assert "was deleted again" in err
     assert "create" in [e["route"] for e in hub_clean.server.requests]
@@ -186,7 +192,9 @@ def test_a_failed_first_publish_deletes_the_repo_it_created(hub_clean, run_dir):
 
 def test_a_failed_first_publish_says_when_the_empty_repo_could_not_be_deleted(hub_clean, run_dir):
     hub_clean.server.set_faults("commit:503,delete:503")
-    code, doc, err = publish(hub_clean, run_dir, "huggingtweets/sec-first-stays", env=hub_clean.env(PUBLISHER_HUB_RETRIES="2"))
+    code, doc, err = publish(
+        hub_clean, run_dir, "huggingtweets/sec-first-stays", env=hub_clean.env(PUBLISHER_HUB_RETRIES="2")
+    )
     assert code == 1, err
     assert "left EMPTY" in err and "sec-first-stays" in err
     hub_clean.server.set_faults(None)
@@ -197,7 +205,9 @@ def test_a_failed_publish_to_an_existing_repo_keeps_it(hub_clean, run_dir):
     assert publish(hub_clean, run_dir, "huggingtweets/sec-second-fails")[0] == 0
     write_card(run_dir, widget=["Something new"])
     hub_clean.server.set_faults("commit:503")
-    code, doc, err = publish(hub_clean, run_dir, "huggingtweets/sec-second-fails", env=hub_clean.env(PUBLISHER_HUB_RETRIES="2"))
+    code, doc, err = publish(
+        hub_clean, run_dir, "huggingtweets/sec-second-fails", env=hub_clean.env(PUBLISHER_HUB_RETRIES="2")
+    )
     assert code == 1 and "deleted" not in err
     hub_clean.server.set_faults(None)
     assert api(hub_clean).repo_exists("huggingtweets/sec-second-fails")

@@ -29,8 +29,13 @@ def alias_bomb(levels: int = 7) -> str:
 
 def check_cli(path: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "publisher", "check", str(path)], capture_output=True, text=True,
-                          env=env, timeout=HANG_GUARD)
+    return subprocess.run(
+        [sys.executable, "-m", "publisher", "check", str(path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=HANG_GUARD,
+    )
 
 
 def test_check_refuses_an_alias_bomb_quickly_with_the_line(tmp_path):
@@ -64,8 +69,12 @@ def test_check_refuses_hostile_front_matter_with_a_message(tmp_path, front, mess
 
 def test_validate_yaml_answers_400_quickly_for_an_alias_bomb(hub):
     started = time.monotonic()
-    response = requests.post(f"{hub.url}/api/validate-yaml", json={"content": alias_bomb(), "repoType": "model"},
-                             headers={"Authorization": f"Bearer {hub.token}"}, timeout=HANG_GUARD)
+    response = requests.post(
+        f"{hub.url}/api/validate-yaml",
+        json={"content": alias_bomb(), "repoType": "model"},
+        headers={"Authorization": f"Bearer {hub.token}"},
+        timeout=HANG_GUARD,
+    )
     assert response.status_code == 400, response.text
     assert "aliases" in response.json()["error"]
     assert time.monotonic() - started < 30
@@ -75,8 +84,14 @@ def raw_commit(hub, repo_id: str, readme: str) -> None:
     """Commit README.md with the commit API itself (NDJSON), as an attacker would: no client-side validation."""
     lines = [
         {"key": "header", "value": {"summary": "bomb", "description": ""}},
-        {"key": "file", "value": {"path": "README.md", "encoding": "base64",
-                                  "content": base64.b64encode(readme.encode()).decode()}},
+        {
+            "key": "file",
+            "value": {
+                "path": "README.md",
+                "encoding": "base64",
+                "content": base64.b64encode(readme.encode()).decode(),
+            },
+        },
     ]
     response = requests.post(
         f"{hub.url}/api/models/{repo_id}/commit/main",
@@ -94,8 +109,11 @@ def test_a_stored_alias_bomb_does_not_inflate_model_info_listing_or_page(hub):
     info = requests.get(f"{hub.url}/api/models/{repo_id}", timeout=HANG_GUARD)
     assert info.status_code == 200 and len(info.content) < 100_000
     assert info.json().get("cardData") in (None, {})
-    listing = requests.get(f"{hub.url}/api/models", params={"author": "bomber", "full": "true", "cardData": "true"},
-                           timeout=HANG_GUARD)
+    listing = requests.get(
+        f"{hub.url}/api/models",
+        params={"author": "bomber", "full": "true", "cardData": "true"},
+        timeout=HANG_GUARD,
+    )
     assert listing.status_code == 200 and len(listing.content) < 100_000
     page = requests.get(f"{hub.url}/{repo_id}", timeout=HANG_GUARD)
     assert page.status_code == 200 and len(page.content) < 1_000_000

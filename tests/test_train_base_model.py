@@ -27,7 +27,17 @@ def prepared(tmp_path_factory) -> Path:
 
 
 def train(run: Path, base_model: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    cmd = [sys.executable, "-m", "publisher", "train", str(run), "--base-model", base_model, "--max-steps", "2"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "publisher",
+        "train",
+        str(run),
+        "--base-model",
+        base_model,
+        "--max-steps",
+        "2",
+    ]
     return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=HANG_GUARD)
 
 
@@ -59,7 +69,10 @@ def test_an_unreachable_hub_is_named_with_what_to_do(prepared, hub):
     assert result.returncode == 1, result.stderr[-2000:]
     assert f"--base-model openai-community/gpt2: cannot reach {endpoint}" in result.stderr
     assert "not in the local cache" in result.stderr
-    assert "use --base-model tiny (no download), a local folder with a saved model, or point HF_ENDPOINT" in result.stderr
+    assert (
+        "use --base-model tiny (no download), a local folder with a saved model, or point HF_ENDPOINT"
+        in result.stderr
+    )
     assert "Traceback" not in result.stderr and "Retrying" not in result.stderr
 
 
@@ -85,10 +98,17 @@ def test_a_model_on_the_hub_is_found_and_fine_tuned(prepared, hub, tiny_model_di
 
 def test_the_look_up_fails_before_torch_or_transformers_is_imported(prepared, hub):
     """Importing them can take a minute on a busy machine; an unreachable Hub is known in seconds."""
-    code = ("import sys; from publisher.train import TrainOptions, train_run; from publisher.errors import HubError\n"
-            "try: train_run(sys.argv[1], TrainOptions(base_model='openai-community/gpt2', wandb=False))\n"
-            "except HubError: print(sorted(m for m in ('torch', 'transformers') if m in sys.modules))\n")
+    code = (
+        "import sys; from publisher.train import TrainOptions, train_run; from publisher.errors import HubError\n"
+        "try: train_run(sys.argv[1], TrainOptions(base_model='openai-community/gpt2', wandb=False))\n"
+        "except HubError: print(sorted(m for m in ('torch', 'transformers') if m in sys.modules))\n"
+    )
     env = hub.env(HF_ENDPOINT=f"http://127.0.0.1:{closed_port()}")
-    result = subprocess.run([sys.executable, "-c", code, str(prepared)], env=env, capture_output=True, text=True,
-                            timeout=HANG_GUARD)
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(prepared)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=HANG_GUARD,
+    )
     assert result.stdout.strip() == "[]", result.stderr[-2000:]

@@ -43,7 +43,11 @@ def test_a_failure_after_training_leaves_no_weights_and_the_card_untouched(prepa
         train_run(prepared, TrainOptions(base_model="tiny", max_steps=2, wandb=False))
     assert not (prepared / "model.safetensors").exists()
     assert (prepared / "card.json").read_bytes() == before
-    assert sorted(p.name for p in prepared.iterdir()) == ["card.json", "dataset", "train.log"]  # the log stays
+    assert sorted(p.name for p in prepared.iterdir()) == [
+        "card.json",
+        "dataset",
+        "train.log",
+    ]  # the log stays
 
 
 def test_an_unloadable_base_model_is_a_usage_error(tmp_path, prepared):

@@ -198,9 +198,12 @@ def _check_node_tree(root: yaml.Node, block: str, start_line: int) -> None:
         if isinstance(node, (yaml.SequenceNode, yaml.MappingNode)):
             if depth > MAX_YAML_DEPTH:
                 raise FrontMatterError(
-                    f"front matter nests deeper than {MAX_YAML_DEPTH} levels", start_line + node.start_mark.line
+                    f"front matter nests deeper than {MAX_YAML_DEPTH} levels",
+                    start_line + node.start_mark.line,
                 )
-            children = node.value if isinstance(node, yaml.SequenceNode) else [n for kv in node.value for n in kv]
+            children = (
+                node.value if isinstance(node, yaml.SequenceNode) else [n for kv in node.value for n in kv]
+            )
             stack.extend((child, depth + 1) for child in children)
 
 

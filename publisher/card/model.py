@@ -42,7 +42,9 @@ LANGUAGE_PATTERN = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
 # Characters that could escape a quoted URL in HTML/CSS/Markdown even after escaping; no real URL needs them.
 _URL_FORBIDDEN = re.compile(r"[\s'\"<>\\`{}|^\x00-\x1f\x7f]")
 # A picture inside the repo: a relative path of plain segments (no "..", no scheme, no leading "/").
-PICTURE_PATH_PATTERN = re.compile(r"^(?!.*//)(?!.*(?:^|/)\.\.?(?:/|$))[A-Za-z0-9_][A-Za-z0-9_.\-/]{0,199}\.(?:png|jpg|jpeg|webp|gif)$")
+PICTURE_PATH_PATTERN = re.compile(
+    r"^(?!.*//)(?!.*(?:^|/)\.\.?(?:/|$))[A-Za-z0-9_][A-Za-z0-9_.\-/]{0,199}\.(?:png|jpg|jpeg|webp|gif)$"
+)
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -346,8 +348,10 @@ def _read_pictures(r: _Reader, value: Any) -> Pictures | None:
     data = r.obj(value, "pictures", ("training_curve", "preview"))
     what = "a path inside the repo such as 'training_curve.png' (no '..', no leading '/')"
     return Pictures(
-        **{key: r.optional_pattern(data.get(key), f"pictures.{key}", PICTURE_PATH_PATTERN, what)
-           for key in ("training_curve", "preview")}
+        **{
+            key: r.optional_pattern(data.get(key), f"pictures.{key}", PICTURE_PATH_PATTERN, what)
+            for key in ("training_curve", "preview")
+        }
     )
 
 
@@ -400,7 +404,9 @@ def card_from_dict(data: dict[str, Any], *, source: str | None = None, repair: b
         training=_read_training(r, data.get("training")),
         intended_use=r.optional_text(data.get("intended_use"), "intended_use"),
         limitations=r.optional_text(data.get("limitations"), "limitations"),
-        layout=r.optional_pattern(data.get("layout"), "layout", LAYOUT_PATTERN, "a template name such as 'classic'"),
+        layout=r.optional_pattern(
+            data.get("layout"), "layout", LAYOUT_PATTERN, "a template name such as 'classic'"
+        ),
         layout_padding=_read_padding(r, data.get("layout_padding")),
         layout_mojibake=_read_mojibake(r, data.get("layout_mojibake")),
         pictures=_read_pictures(r, data.get("pictures")),
@@ -507,7 +513,9 @@ def card_to_dict(card: Card) -> dict[str, Any]:
     for key in ("layout", "layout_padding", "layout_mojibake"):
         if getattr(card, key) is not None:
             data[key] = getattr(card, key)
-    if card.pictures is not None:  # only when set: card.json files written before pictures stay byte-identical
+    if (
+        card.pictures is not None
+    ):  # only when set: card.json files written before pictures stay byte-identical
         data["pictures"] = {"training_curve": card.pictures.training_curve, "preview": card.pictures.preview}
     for key, value in card.extra.items():
         data.setdefault(key, value)
@@ -543,8 +551,9 @@ def loads_manifest(text: str, *, source: str | None = None) -> Card:
     except ValueError as exc:
         raise ManifestError(f"invalid manifest: {exc}", source=source) from None
     except RecursionError:
-        raise ManifestError("invalid JSON: nested too deeply (no manifest nests more than a few levels)",
-                            source=source) from None
+        raise ManifestError(
+            "invalid JSON: nested too deeply (no manifest nests more than a few levels)", source=source
+        ) from None
     return card_from_dict(data, source=source)
 
 

@@ -32,7 +32,9 @@ from publisher.text import MOJIBAKE_REPAIRED, fix_encoding
 
 AVATAR_BLOCK = '<div class="inline-flex flex-col" style="line-height: 1.5;">'
 _BOT_LINE = re.compile(r"\S+ AI (BOT|CYBORG) \S+</div>")  # the emoji may arrive as mojibake ("ğŸ¤–")
-_SINGLE_SIGNATURE = re.compile(r"<div style=\"margin-top: 8px; font-size: 19px; font-weight: 800\">.* AI Bot </div>")
+_SINGLE_SIGNATURE = re.compile(
+    r"<div style=\"margin-top: 8px; font-size: 19px; font-weight: 800\">.* AI Bot </div>"
+)
 _SINGLE_HANDLE = re.compile(r"^<div style=\"font-size: 15px[^\"]*\">@(\w+) bot</div>$", re.M)
 _NAMES_LINE = re.compile(
     r'^\s*<div style="text-align: center; font-size: 16px; font-weight: 800">(.*)</div>\s*$', re.M
@@ -297,6 +299,7 @@ def parse_card(text: str, *, source: str | None = None, repair: bool = True) -> 
         raise _unsupported(f"{layout.name} layout, but a field is invalid: {exc}", source) from None
     card.warnings[:0] = warnings
     return card
+
 
 def _encoding_blind(text: str) -> list[str]:
     """The text with ftfy's best guess applied line by line: only for comparing, never for output."""

@@ -27,26 +27,59 @@ def _refuse_token(ctx: click.Context, param: click.Parameter, value: str | None)
 
 @click.command("publish", epilog=environment_epilog("publish"))
 @click.argument("run_dir", type=click.Path(path_type=Path, file_okay=False))
-@click.option("--hub", default="auto", show_default=True, metavar="auto|local|hf|URL",
-              help="auto: the Hub when a token is found, else the embedded local hub (never in CI).")
+@click.option(
+    "--hub",
+    default="auto",
+    show_default=True,
+    metavar="auto|local|hf|URL",
+    help="auto: the Hub when a token is found, else the embedded local hub (never in CI).",
+)
 @click.option("--hub-root", default=None, help="Folder of the embedded local hub [default: .hub].")
-@click.option("--repo-id", default=None, help="namespace/name [default: the card's, or huggingtweets/<handles>].")
-@click.option("--namespace", default=None, help="Namespace when the repo id is derived [default: huggingtweets].")
+@click.option(
+    "--repo-id", default=None, help="namespace/name [default: the card's, or huggingtweets/<handles>]."
+)
+@click.option(
+    "--namespace", default=None, help="Namespace when the repo id is derived [default: huggingtweets]."
+)
 @click.option("--template", default="huggingtweets", show_default=True, help="Card template.")
-@click.option("--private", is_flag=True, help="The repo is private: created so, or an existing public repo made private (never the reverse).")
-@click.option("--revision", default="main", show_default=True, help="Branch to commit to (created if missing).")
+@click.option(
+    "--private",
+    is_flag=True,
+    help="The repo is private: created so, or an existing public repo made private (never the reverse).",
+)
+@click.option(
+    "--revision", default="main", show_default=True, help="Branch to commit to (created if missing)."
+)
 @click.option("--create-pr", is_flag=True, help="Open a pull request instead of committing to the branch.")
 @click.option("--tag", default=None, help="Tag the new commit (release jobs).")
 @click.option("--commit-message", default=None, help="Commit title [default: names the W&B training run].")
 @click.option("--dry-run", is_flag=True, help="Print the plan and the README.md diff; send nothing.")
-@click.option("--verify/--no-verify", default=True, show_default=True,
-              help="Download, load and generate from the published commit.")
+@click.option(
+    "--verify/--no-verify",
+    default=True,
+    show_default=True,
+    help="Download, load and generate from the published commit.",
+)
 @click.option("--allow-pickle", is_flag=True, help="Also upload pickle files (.bin, .pt); never by default.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
 @click.option("--token", default=None, hidden=True, expose_value=False, callback=_refuse_token, is_eager=True)
-def command(run_dir: Path, hub: str, hub_root: str | None, repo_id: str | None, namespace: str | None,
-            template: str, private: bool, revision: str, create_pr: bool, tag: str | None,
-            commit_message: str | None, dry_run: bool, verify: bool, allow_pickle: bool, as_json: bool) -> None:
+def command(
+    run_dir: Path,
+    hub: str,
+    hub_root: str | None,
+    repo_id: str | None,
+    namespace: str | None,
+    template: str,
+    private: bool,
+    revision: str,
+    create_pr: bool,
+    tag: str | None,
+    commit_message: str | None,
+    dry_run: bool,
+    verify: bool,
+    allow_pickle: bool,
+    as_json: bool,
+) -> None:
     """Publish RUN_DIR (card.json + model files) to the Hub in one commit.
 
     \b

@@ -72,7 +72,9 @@ class _Progress:
     def __call__(self, result) -> None:
         self.counts[result.status] = self.counts.get(result.status, 0) + 1
         order = ("changed", "unchanged", "edited", "unsupported", "conflict", "failed")
-        self.bar.set_postfix_str(" ".join(f"{s}={self.counts[s]}" for s in order if s in self.counts), refresh=False)
+        self.bar.set_postfix_str(
+            " ".join(f"{s}={self.counts[s]}" for s in order if s in self.counts), refresh=False
+        )
         self.bar.set_description_str("regenerate", refresh=False)
         self.bar.update(1)
 
@@ -103,7 +105,9 @@ def _print_summary(report, *, dry_run: bool) -> None:
     if report.skipped:
         info(f"{'skipped':<{width}}  {len(report.skipped):5d}  (already done according to the journal)")
     if report.from_state:
-        info(f"{report.from_state} repo(s) not read: same sha as when last decided (state file; --refresh reads them)")
+        info(
+            f"{report.from_state} repo(s) not read: same sha as when last decided (state file; --refresh reads them)"
+        )
     info(f"mojibake repaired in {report.mojibake_repaired} card(s); {report.rate_limited} rate-limit wait(s); "
          f"{report.retries} retried request(s); {report.elapsed:.1f}s")  # fmt: skip
     for result in report.results:
@@ -134,26 +138,39 @@ def _print_plan(report) -> None:
 @click.argument("run_dirs", nargs=-1, type=click.Path(file_okay=False))
 @click.option("--author", metavar="ORG", help="Every model of this user or organisation (the Hub's listing).")
 @click.option("--repos", "repos_file", metavar="FILE", help="A file with one repo id per line.")
-@click.option("--match", "pattern", metavar="GLOB", help="Only repos whose id (or name, without '/') matches.")
+@click.option(
+    "--match", "pattern", metavar="GLOB", help="Only repos whose id (or name, without '/') matches."
+)
 @click.option("--shard", metavar="K/N", help="Only shard K of N (a stable hash split of the repo ids).")
 @click.option("--template", default="huggingtweets", show_default=True, metavar="NAME|PATH")
 @click.option("--force", is_flag=True, help="Regenerate legacy cards even if they were edited by hand.")
 @click.option("--create-pr", is_flag=True, help="Open pull requests instead of committing to main.")
-@click.option("--concurrency", default=8, show_default=True, type=click.IntRange(1, 64),
-              help="Requests in flight at once (reads and commits together).")
+@click.option(
+    "--concurrency",
+    default=8,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Requests in flight at once (reads and commits together).",
+)
 @click.option("--max-commits-per-hour", default=None, type=click.IntRange(0),
               help="Sliding-hour commit cap (0: none). Default: none against a local hub, 100 against the Hub "
                    "(a 429 naming the commit quota lowers it and waits for the reset).")  # fmt: skip
 @click.option("--journal", "journal_path", metavar="FILE", help="JSON-lines journal; re-running resumes.")
-@click.option("--state", "state_path", metavar="FILE",
-              help="Sha of each repo when last decided or committed; a repo whose sha did not move is not read. "
-                   "Default: JOURNAL.state.json next to --journal.")
+@click.option(
+    "--state",
+    "state_path",
+    metavar="FILE",
+    help="Sha of each repo when last decided or committed; a repo whose sha did not move is not read. "
+    "Default: JOURNAL.state.json next to --journal.",
+)
 @click.option("--refresh", is_flag=True, help="Read every repo again, whatever the state file says.")
 @click.option("--dry-run", is_flag=True, help="Print the plan and diffs; make no write request.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON report on stdout.")
 @click.option("--hub", default="auto", show_default=True, metavar="auto|local|hf|URL")
 @click.option("--hub-root", default=None, metavar="DIR", help="Root of the embedded local hub (--hub local).")
-@click.option("--namespace", default=None, help="Namespace for run directories whose card.json has no repo_id.")
+@click.option(
+    "--namespace", default=None, help="Namespace for run directories whose card.json has no repo_id."
+)
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 def command(run_dirs, author, repos_file, pattern, shard, template, force, create_pr, concurrency,
             max_commits_per_hour, journal_path, state_path, refresh, dry_run, as_json, hub, hub_root, namespace,
@@ -245,7 +262,11 @@ def _run(run_dirs, author, repos_file, pattern, shard_spec, template, force, cre
                    if matches(t.repo_id, pattern) and in_shard(t.repo_id, shard_spec)]  # fmt: skip
         if not targets:
             warn("no repository matches: nothing to do")
-        read_only = _read_only_namespaces(bulk, connected, {t.repo_id.split("/", 1)[0] for t in targets}) if dry_run else set()
+        read_only = (
+            _read_only_namespaces(bulk, connected, {t.repo_id.split("/", 1)[0] for t in targets})
+            if dry_run
+            else set()
+        )
         if max_commits_per_hour is None:  # no quota on a local hub; the Hub's hourly one is ~128
             max_commits_per_hour = 0 if connected.is_local or _is_loopback(connected.endpoint) else 100
         options = Options(template=template, force=force, create_pr=create_pr, concurrency=concurrency,

@@ -83,7 +83,9 @@ def folder_js_files(root: Path) -> list[str]:
         here = Path(folder)
         for name in dirs:
             if (here / name).is_symlink():
-                raise DataError(f"{here / name}: a symlinked folder in the archive; symlinks are not followed")
+                raise DataError(
+                    f"{here / name}: a symlinked folder in the archive; symlinks are not followed"
+                )
         for name in files:
             if not name.endswith(".js"):
                 continue
@@ -96,7 +98,9 @@ def folder_js_files(root: Path) -> list[str]:
 def looks_like_x_archive(path: Path) -> bool:
     """A zip, or a folder holding an `account.js` or a tweet file somewhere under it."""
     if path.is_dir():
-        return any(TWEET_FILE.match(PurePosixPath(n).name) or n.endswith("account.js") for n in folder_js_files(path))
+        return any(
+            TWEET_FILE.match(PurePosixPath(n).name) or n.endswith("account.js") for n in folder_js_files(path)
+        )
     return path.suffix.lower() == ".zip"
 
 
@@ -113,8 +117,10 @@ def _data_dir(files: ArchiveFiles) -> str:
 def _tweet_files(files: ArchiveFiles, data_dir: str) -> list[str]:
     """tweets.js first, then its parts in numeric order; never deleted-tweets.js or headers."""
     names = [
-        n for n in files.names
-        if str(PurePosixPath(n).parent) + "/" == (data_dir or "./") and TWEET_FILE.match(PurePosixPath(n).name)
+        n
+        for n in files.names
+        if str(PurePosixPath(n).parent) + "/" == (data_dir or "./")
+        and TWEET_FILE.match(PurePosixPath(n).name)
     ]
 
     def part(name: str) -> int:
@@ -156,7 +162,9 @@ def read_user(files: ArchiveFiles, data_dir: str) -> UserInfo:
     handle = normalize_handle(str(raw_handle), source=str(files.path))
     name = account.get("accountDisplayName") or user_info.get("displayName") or handle
     history = _read_optional(files, data_dir + "protected-history.js")
-    actions = [_first_object([e], "protectedHistory").get("action") for e in history or [] if isinstance(e, dict)]
+    actions = [
+        _first_object([e], "protectedHistory").get("action") for e in history or [] if isinstance(e, dict)
+    ]
     return UserInfo(
         handle=handle,
         name=str(name),
@@ -212,8 +220,13 @@ def expand_note(text: str, created_at: object, notes: dict[str, list[str]]) -> s
     return text
 
 
-def iter_archive_tweets(stream: BinaryIO, label: str, superseded: set[str], start: int = 0,
-                        notes: dict[str, list[str]] | None = None) -> Iterator[Tweet]:
+def iter_archive_tweets(
+    stream: BinaryIO,
+    label: str,
+    superseded: set[str],
+    start: int = 0,
+    notes: dict[str, list[str]] | None = None,
+) -> Iterator[Tweet]:
     """Stream the tweets of one tweets.js file; a truncated or malformed file raises DataError."""
     import ijson
 

@@ -56,14 +56,18 @@ def merge_sources(sources: list[ImportedSource], max_users: int = 3) -> list[Use
     for source in sources:
         data = users.get(source.user.handle)
         if data is None:
-            users[source.user.handle] = UserData(source.user, [source.path], list(source.tweets), set(source.superseded_ids))
+            users[source.user.handle] = UserData(
+                source.user, [source.path], list(source.tweets), set(source.superseded_ids)
+            )
             continue
         data.sources.append(source.path)
         data.tweets.extend(source.tweets)
         data.superseded_ids |= source.superseded_ids
         data.user.avatar_url = data.user.avatar_url or source.user.avatar_url
     if len(users) > max_users:
-        raise DataError(f"{len(users)} users given ({', '.join(users)}); a model is trained on 1 to {max_users}")
+        raise DataError(
+            f"{len(users)} users given ({', '.join(users)}); a model is trained on 1 to {max_users}"
+        )
     return list(users.values())
 
 
@@ -127,7 +131,9 @@ def check_size(data: UserData) -> None:
 
 
 def process_users(
-    sources: list[ImportedSource], *, max_tweets: int | None = DEFAULT_MAX_TWEETS,
+    sources: list[ImportedSource],
+    *,
+    max_tweets: int | None = DEFAULT_MAX_TWEETS,
     short_threshold_chars: int | None = None,
 ) -> list[UserData]:
     """Merge, dedupe, cap, count and size-check every user; raises DataError on the first failure."""

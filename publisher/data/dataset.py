@@ -26,7 +26,9 @@ class Dataset:
     eval_tweets: list[list[str]]
 
 
-def split_eval(tweets: list[str], rng: random.Random, fraction: float = EVAL_FRACTION) -> tuple[list[str], list[str]]:
+def split_eval(
+    tweets: list[str], rng: random.Random, fraction: float = EVAL_FRACTION
+) -> tuple[list[str], list[str]]:
     """(train, eval): `fraction` of the tweets, at least one when there are two or more."""
     n_eval = math.ceil(len(tweets) * fraction) if len(tweets) > 1 else 0
     order = list(range(len(tweets)))

@@ -66,7 +66,9 @@ def _is_retweet(record: dict[str, Any], shape: str, text: str, where: str) -> bo
     if shape == "api-v1.1":
         return record.get("retweeted_status") is not None
     if shape == "api-v2":
-        return any(r.get("type") == "retweeted" for r in record.get("referenced_tweets") or [] if isinstance(r, dict))
+        return any(
+            r.get("type") == "retweeted" for r in record.get("referenced_tweets") or [] if isinstance(r, dict)
+        )
     for key in ("is_retweet", "retweet"):
         if key in record and record[key] is not None:
             return _flag(record[key], where)
@@ -79,14 +81,27 @@ def _user_fields(record: dict[str, Any], shape: str) -> dict[str, Any]:
     """Handle, name, avatar and protection as this record states them (possibly none)."""
     user = record.get("user") if isinstance(record.get("user"), dict) else {}
     if shape == "snscrape":
-        handle, name, avatar = user.get("username") or record.get("username"), user.get("displayname"), user.get("profileImageUrl")
+        handle, name, avatar = (
+            user.get("username") or record.get("username"),
+            user.get("displayname"),
+            user.get("profileImageUrl"),
+        )
     elif shape == "api-v1.1":
         handle, name, avatar = user.get("screen_name"), user.get("name"), user.get("profile_image_url_https")
     else:
-        handle, name, avatar = _first(record, HANDLE_KEYS), _first(record, NAME_KEYS), record.get("avatar_url")
+        handle, name, avatar = (
+            _first(record, HANDLE_KEYS),
+            _first(record, NAME_KEYS),
+            record.get("avatar_url"),
+        )
     if isinstance(avatar, str):
         avatar = avatar.replace("_normal.", "_400x400.")  # huggingtweets' larger avatar variant
-    return {"handle": handle, "name": name, "avatar_url": https_or_none(avatar), "protected": bool(user.get("protected"))}
+    return {
+        "handle": handle,
+        "name": name,
+        "avatar_url": https_or_none(avatar),
+        "protected": bool(user.get("protected")),
+    }
 
 
 def normalize_record(record: Any, position: int, where: str) -> tuple[Tweet, dict[str, Any], str]:
@@ -142,7 +157,9 @@ def iter_json(path: Path) -> Iterator[tuple[str, Any]]:
             for index, item in enumerate(ijson.items(reader, prefix, use_float=True), start=1):
                 yield f"{path}: item {index}", item
         except ijson.JSONError as exc:
-            raise DataError(f"{path}: truncated or malformed JSON after item {index} (near byte {reader.position}): {exc}") from exc
+            raise DataError(
+                f"{path}: truncated or malformed JSON after item {index} (near byte {reader.position}): {exc}"
+            ) from exc
         except UnicodeDecodeError as exc:
             raise DataError(f"{path}: not UTF-8 after item {index}") from exc
 
@@ -154,7 +171,9 @@ def iter_csv(path: Path) -> Iterator[tuple[str, Any]]:
         try:
             columns = reader.fieldnames or []
             if not any(k in columns for k in TEXT_KEYS):
-                raise DataError(f"{path}: no text column (header has {', '.join(columns) or 'nothing'}; expected one of {', '.join(TEXT_KEYS)})")
+                raise DataError(
+                    f"{path}: no text column (header has {', '.join(columns) or 'nothing'}; expected one of {', '.join(TEXT_KEYS)})"
+                )
             for row in reader:
                 if None in row:
                     raise DataError(f"{path}:{reader.line_num}: more fields than the header has")
@@ -173,8 +192,12 @@ def _user_from(path: Path, seen: dict[str, Any]) -> UserInfo:
         try:
             handle = normalize_handle(path.stem, source=str(path))
         except DataError as exc:
-            raise DataError(f"{path}: no handle: add a `handle` column, or name the file <handle>{path.suffix}") from exc
-    return UserInfo(handle, str(seen.get("name") or handle), seen.get("avatar_url"), bool(seen.get("protected")))
+            raise DataError(
+                f"{path}: no handle: add a `handle` column, or name the file <handle>{path.suffix}"
+            ) from exc
+    return UserInfo(
+        handle, str(seen.get("name") or handle), seen.get("avatar_url"), bool(seen.get("protected"))
+    )
 
 
 def _same_user(a: object, b: object) -> bool:
@@ -185,8 +208,12 @@ def read_dump(path: Path) -> ImportedSource:
     """Import one dump file; every record must belong to the same user."""
     suffix = path.suffix.lower()
     if suffix == ".js":
-        raise DataError(f"{path}: a single archive .js file has no account data; pass the whole archive (zip or folder)")
-    records = iter_csv(path) if suffix == ".csv" else iter_json(path) if suffix == ".json" else iter_jsonl(path)
+        raise DataError(
+            f"{path}: a single archive .js file has no account data; pass the whole archive (zip or folder)"
+        )
+    records = (
+        iter_csv(path) if suffix == ".csv" else iter_json(path) if suffix == ".json" else iter_jsonl(path)
+    )
     tweets: list[Tweet] = []
     seen: dict[str, Any] = {}
     shapes: set[str] = set()
@@ -194,7 +221,9 @@ def read_dump(path: Path) -> ImportedSource:
         tweet, fields, shape = normalize_record(record, position, where)
         shapes.add(shape)
         if fields["handle"] and seen.get("handle") and _same_user(fields["handle"], seen["handle"]) is False:
-            raise DataError(f"{where}: tweet of @{fields['handle']} in a file of @{seen['handle']}; use one file per user")
+            raise DataError(
+                f"{where}: tweet of @{fields['handle']} in a file of @{seen['handle']}; use one file per user"
+            )
         for key, value in fields.items():
             if value and key not in seen:
                 seen[key] = value

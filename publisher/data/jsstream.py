@@ -85,8 +85,10 @@ class JsonGuard:
         self.escape = blanked_tail.endswith(b"\\")
         self.string_bytes += len(blanked_tail)
         if self.string_bytes > self.max_string:
-            raise JsonDepthError(f"{self.label}: a string longer than {self.max_string} bytes near byte "
-                                 f"{self.offset + piece_length}; not a real archive file")
+            raise JsonDepthError(
+                f"{self.label}: a string longer than {self.max_string} bytes near byte "
+                f"{self.offset + piece_length}; not a real archive file"
+            )
 
     def _count(self, brackets: bytes, pos: int, piece: bytes) -> None:
         opens = brackets.count(b"[") + brackets.count(b"{")

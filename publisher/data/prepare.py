@@ -63,7 +63,9 @@ def initial_card(users: list[UserData], wandb_info: dict[str, Any]) -> dict[str,
     }
 
 
-def prepare_info(users: list[UserData], dataset: Dataset, seed: int, options: PrepareOptions) -> dict[str, Any]:
+def prepare_info(
+    users: list[UserData], dataset: Dataset, seed: int, options: PrepareOptions
+) -> dict[str, Any]:
     """dataset/prepare.json: enough to reproduce and audit the dataset (no raw tweets, no account data)."""
     return {
         "seed": seed,
@@ -97,8 +99,13 @@ def write_tweets_jsonl(path: Path, users: list[UserData]) -> None:
     with path.open("w", encoding="utf-8") as handle:
         for data in users:
             for tweet, status in zip(data.tweets, data.statuses, strict=True):
-                row = {"handle": data.user.handle, "id": tweet.id, "text": tweet.text,
-                       "is_retweet": tweet.is_retweet, "status": status}
+                row = {
+                    "handle": data.user.handle,
+                    "id": tweet.id,
+                    "text": tweet.text,
+                    "is_retweet": tweet.is_retweet,
+                    "status": status,
+                }
                 handle.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
@@ -116,7 +123,9 @@ def write_card(path: Path, card: dict[str, Any]) -> None:
 def prepare_run(inputs: list[str | Path], out: str | Path | None, options: PrepareOptions) -> PrepareResult:
     """Import, count, check and assemble; everything lands in `out` at once or not at all."""
     sources = [read_input(p) for p in inputs]
-    users = process_users(sources, max_tweets=options.max_tweets, short_threshold_chars=options.short_threshold_chars)
+    users = process_users(
+        sources, max_tweets=options.max_tweets, short_threshold_chars=options.short_threshold_chars
+    )
     seed = options.seed if options.seed is not None else random.SystemRandom().randrange(2**32)
     dataset = build_dataset([u.kept_texts for u in users], seed)
     run_dir = Path(out) if out else Path("runs") / default_run_name(users)
@@ -131,19 +140,25 @@ def prepare_run(inputs: list[str | Path], out: str | Path | None, options: Prepa
         info["wandb"] = {k: wandb_info.get(k) for k in ("mode", "run_dir") if k in wandb_info}
         wandb_info = {k: v for k, v in wandb_info.items() if k not in ("mode", "run_dir")}
         if info["wandb"].get("mode") == "offline" and wandb_info.get("preprocess_run"):
-            wandb_info["offline_runs"] = [wandb_info["preprocess_run"]]  # not on W&B: the card links it once synced
+            wandb_info["offline_runs"] = [
+                wandb_info["preprocess_run"]
+            ]  # not on W&B: the card links it once synced
         rundir.write_json_atomic(data_dir / rundir.PREPARE_JSON, info)
         card = initial_card(users, wandb_info)
         write_card(staging / rundir.CARD, card)
     return PrepareResult(run_dir, users, dataset, seed, card, info)
 
 
-def log_preprocess(staging: Path, users: list[UserData], info: dict[str, Any], options: PrepareOptions,
-                   run_dir: Path) -> dict[str, Any]:
+def log_preprocess(
+    staging: Path, users: list[UserData], info: dict[str, Any], options: PrepareOptions, run_dir: Path
+) -> dict[str, Any]:
     """The W&B preprocess run (or, with W&B switched off, only where the links would point)."""
     settings = Settings.from_env()
-    base = {"app_url": settings.wandb_app_url, "entity": settings.wandb_entity or "huggingtweets",
-            "project": settings.wandb_project}
+    base = {
+        "app_url": settings.wandb_app_url,
+        "entity": settings.wandb_entity or "huggingtweets",
+        "project": settings.wandb_project,
+    }
     if not options.wandb:
         return base
     from publisher import wandb_run

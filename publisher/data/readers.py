@@ -23,4 +23,6 @@ def read_input(path: str | Path) -> ImportedSource:
         from publisher.data import dumps
 
         return dumps.read_dump(path)
-    raise DataError(f"{path}: unknown input type (expected an X archive .zip or folder, .jsonl, .json or .csv)")
+    raise DataError(
+        f"{path}: unknown input type (expected an X archive .zip or folder, .jsonl, .json or .csv)"
+    )

@@ -168,11 +168,15 @@ class BulkHub:
                     on_error(exc)
                 status = _status(exc)
                 if status == 429:
-                    asked = server_wait_seconds(_headers(exc).get("retry-after"), _headers(exc).get("ratelimit"))
+                    asked = server_wait_seconds(
+                        _headers(exc).get("retry-after"), _headers(exc).get("ratelimit")
+                    )
                     self.rate_limited += 1
                     if what.startswith("commit ") and _names_commit_quota(_server_text(exc)):
                         self._note(f"{what}: the Hub's hourly commit quota is reached")
-                        raise CommitQuotaExceeded(f"{what}: hourly commit quota reached (429)", wait=asked) from exc
+                        raise CommitQuotaExceeded(
+                            f"{what}: hourly commit quota reached (429)", wait=asked
+                        ) from exc
                     self.gate.pause(asked + 0.5 if asked is not None else self.policy.base_wait * 2)
                     self._note(f"{what}: 429 rate limited, waiting {asked if asked is not None else 2:.0f}s")
                     continue
@@ -203,7 +207,9 @@ class BulkHub:
             for model in self.api.list_models(author=author, expand=list(LISTING_EXPAND)):
                 siblings = getattr(model, "siblings", None)
                 files = frozenset(s.rfilename for s in siblings) if siblings is not None else None
-                found.append(ListedRepo(model.id, getattr(model, "sha", None), files, getattr(model, "private", None)))
+                found.append(
+                    ListedRepo(model.id, getattr(model, "sha", None), files, getattr(model, "private", None))
+                )
             return found
 
         return self._call(f"list models of {author}", _list)
@@ -234,10 +240,14 @@ class BulkHub:
         if asked:
             self.gate.pause(asked)
 
-    def read(self, repo_id: str, *, sha: str | None = None, files: Iterable[str] | None = None) -> RepoSnapshot:
+    def read(
+        self, repo_id: str, *, sha: str | None = None, files: Iterable[str] | None = None
+    ) -> RepoSnapshot:
         """README.md and card.json of `repo_id` at one revision: `sha` if known, else the head of main."""
         readme, commit = self._call(
-            f"read {repo_id}/{README}", lambda: self._get_file(repo_id, README, sha or "main"), resource="resolvers"
+            f"read {repo_id}/{README}",
+            lambda: self._get_file(repo_id, README, sha or "main"),
+            resource="resolvers",
         )
         pinned = sha or commit
         if pinned is None:
@@ -245,7 +255,9 @@ class BulkHub:
         card_json = None
         if files is None or CARD_JSON in set(files):
             card_json, _ = self._call(
-                f"read {repo_id}/{CARD_JSON}", lambda: self._get_file(repo_id, CARD_JSON, pinned), resource="resolvers"
+                f"read {repo_id}/{CARD_JSON}",
+                lambda: self._get_file(repo_id, CARD_JSON, pinned),
+                resource="resolvers",
             )
         return RepoSnapshot(repo_id=repo_id, sha=pinned, readme=readme, card_json=card_json)
 
@@ -288,7 +300,8 @@ class BulkHub:
             except Exception as exc:
                 if _status(exc) == 412:
                     raise CommitConflict(
-                        f"commit {repo_id}: the branch moved since it was read (412)", uncertain=doubt["uncertain"]
+                        f"commit {repo_id}: the branch moved since it was read (412)",
+                        uncertain=doubt["uncertain"],
                     ) from exc
                 raise
 
@@ -315,7 +328,9 @@ class BulkHub:
         url = f"{self.endpoint}/api/models/{repo_id}/commit/{quote('main', safe='')}"
         headers = {**build_hf_headers(token=self._token), "Content-Type": "application/x-ndjson"}
         params = {"create_pr": "1"} if create_pr else None
-        response = get_session().post(url, content=body, headers=headers, params=params, timeout=COMMIT_TIMEOUT)
+        response = get_session().post(
+            url, content=body, headers=headers, params=params, timeout=COMMIT_TIMEOUT
+        )
         self._watch_rate_limit(response.headers)
         hf_raise_for_status(response)
         data = response.json()
@@ -330,7 +345,9 @@ class BulkHub:
         operations = [CommitOperationAdd(path, content) for path, content in sorted(files.items())]
         info = self.api.create_commit(repo_id, operations, commit_message=message, commit_description=description,
                                       parent_commit=parent_commit, create_pr=create_pr or None)  # fmt: skip
-        return CommitOutcome(sha=info.oid, url=info.commit_url, pr_url=info.pr_url, noop=_all_unchanged(operations))
+        return CommitOutcome(
+            sha=info.oid, url=info.commit_url, pr_url=info.pr_url, noop=_all_unchanged(operations)
+        )
 
     # ------------------------------------------------------------------------------------------------ PRs
 
@@ -355,7 +372,9 @@ class BulkHub:
         return None
 
     def _read_at(self, repo_id: str, path: str, revision: str) -> bytes | None:
-        return self._call(f"read {repo_id}/{path}@{revision}", lambda: self._get_file(repo_id, path, revision))[0]
+        return self._call(
+            f"read {repo_id}/{path}@{revision}", lambda: self._get_file(repo_id, path, revision)
+        )[0]
 
 
 def check_readme_offline(repo_id: str, readme: bytes) -> None:

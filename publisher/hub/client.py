@@ -109,7 +109,9 @@ class HubTarget:
     def is_local(self) -> bool:
         return self.kind == "local"
 
-    def child_env(self, base: Mapping[str, str] | None = None, *, hf_home: str | None = None) -> dict[str, str]:
+    def child_env(
+        self, base: Mapping[str, str] | None = None, *, hf_home: str | None = None
+    ) -> dict[str, str]:
         """Environment for a subprocess that must talk to this target (verification, helpers).
 
         The token travels in the environment, never on a command line.
@@ -195,7 +197,12 @@ def _local_target(hub_root: str | Path, env: Mapping[str, str], *, notice: str |
     token = (env.get("PUBLISHER_LOCAL_HUB_TOKEN") or LOCAL_HUB_TOKEN).strip()
     register_secret(token)
     return HubTarget(
-        kind="local", endpoint="", token=token, token_source="local hub", hub_root=Path(hub_root), notice=notice
+        kind="local",
+        endpoint="",
+        token=token,
+        token_source="local hub",
+        hub_root=Path(hub_root),
+        notice=notice,
     )
 
 
@@ -271,8 +278,11 @@ def stop_local_hub(proc: subprocess.Popen) -> None:
 def _allow_network_for(target: HubTarget) -> None:
     """HF_HUB_OFFLINE blocks every request, 127.0.0.1 included (hub-api.md §1): ignore it for a loopback hub
     (an offline machine can still rehearse locally), refuse it for a remote one."""
-    flags = [n for n in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
-             if (os.environ.get(n) or "").strip().lower() in {"1", "true", "yes", "on"}]
+    flags = [
+        n
+        for n in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
+        if (os.environ.get(n) or "").strip().lower() in {"1", "true", "yes", "on"}
+    ]
     if not flags:
         return
     if target.is_local or _is_loopback(target.endpoint):
@@ -366,7 +376,9 @@ def retry_policy_from_env(env: Mapping[str, str] | None = None) -> RetryPolicy:
         if env.get("PUBLISHER_HUB_RETRY_WAIT"):
             policy = replace(policy, base_wait=max(0.0, float(env["PUBLISHER_HUB_RETRY_WAIT"])))
     except ValueError as exc:
-        raise BadInputError(f"PUBLISHER_HUB_RETRIES / PUBLISHER_HUB_RETRY_WAIT: not a number ({exc})") from None
+        raise BadInputError(
+            f"PUBLISHER_HUB_RETRIES / PUBLISHER_HUB_RETRY_WAIT: not a number ({exc})"
+        ) from None
     return policy
 
 
@@ -572,9 +584,7 @@ def remote_state(api: HfApi, repo_id: str, *, revision: str = "main", endpoint: 
     from huggingface_hub.errors import RepositoryNotFoundError, RevisionNotFoundError
 
     try:
-        repo = call_with_retries(
-            "repo info", api.model_info, repo_id, revision=revision, where=endpoint
-        )
+        repo = call_with_retries("repo info", api.model_info, repo_id, revision=revision, where=endpoint)
     except HubError as exc:
         cause = exc.__cause__
         if isinstance(cause, RevisionNotFoundError):
@@ -583,7 +593,9 @@ def remote_state(api: HfApi, repo_id: str, *, revision: str = "main", endpoint: 
             return RemoteState(repo_id, exists=False, revision=revision)
         raise
     files = list_files(api, repo_id, revision=repo.sha or revision, endpoint=endpoint)
-    return RemoteState(repo_id, True, revision, head=repo.sha, private=getattr(repo, "private", None), files=files)
+    return RemoteState(
+        repo_id, True, revision, head=repo.sha, private=getattr(repo, "private", None), files=files
+    )
 
 
 def list_files(api: HfApi, repo_id: str, *, revision: str, endpoint: str = "") -> dict[str, RemoteFile]:
@@ -645,7 +657,9 @@ def make_private(api: HfApi, repo_id: str, *, endpoint: str = "") -> None:
 
 def ensure_branch(api: HfApi, repo_id: str, branch: str, *, endpoint: str = "") -> None:
     """Create `branch` from main if it does not exist (commits to a missing branch fail with 404)."""
-    call_with_retries("create branch", api.create_branch, repo_id, branch=branch, exist_ok=True, where=endpoint)
+    call_with_retries(
+        "create branch", api.create_branch, repo_id, branch=branch, exist_ok=True, where=endpoint
+    )
 
 
 @dataclass(frozen=True)
@@ -707,24 +721,34 @@ class OpenPullRequest:
     head: str
 
 
-def open_pull_requests(api: HfApi, repo_id: str, *, base: str, endpoint: str = "", limit: int = 20) -> list[OpenPullRequest]:
+def open_pull_requests(
+    api: HfApi, repo_id: str, *, base: str, endpoint: str = "", limit: int = 20
+) -> list[OpenPullRequest]:
     """The open pull requests against branch `base`, newest first (at most `limit` looked at).
 
     Found through the repo's refs (refs/pr/N with its head commit) and each PR's details (status, base branch):
     the Hub has no "list open PRs with their heads" call.
     """
-    refs = call_with_retries("list refs", api.list_repo_refs, repo_id, include_pull_requests=True, where=endpoint)
+    refs = call_with_retries(
+        "list refs", api.list_repo_refs, repo_id, include_pull_requests=True, where=endpoint
+    )
     numbered = [(int(r.ref.rsplit("/", 1)[-1]), r.target_commit) for r in refs.pull_requests or []
                 if r.ref.rsplit("/", 1)[-1].isdigit()]  # fmt: skip
     found = []
     for number, head in sorted(numbered, reverse=True)[:limit]:
-        details = call_with_retries(f"pull request #{number}", api.get_discussion_details, repo_id, number, where=endpoint)
+        details = call_with_retries(
+            f"pull request #{number}", api.get_discussion_details, repo_id, number, where=endpoint
+        )
         if details.status == "open" and details.target_branch in (base, f"refs/heads/{base}"):
-            found.append(OpenPullRequest(number, f"{endpoint.rstrip('/')}/{repo_id}/discussions/{number}", head))
+            found.append(
+                OpenPullRequest(number, f"{endpoint.rstrip('/')}/{repo_id}/discussions/{number}", head)
+            )
     return found
 
 
-def tag_commit(api: HfApi, repo_id: str, tag: str, sha: str, *, message: str | None = None, endpoint: str = "") -> bool:
+def tag_commit(
+    api: HfApi, repo_id: str, tag: str, sha: str, *, message: str | None = None, endpoint: str = ""
+) -> bool:
     """Tag commit `sha`. Returns False if the tag already points there; a tag elsewhere is HubError (409)."""
     refs = call_with_retries("list refs", api.list_repo_refs, repo_id, where=endpoint)
     for existing in refs.tags:

@@ -51,7 +51,9 @@ def smoothed(values: list[float], sigma: float | None = None) -> list[float]:
     return out
 
 
-def training_curve_png(history: Iterable[Mapping[str, Any]], *, title: str = "Loss during training") -> bytes | None:
+def training_curve_png(
+    history: Iterable[Mapping[str, Any]], *, title: str = "Loss during training"
+) -> bytes | None:
     """The PNG bytes, or None when the history has no loss to draw (nothing was logged)."""
     history = list(history)
     train = loss_points(history, "loss")
@@ -86,11 +88,32 @@ def training_curve_png(history: Iterable[Mapping[str, Any]], *, title: str = "Lo
 def _draw(axes: Any, train: list[tuple[float, float]], evals: list[tuple[float, float]]) -> None:
     if train:
         steps, losses = zip(*train, strict=True)
-        axes.plot(steps, losses, color=TRAIN_COLOR, alpha=0.25, linewidth=1, marker="o", markersize=3,
-                  label="training loss")
+        axes.plot(
+            steps,
+            losses,
+            color=TRAIN_COLOR,
+            alpha=0.25,
+            linewidth=1,
+            marker="o",
+            markersize=3,
+            label="training loss",
+        )
         if len(train) > 2:
-            axes.plot(steps, smoothed(list(losses)), color=TRAIN_COLOR, linewidth=2.2, label="training loss (smoothed)")
+            axes.plot(
+                steps,
+                smoothed(list(losses)),
+                color=TRAIN_COLOR,
+                linewidth=2.2,
+                label="training loss (smoothed)",
+            )
     if evals:
         steps, losses = zip(*evals, strict=True)
-        axes.plot(steps, losses, color=EVAL_COLOR, linewidth=2, marker="D", markersize=8,
-                  label=f"evaluation loss ({losses[-1]:.3g})")
+        axes.plot(
+            steps,
+            losses,
+            color=EVAL_COLOR,
+            linewidth=2,
+            marker="D",
+            markersize=8,
+            label=f"evaluation loss ({losses[-1]:.3g})",
+        )

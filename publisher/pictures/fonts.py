@@ -52,8 +52,11 @@ def font_chain() -> tuple[FontFile, ...]:
         # Noto Emoji second: it is the one most names need after Latin, and its cmap is quick to read
         chain.append(FontFile(str(noto / "NotoSans[wght].ttf")))
         chain.append(FontFile(str(noto / "NotoEmoji[wght].ttf")))
-        scripts = sorted(p for p in noto.glob("NotoSans*[[]wght[]].ttf")
-                         if p.name not in {"NotoSans[wght].ttf", "NotoSans-Italic[wght].ttf", "NotoSansSymbols[wght].ttf"})
+        scripts = sorted(
+            p
+            for p in noto.glob("NotoSans*[[]wght[]].ttf")
+            if p.name not in {"NotoSans[wght].ttf", "NotoSans-Italic[wght].ttf", "NotoSansSymbols[wght].ttf"}
+        )
         chain.extend(FontFile(str(p)) for p in scripts)
     cjk = _package_dir("manimgx_fonts_cjk")
     if cjk is not None and (cjk / "NotoSansCJK-VF.otf.ttc").is_file():
@@ -87,7 +90,9 @@ def pillow_font(font: FontFile, size: int, weight: int) -> Any:
     if font.weight_axis:
         try:
             axes = face.get_variation_axes()
-            wght = next((a for a in axes if a.get("name") in (b"Weight", "Weight")), axes[0] if axes else None)
+            wght = next(
+                (a for a in axes if a.get("name") in (b"Weight", "Weight")), axes[0] if axes else None
+            )
             if wght is not None:
                 face.set_variation_by_axes([max(wght["minimum"], min(wght["maximum"], weight))])
         except OSError:  # not a variable font
@@ -151,8 +156,11 @@ def split_runs(text: str, *, shaping: bool | None = None) -> list[Run]:
     name is one run, shaped and ordered as a whole; elsewhere they take the first font (Noto Sans)."""
     chain = font_chain()
     shaping = can_shape() if shaping is None else shaping
-    chars = [" " if c.isspace() else c for c in unicodedata.normalize("NFC", text)
-             if c.isspace() or unicodedata.category(c) not in ("Cc", "Cs", "Co", "Cn")]
+    chars = [
+        " " if c.isspace() else c
+        for c in unicodedata.normalize("NFC", text)
+        if c.isspace() or unicodedata.category(c) not in ("Cc", "Cs", "Co", "Cn")
+    ]
     if not shaping:
         chars = [c for c in chars if not _needs_shaping(c)]
     runs: list[Run] = []
@@ -162,7 +170,12 @@ def split_runs(text: str, *, shaping: bool | None = None) -> list[Run]:
             if ord(char) in coverage(current.font):
                 current.text += char
             continue  # a joiner or selector the run's font lacks: shaping would ignore it anyway
-        if current is not None and _neutral(char) and _bidi_run(current) and ord(char) in coverage(current.font):
+        if (
+            current is not None
+            and _neutral(char)
+            and _bidi_run(current)
+            and ord(char) in coverage(current.font)
+        ):
             following = next((c for c in chars[i + 1 :] if not _neutral(c)), None)
             if following is not None and _first_covering(following, chain) == current.font:
                 current.text += char

@@ -24,7 +24,14 @@ MARGIN = 60
 BACKGROUND = (248, 250, 252)
 INK, MUTED, ACCENT = (17, 24, 39), (107, 114, 128), (255, 210, 30)
 BOX, BOX_BORDER = (255, 255, 255), (229, 231, 235)
-_INITIALS_COLORS = ((37, 99, 235), (219, 39, 119), (5, 150, 105), (217, 119, 6), (124, 58, 237), (220, 38, 38))
+_INITIALS_COLORS = (
+    (37, 99, 235),
+    (219, 39, 119),
+    (5, 150, 105),
+    (217, 119, 6),
+    (124, 58, 237),
+    (220, 38, 38),
+)
 AVATAR_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
 MAX_AVATAR_BYTES = 5_000_000
 MAX_AVATAR_PIXELS = 4096 * 4096
@@ -59,8 +66,14 @@ def avatar_files(run_dir: Path, handles: list[str]) -> dict[str, Path]:
     return found
 
 
-def preview_png(users: list[PreviewUser], samples: list[str], *, avatars: Mapping[str, Path] | None = None,
-                prompts: list[str] | None = None, footer: str = "") -> bytes:
+def preview_png(
+    users: list[PreviewUser],
+    samples: list[str],
+    *,
+    avatars: Mapping[str, Path] | None = None,
+    prompts: list[str] | None = None,
+    footer: str = "",
+) -> bytes:
     """The PNG bytes of the preview. `samples` are full generations; `prompts[i]` (if given) is drawn bold."""
     from PIL import Image, ImageDraw
 
@@ -122,7 +135,9 @@ def _centered(draw: Any, line: Line, baseline: float, fill: tuple[int, int, int]
 # ------------------------------------------------------------------------------------------------ avatars
 
 
-def _draw_avatars(image: Any, users: list[PreviewUser], avatars: Mapping[str, Path], top: int, size: int) -> int:
+def _draw_avatars(
+    image: Any, users: list[PreviewUser], avatars: Mapping[str, Path], top: int, size: int
+) -> int:
     gap = 28
     x = (WIDTH - (len(users) * size + (len(users) - 1) * gap)) // 2
     for user in users:
@@ -213,7 +228,7 @@ def _draw_box(draw: Any, lines: list[list[Text]], top: float) -> float:
 def _words(sample: str, prompt: str) -> list[tuple[str, int]]:
     """(word, weight) pairs: the prompt's words bold, the generated ones regular."""
     bold = [(w, BOLD) for w in prompt.split()]
-    rest = sample[len(prompt):]
+    rest = sample[len(prompt) :]
     if prompt and rest and not rest[0].isspace() and bold:  # the generation continues the prompt's last word
         last, _ = bold.pop()
         first, _, rest = rest.partition(" ")

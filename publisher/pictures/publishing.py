@@ -59,8 +59,9 @@ def wants_pictures(template: str) -> bool:
     return template == DEFAULT_TEMPLATE or template not in available_templates()
 
 
-def attach_pictures(card: Any, run_dir: Path, *, template: str, endpoint: str, revision: str,
-                    repo_id: str) -> tuple[Any, list[PictureFile]]:
+def attach_pictures(
+    card: Any, run_dir: Path, *, template: str, endpoint: str, revision: str, repo_id: str
+) -> tuple[Any, list[PictureFile]]:
     """The card with its `pictures` and `thumbnail` set, and the files to upload with it."""
     if not wants_pictures(template):
         return card, []
@@ -72,7 +73,11 @@ def attach_pictures(card: Any, run_dir: Path, *, template: str, endpoint: str, r
         files.append(PictureFile(TRAINING_CURVE, source=curve))
     files.append(PictureFile(PREVIEW, data=draw_preview(card, run_dir, repo_id)))
     thumbnail = card.thumbnail
-    if thumbnail is None or not thumbnail.startswith("https://") or urlsplit(thumbnail).hostname in DEAD_THUMBNAIL_HOSTS:
+    if (
+        thumbnail is None
+        or not thumbnail.startswith("https://")
+        or urlsplit(thumbnail).hostname in DEAD_THUMBNAIL_HOSTS
+    ):
         thumbnail = resolve_url(endpoint, repo_id, revision, PREVIEW)
     pictures = Pictures(training_curve=TRAINING_CURVE if curve is not None else None, preview=PREVIEW)
     return replace(card, pictures=pictures, thumbnail=thumbnail), files
@@ -84,8 +89,13 @@ def draw_preview(card: Any, run_dir: Path, repo_id: str) -> bytes:
 
     users = [PreviewUser(u.handle, u.name) for u in card.users]
     samples = card.samples[:3]
-    return preview_png(users, [s.text for s in samples], prompts=[s.prompt for s in samples],
-                       avatars=avatar_files(run_dir, card.handles), footer=repo_id)
+    return preview_png(
+        users,
+        [s.text for s in samples],
+        prompts=[s.prompt for s in samples],
+        avatars=avatar_files(run_dir, card.handles),
+        footer=repo_id,
+    )
 
 
 def _training_curve(run_dir: Path) -> Path | None:
@@ -98,9 +108,13 @@ def _training_curve(run_dir: Path) -> Path | None:
     from publisher.pictures.png import png_chunks
 
     if path.stat().st_size > MAX_CURVE_BYTES:
-        raise BadInputError(f"{path}: larger than {MAX_CURVE_BYTES} bytes; not a curve `publisher train` drew")
+        raise BadInputError(
+            f"{path}: larger than {MAX_CURVE_BYTES} bytes; not a curve `publisher train` drew"
+        )
     try:
         png_chunks(path.read_bytes())
     except ValueError as exc:
-        raise BadInputError(f"{path}: not a valid PNG ({exc}); re-run `publisher train` or delete it") from None
+        raise BadInputError(
+            f"{path}: not a valid PNG ({exc}); re-run `publisher train` or delete it"
+        ) from None
     return path

@@ -109,7 +109,9 @@ class ApiBudget:
 class RateGate:
     """A pause shared by all workers: after a 429 every request waits until the Hub's reset time."""
 
-    def __init__(self, *, clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep):
+    def __init__(
+        self, *, clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep
+    ):
         """`sleep` may raise (Stop.sleep on Ctrl-C): the waiting worker then gives up."""
         self._clock = clock
         self._sleep = sleep

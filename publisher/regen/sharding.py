@@ -45,7 +45,9 @@ def matches(repo_id: str, pattern: str | None) -> bool:
     return fnmatch.fnmatchcase(repo_id.rsplit("/", 1)[-1], pattern)
 
 
-def select(repo_ids: list[str], *, pattern: str | None = None, shard: tuple[int, int] | None = None) -> list[str]:
+def select(
+    repo_ids: list[str], *, pattern: str | None = None, shard: tuple[int, int] | None = None
+) -> list[str]:
     """The repos of this run, in input order, without duplicates."""
     seen: set[str] = set()
     chosen: list[str] = []

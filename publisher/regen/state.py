@@ -83,7 +83,11 @@ class RepoState:
                 record = json.loads(line)
             except ValueError:
                 continue  # blank, or torn by a kill: that repo is simply read again
-            if isinstance(record, dict) and isinstance(record.get("repo"), str) and isinstance(record.get("sha"), str):
+            if (
+                isinstance(record, dict)
+                and isinstance(record.get("repo"), str)
+                and isinstance(record.get("sha"), str)
+            ):
                 self._known[record["repo"]] = (record["sha"], str(record.get("status")))
         return True
 

@@ -45,7 +45,9 @@ JSON_CONTENT_TYPES = ("application/json", "application/x-ndjson", "application/v
 class HTTPError(StorageError):
     """An error answer: JSON body {"error": message}, X-Error-Code / X-Error-Message headers."""
 
-    def __init__(self, status: int, message: str, code: str | None = None, headers: dict[str, str] | None = None):
+    def __init__(
+        self, status: int, message: str, code: str | None = None, headers: dict[str, str] | None = None
+    ):
         super().__init__(status, message, code)
         self.headers = headers or {}
 
@@ -65,7 +67,12 @@ class _ChunkedReader:
             size = int(size_text, 16)
         except ValueError:
             size = -1
-        if size < 0 or len(line) > MAX_CHUNK_LINE or not size_text or not all(c in b"0123456789abcdefABCDEF" for c in size_text):
+        if (
+            size < 0
+            or len(line) > MAX_CHUNK_LINE
+            or not size_text
+            or not all(c in b"0123456789abcdefABCDEF" for c in size_text)
+        ):
             raise HTTPError(400, f"malformed chunk size line {line[:40]!r} in the chunked request body")
         if size == 0:
             self.done = True
@@ -120,7 +127,9 @@ class Body:
 
     def check_size(self) -> None:
         if self.declared is not None and self.declared > self.limit:
-            raise HTTPError(413, f"request body of {self.declared} bytes is over this endpoint's {self.limit}-byte limit")
+            raise HTTPError(
+                413, f"request body of {self.declared} bytes is over this endpoint's {self.limit}-byte limit"
+            )
 
     def read(self, n: int = -1) -> bytes:
         """Up to `n` bytes (all of it for n < 0), 413 past the limit."""
@@ -184,7 +193,9 @@ _CHUNK = 1024 * 1024
 class Request:
     """What a route handler sees: method, unquoted path segments, query, headers, body, the caller."""
 
-    def __init__(self, handler: _Handler, segments: list[str], query: dict[str, list[str]], body: Body) -> None:
+    def __init__(
+        self, handler: _Handler, segments: list[str], query: dict[str, list[str]], body: Body
+    ) -> None:
         self.handler = handler
         self.method = handler.command
         self.segments = segments
@@ -462,7 +473,9 @@ class HubServer:
     def start(self) -> HubServer:
         """Serve in a background thread; returns self."""
         self._serving = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
+        )
         self._thread.start()
         return self
 
@@ -533,12 +546,16 @@ class HubServer:
         if route == "signin":  # the browser's token form (browse.py): checks its Origin itself; its session
             return  # cookie only lets pages show private repos, and no write or API request ever reads it
         if route not in UNAUTHENTICATED_POSTS and request.user is None:
-            raise HTTPError(401, "You must be authenticated (Authorization: Bearer <token>) for this request.")
+            raise HTTPError(
+                401, "You must be authenticated (Authorization: Bearer <token>) for this request."
+            )
         if route in ("lfs-put", "paths-info") or request.body.exhausted:
             return
         content_type = (request.headers.get("Content-Type") or "").split(";", 1)[0].strip().lower()
         if content_type not in JSON_CONTENT_TYPES:
-            raise HTTPError(415, f"a request body here must be JSON or NDJSON, not {content_type or 'untyped'!r}")
+            raise HTTPError(
+                415, f"a request body here must be JSON or NDJSON, not {content_type or 'untyped'!r}"
+            )
 
     # ----------------------------------------------------------------- auth
     def authenticate(self, request: Request) -> User | None:

@@ -32,7 +32,9 @@ class User:
     def whoami(self) -> dict:
         """The whoami-v2 document (never includes the token itself)."""
         names = dict(self.org_fullnames)
-        orgs = [{"name": o, "fullname": names.get(o, o), "type": "org"} for o in self.orgs if o != ANY_NAMESPACE]
+        orgs = [
+            {"name": o, "fullname": names.get(o, o), "type": "org"} for o in self.orgs if o != ANY_NAMESPACE
+        ]
         return {
             "type": "user",
             "id": self.name,
@@ -61,7 +63,9 @@ def user_from_dict(entry: dict) -> User:
         elif isinstance(org, str):
             orgs.append(org)
         else:
-            raise ValueError(f"auth user {entry['name']!r}: 'orgs' must be a list of names (or {{name, fullname}})")
+            raise ValueError(
+                f"auth user {entry['name']!r}: 'orgs' must be a list of names (or {{name, fullname}})"
+            )
     fullname = entry.get("fullname") or ""
     if not isinstance(fullname, str):
         raise ValueError(f"auth user {entry['name']!r}: 'fullname' must be a string")

@@ -113,7 +113,9 @@ class Browse:
     # ------------------------------------------------------------------------------------ routes
     def match(self, s: list[str], method: str, repo_type: str) -> Any:
         if s == ["signin"]:
-            return self.signin_form if method in ("GET", "HEAD") else self.signin if method == "POST" else None
+            return (
+                self.signin_form if method in ("GET", "HEAD") else self.signin if method == "POST" else None
+            )
         if s == ["signout"] and method == "POST":
             return self.signout
         if method not in ("GET", "HEAD") or len(s) < 4:
@@ -139,21 +141,30 @@ class Browse:
     def account_bar(self, req: Request) -> str:
         viewer = self.viewer(req)
         if viewer is None:
-            return "<p class=\"muted\" style=\"text-align:right\"><a href=\"/signin\">Sign in with a token</a></p>"
-        return (f"<form method=\"post\" action=\"/signout\" style=\"text-align:right\" class=\"muted\">signed in as "
-                f"<b>{_e(viewer.name)}</b> <button type=\"submit\">Sign out</button></form>")
+            return '<p class="muted" style="text-align:right"><a href="/signin">Sign in with a token</a></p>'
+        return (
+            f'<form method="post" action="/signout" style="text-align:right" class="muted">signed in as '
+            f'<b>{_e(viewer.name)}</b> <button type="submit">Sign out</button></form>'
+        )
 
     def _header(self, key: RepoKey, state: dict[str, Any], rev: str, commit: Commit, active: str) -> str:
         base = f"/{_q(key.id)}"
         rev_q = quote(rev, safe="")
-        private = " <span class=\"badge private\">private</span>" if state.get("private") else ""
-        tabs = [("card", f"{base}", "Model card"), ("files", f"{base}/tree/{rev_q}", "Files and versions"),
-                ("commits", f"{base}/commits/{rev_q}", "Commits")]
+        private = ' <span class="badge private">private</span>' if state.get("private") else ""
+        tabs = [
+            ("card", f"{base}", "Model card"),
+            ("files", f"{base}/tree/{rev_q}", "Files and versions"),
+            ("commits", f"{base}/commits/{rev_q}", "Commits"),
+        ]
         bold = ' style="font-weight:700"'
-        nav = "".join(f"<a href=\"{href}\"{bold if name == active else ''}>{label}</a>" for name, href, label in tabs)
-        return (f"<h1 class=\"repo\"><a href=\"{base}\"><span class=\"ns\">{_e(key.namespace)} /</span> {_e(key.name)}</a>"
-                f"{private}</h1><p class=\"muted mono\">revision {_e(rev)} &middot; commit {_e(commit.id[:7])}</p>"
-                f"<nav class=\"tabs\">{nav}</nav>")
+        nav = "".join(
+            f'<a href="{href}"{bold if name == active else ""}>{label}</a>' for name, href, label in tabs
+        )
+        return (
+            f'<h1 class="repo"><a href="{base}"><span class="ns">{_e(key.namespace)} /</span> {_e(key.name)}</a>'
+            f'{private}</h1><p class="muted mono">revision {_e(rev)} &middot; commit {_e(commit.id[:7])}</p>'
+            f'<nav class="tabs">{nav}</nav>'
+        )
 
     # ------------------------------------------------------------------------------------ tree / blob / commits
     def tree(self, req: Request, key: RepoKey, rev: str, folder: str) -> Response:
@@ -165,7 +176,7 @@ class Browse:
         for path, entry in sorted(commit.files.items()):
             if not path.startswith(prefix):
                 continue
-            head, sep, _rest = path[len(prefix):].partition("/")
+            head, sep, _rest = path[len(prefix) :].partition("/")
             if sep:
                 dirs.add(head)
             else:
@@ -173,18 +184,24 @@ class Browse:
         if folder and not dirs and not files:
             raise HTTPError(404, f"{folder!r} is not a folder of {key.id} at {rev}", "EntryNotFound")
         rev_q = quote(rev, safe="")
-        rows = [f"<tr><td class=\"mono\"><a href=\"/{_q(key.id)}/tree/{rev_q}/{_q(prefix + d)}\">{_e(d)}/</a></td><td></td></tr>"
-                for d in sorted(dirs)]
+        rows = [
+            f'<tr><td class="mono"><a href="/{_q(key.id)}/tree/{rev_q}/{_q(prefix + d)}">{_e(d)}/</a></td><td></td></tr>'
+            for d in sorted(dirs)
+        ]
         from publisher.hub.server.pages import _size
 
         for path, entry in files:
-            lfs = " <span class=\"badge\">LFS</span>" if entry.lfs else ""
-            rows.append(f"<tr><td class=\"mono\"><a href=\"/{_q(key.id)}/blob/{rev_q}/{_q(path)}\">{_e(path[len(prefix):])}</a>"
-                        f"{lfs}</td><td>{_size(entry.size)}</td>"
-                        f"<td><a href=\"/{_q(key.id)}/resolve/{rev_q}/{_q(path)}\">download</a></td></tr>")
+            lfs = ' <span class="badge">LFS</span>' if entry.lfs else ""
+            rows.append(
+                f'<tr><td class="mono"><a href="/{_q(key.id)}/blob/{rev_q}/{_q(path)}">{_e(path[len(prefix) :])}</a>'
+                f"{lfs}</td><td>{_size(entry.size)}</td>"
+                f'<td><a href="/{_q(key.id)}/resolve/{rev_q}/{_q(path)}">download</a></td></tr>'
+            )
         where = f" / {_e(folder)}" if folder else ""
-        body = (self._header(key, state, rev, commit, "files")
-                + f"<section id=\"files\"><h2 class=\"section\">Files{where}</h2><table class=\"files\">{''.join(rows)}</table></section>")
+        body = (
+            self._header(key, state, rev, commit, "files")
+            + f'<section id="files"><h2 class="section">Files{where}</h2><table class="files">{"".join(rows)}</table></section>'
+        )
         return self._page(req, f"{key.id} at {rev} - files - local hub", body)
 
     def blob(self, req: Request, key: RepoKey, rev: str, path: str) -> Response:
@@ -197,9 +214,11 @@ class Browse:
             raise HTTPError(404, f"{path!r} not found in {key.id} at {rev}", "EntryNotFound")
         rev_q = quote(rev, safe="")
         download = f"/{_q(key.id)}/resolve/{rev_q}/{_q(path)}"
-        meta = (f"<p class=\"mono\">{_e(path)} &middot; {_size(entry.size)}"
-                f"{' &middot; LFS sha256 ' + _e(entry.sha256) if entry.lfs else ''} &middot; "
-                f"<a href=\"{download}\">download</a></p>")
+        meta = (
+            f'<p class="mono">{_e(path)} &middot; {_size(entry.size)}'
+            f"{' &middot; LFS sha256 ' + _e(entry.sha256) if entry.lfs else ''} &middot; "
+            f'<a href="{download}">download</a></p>'
+        )
         text = None
         if not entry.lfs and entry.size <= MAX_TEXT_BYTES:
             raw = self.storage.read_blob(entry.sha256)
@@ -207,32 +226,39 @@ class Browse:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError:
                 text = None
-        shown = (f"<pre class=\"mono\" style=\"white-space:pre-wrap\">{_e(text)}</pre>" if text is not None
-                 else "<p class=\"muted\">This file is binary or too large to show here; download it instead.</p>")
+        shown = (
+            f'<pre class="mono" style="white-space:pre-wrap">{_e(text)}</pre>'
+            if text is not None
+            else '<p class="muted">This file is binary or too large to show here; download it instead.</p>'
+        )
         body = self._header(key, state, rev, commit, "files") + f"<section>{meta}{shown}</section>"
         return self._page(req, f"{path} - {key.id} - local hub", body)
 
     def commits(self, req: Request, key: RepoKey, rev: str) -> Response:
         state = self.state(req, key)
         commit = self.router.load_rev(key, state, rev)
-        rows = [f"<tr><td class=\"mono\"><a href=\"/{_q(key.id)}/commit/{_e(c.id)}\">{_e(c.id[:7])}</a></td>"
-                f"<td>{_e(c.title)}</td><td class=\"muted\">{_e(c.author)}</td><td class=\"muted\">{_e(c.date)}</td></tr>"
-                for c in self.storage.history(key, commit.id)]
-        body = (self._header(key, state, rev, commit, "commits")
-                + f"<section id=\"commits\"><h2 class=\"section\">Commits</h2><table class=\"commits\">{''.join(rows)}</table></section>")
+        rows = [
+            f'<tr><td class="mono"><a href="/{_q(key.id)}/commit/{_e(c.id)}">{_e(c.id[:7])}</a></td>'
+            f'<td>{_e(c.title)}</td><td class="muted">{_e(c.author)}</td><td class="muted">{_e(c.date)}</td></tr>'
+            for c in self.storage.history(key, commit.id)
+        ]
+        body = (
+            self._header(key, state, rev, commit, "commits")
+            + f'<section id="commits"><h2 class="section">Commits</h2><table class="commits">{"".join(rows)}</table></section>'
+        )
         return self._page(req, f"{key.id} commits - local hub", body)
 
     # ------------------------------------------------------------------------------------ sign-in
     def signin_form(self, req: Request, message: str = "") -> Response:
-        note = f"<p class=\"badge private\">{_e(message)}</p>" if message else ""
+        note = f'<p class="badge private">{_e(message)}</p>' if message else ""
         body = (
-            "<h1 class=\"repo\">Sign in</h1>"
-            "<p class=\"muted\">Paste a token of this hub to browse the private repos you may read. The token is "
+            '<h1 class="repo">Sign in</h1>'
+            '<p class="muted">Paste a token of this hub to browse the private repos you may read. The token is '
             "checked once and not stored in the browser: a session cookie (HttpOnly, SameSite=Strict) stands for "
             "it. It lets pages show your private repos; it never authorizes API requests.</p>"
-            f"{note}<form method=\"post\" action=\"/signin\">"
-            "<input type=\"password\" name=\"token\" autocomplete=\"off\" size=\"40\" placeholder=\"hf_...\"> "
-            "<button type=\"submit\">Sign in</button></form>"
+            f'{note}<form method="post" action="/signin">'
+            '<input type="password" name="token" autocomplete="off" size="40" placeholder="hf_..."> '
+            '<button type="submit">Sign in</button></form>'
         )
         response = self._page(req, "Sign in - local hub", body)
         if message:
@@ -270,13 +296,13 @@ def metadata_box(card_data: dict[str, Any] | None, pipeline_tag: str | None = No
             rows.append(f"<dt>{label}</dt><dd>{', '.join(_e(v) for v in values)}</dd>")
     bases = _strings(data.get("base_model"))
     if bases:
-        links = ", ".join(f"<a href=\"/{_q(b)}\">{_e(b)}</a>" if b.count("/") == 1 else _e(b) for b in bases)
+        links = ", ".join(f'<a href="/{_q(b)}">{_e(b)}</a>' if b.count("/") == 1 else _e(b) for b in bases)
         rows.append(f"<dt>Base model</dt><dd>{links}</dd>")
     if pipeline_tag:
         rows.append(f"<dt>Task</dt><dd>{_e(pipeline_tag)}</dd>")
     tags = _strings(data.get("tags"))
     if tags:
-        badges = "".join(f"<span class=\"badge\">{_e(t)}</span>" for t in tags)
+        badges = "".join(f'<span class="badge">{_e(t)}</span>' for t in tags)
         rows.append(f"<dt>Tags</dt><dd>{badges}</dd>")
     examples = []
     widget = data.get("widget")
@@ -286,13 +312,15 @@ def metadata_box(card_data: dict[str, Any] | None, pipeline_tag: str | None = No
         output = item.get("output") if isinstance(item.get("output"), dict) else {}
         sample = output.get("text") if isinstance(output.get("text"), str) else None
         title = f"<b>{_e(item['example_title'])}</b>: " if isinstance(item.get("example_title"), str) else ""
-        shown = f"<div class=\"mono\">{_e(sample)}</div>" if sample else "<div class=\"muted\">no sample output</div>"
-        examples.append(f"<li>{title}<span class=\"mono\">{_e(item['text'])}</span>{shown}</li>")
+        shown = (
+            f'<div class="mono">{_e(sample)}</div>' if sample else '<div class="muted">no sample output</div>'
+        )
+        examples.append(f'<li>{title}<span class="mono">{_e(item["text"])}</span>{shown}</li>')
     if examples:
         rows.append(f"<dt>Widget examples</dt><dd><ul>{''.join(examples)}</ul></dd>")
     if not rows:
         return ""
-    return f"<aside class=\"metadata\" id=\"metadata\"><dl>{''.join(rows)}</dl></aside>"
+    return f'<aside class="metadata" id="metadata"><dl>{"".join(rows)}</dl></aside>'
 
 
 def _strings(value: Any) -> list[str]:

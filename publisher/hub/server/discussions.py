@@ -29,20 +29,48 @@ def is_pull_request(entry: dict[str, Any]) -> bool:
 
 
 def new_event(kind: str, author: str, data: dict[str, Any]) -> dict[str, Any]:
-    return {"id": uuid.uuid4().hex[:24], "type": kind, "createdAt": now_iso(), "author": {"name": author}, "data": data}
+    return {
+        "id": uuid.uuid4().hex[:24],
+        "type": kind,
+        "createdAt": now_iso(),
+        "author": {"name": author},
+        "data": data,
+    }
 
 
 def comment_event(author: str, text: str) -> dict[str, Any]:
-    return new_event("comment", author, {"edited": False, "hidden": False, "numEdits": 0,
-                                         "latest": {"raw": text, "html": html.escape(text), "updatedAt": now_iso()}})
+    return new_event(
+        "comment",
+        author,
+        {
+            "edited": False,
+            "hidden": False,
+            "numEdits": 0,
+            "latest": {"raw": text, "html": html.escape(text), "updatedAt": now_iso()},
+        },
+    )
 
 
-def open_discussion(state: dict[str, Any], title: str, author: str, description: str, *, pull_request: bool,
-                    head: str | None = None, base: str = "main") -> str:
+def open_discussion(
+    state: dict[str, Any],
+    title: str,
+    author: str,
+    description: str,
+    *,
+    pull_request: bool,
+    head: str | None = None,
+    base: str = "main",
+) -> str:
     """Add a discussion (or a PR whose branch starts at `head`) to the state; returns its number."""
     number = str(max((int(n) for n in state["prs"]), default=0) + 1)
-    entry: dict[str, Any] = {"title": title, "author": author, "status": "open", "isPullRequest": pull_request,
-                             "createdAt": now_iso(), "events": [comment_event(author, description)] if description else []}
+    entry: dict[str, Any] = {
+        "title": title,
+        "author": author,
+        "status": "open",
+        "isPullRequest": pull_request,
+        "createdAt": now_iso(),
+        "events": [comment_event(author, description)] if description else [],
+    }
     if pull_request:
         entry.update(head=head, base=base, start=head)
     state["prs"][number] = entry
@@ -126,17 +154,33 @@ class Discussions:
             raise HTTPError(400, "p must be an integer") from exc
         rows = []
         for num, entry in sorted(state["prs"].items(), key=lambda kv: -int(kv[0])):
-            if kind == "pull_request" and not is_pull_request(entry) or kind == "discussion" and is_pull_request(entry):
+            if (
+                kind == "pull_request"
+                and not is_pull_request(entry)
+                or kind == "discussion"
+                and is_pull_request(entry)
+            ):
                 continue
-            if status == "open" and entry["status"] != "open" or status == "closed" and entry["status"] == "open":
+            if (
+                status == "open"
+                and entry["status"] != "open"
+                or status == "closed"
+                and entry["status"] == "open"
+            ):
                 continue
             if author and entry["author"] != author:
                 continue
             rows.append(self.summary(key, num, entry))
         start = page * PAGE_SIZE
         closed = sum(1 for e in state["prs"].values() if e["status"] != "open")
-        return json_response({"discussions": rows[start:start + PAGE_SIZE], "count": len(rows), "start": start,
-                              "numClosedDiscussions": closed})
+        return json_response(
+            {
+                "discussions": rows[start : start + PAGE_SIZE],
+                "count": len(rows),
+                "start": start,
+                "numClosedDiscussions": closed,
+            }
+        )
 
     # ----------------------------------------------------------------- writing
     def create(self, req: Request, key: RepoKey) -> Response:
@@ -148,17 +192,25 @@ class Discussions:
             state = self.router.visible_state(req, key)
             pull_request = bool(body.get("pullRequest"))
             head = state["branches"]["main"] if pull_request else None
-            number = open_discussion(state, title, user.name, description[:MAX_TEXT], pull_request=pull_request, head=head)
+            number = open_discussion(
+                state, title, user.name, description[:MAX_TEXT], pull_request=pull_request, head=head
+            )
             self.storage.save_state(key, state)
-        return json_response({"num": int(number), "url": f"{self.router.repo_url(req, key)}/discussions/{number}"})
+        return json_response(
+            {"num": int(number), "url": f"{self.router.repo_url(req, key)}/discussions/{number}"}
+        )
 
-    def _change(self, req: Request, key: RepoKey, num: str, *, owner_only: bool) -> tuple[Any, dict[str, Any], dict[str, Any]]:
+    def _change(
+        self, req: Request, key: RepoKey, num: str, *, owner_only: bool
+    ) -> tuple[Any, dict[str, Any], dict[str, Any]]:
         """(user, state, entry) for a change; owner_only: the discussion's author or a repo writer."""
         user = self.router.require_user(req, f"change discussion {num} of {key.id}")
         state = self.router.visible_state(req, key)
         entry = self._entry(key, state, num)
         if owner_only and entry["author"] != user.name and not user.can_write(key.namespace):
-            raise HTTPError(403, f"Only the author of discussion {num} or a maintainer of {key.id} can do this")
+            raise HTTPError(
+                403, f"Only the author of discussion {num} or a maintainer of {key.id} can do this"
+            )
         return user, state, entry
 
     def _comment(self, req: Request, key: RepoKey, num: str) -> Response:
@@ -207,7 +259,9 @@ class Discussions:
                 raise HTTPError(400, f"Discussion {num} is not a pull request")
             if entry["status"] != "open":
                 raise HTTPError(400, f"Pull request {num} is {entry['status']}, not open")
-            merged = self.router.merge_commit(key, state, entry, user.name, f"Merge pull request #{num}: {entry['title']}")
+            merged = self.router.merge_commit(
+                key, state, entry, user.name, f"Merge pull request #{num}: {entry['title']}"
+            )
             if isinstance(body, dict) and isinstance(body.get("comment"), str) and body["comment"].strip():
                 entry.setdefault("events", []).append(comment_event(user.name, body["comment"][:MAX_TEXT]))
             entry["status"], entry["mergeCommitId"] = "merged", merged
@@ -229,8 +283,11 @@ class Discussions:
             if event["author"]["name"] != user.name:
                 raise HTTPError(403, "Only the author of a comment can edit it")
             data = event["data"]
-            data.update(edited=True, numEdits=data.get("numEdits", 0) + 1,
-                        latest={"raw": text, "html": html.escape(text), "updatedAt": now_iso()})
+            data.update(
+                edited=True,
+                numEdits=data.get("numEdits", 0) + 1,
+                latest={"raw": text, "html": html.escape(text), "updatedAt": now_iso()},
+            )
             self.storage.save_state(key, state)
         return json_response({"updatedComment": event})
 

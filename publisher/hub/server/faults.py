@@ -19,8 +19,29 @@ import threading
 from dataclasses import dataclass, field
 
 ROUTES = (
-    "any", "whoami", "create", "delete", "settings", "info", "tree", "paths-info", "refs", "commits", "tag", "branch",
-    "validate", "preupload", "commit", "lfs-batch", "lfs-put", "lfs-verify", "resolve", "list", "discussions", "page", "signin",
+    "any",
+    "whoami",
+    "create",
+    "delete",
+    "settings",
+    "info",
+    "tree",
+    "paths-info",
+    "refs",
+    "commits",
+    "tag",
+    "branch",
+    "validate",
+    "preupload",
+    "commit",
+    "lfs-batch",
+    "lfs-put",
+    "lfs-verify",
+    "resolve",
+    "list",
+    "discussions",
+    "page",
+    "signin",
 )
 KINDS = ("429", "500", "503", "drop")
 
@@ -72,7 +93,9 @@ def parse_rule(text: str) -> FaultRule:
             else:
                 raise ValueError
         except ValueError:
-            raise ValueError(f"fault rule {text!r}: bad option {option!r} (rate=F, nth=N, times=N, retry_after=S, seed=N)") from None
+            raise ValueError(
+                f"fault rule {text!r}: bad option {option!r} (rate=F, nth=N, times=N, retry_after=S, seed=N)"
+            ) from None
     rule._rng.seed(rule.seed)
     return rule
 

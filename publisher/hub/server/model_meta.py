@@ -13,26 +13,98 @@ from typing import Any
 
 MAX_SAFETENSORS_HEADER = 16 * 1024 * 1024
 EXPAND = {
-    "model": frozenset({
-        "author", "baseModels", "cardData", "childrenModelCount", "config", "createdAt", "disabled", "downloads",
-        "downloadsAllTime", "evalResults", "gated", "gguf", "inference", "inferenceProviderMapping", "lastModified",
-        "library_name", "likes", "mask_token", "model-index", "pipeline_tag", "private", "resourceGroup",
-        "safetensors", "sha", "siblings", "spaces", "tags", "transformersInfo", "trendingScore", "usedStorage",
-        "widgetData",
-    }),
-    "dataset": frozenset({
-        "author", "cardData", "citation", "createdAt", "description", "disabled", "downloads", "downloadsAllTime",
-        "gated", "lastModified", "likes", "mainSize", "paperswithcode_id", "private", "resourceGroup", "sha",
-        "siblings", "tags", "trendingScore", "usedStorage",
-    }),
-    "space": frozenset({
-        "author", "cardData", "createdAt", "datasets", "disabled", "lastModified", "likes", "models", "private",
-        "region", "resourceGroup", "runtime", "sdk", "sha", "siblings", "subdomain", "tags", "trendingScore",
-        "usedStorage",
-    }),
+    "model": frozenset(
+        {
+            "author",
+            "baseModels",
+            "cardData",
+            "childrenModelCount",
+            "config",
+            "createdAt",
+            "disabled",
+            "downloads",
+            "downloadsAllTime",
+            "evalResults",
+            "gated",
+            "gguf",
+            "inference",
+            "inferenceProviderMapping",
+            "lastModified",
+            "library_name",
+            "likes",
+            "mask_token",
+            "model-index",
+            "pipeline_tag",
+            "private",
+            "resourceGroup",
+            "safetensors",
+            "sha",
+            "siblings",
+            "spaces",
+            "tags",
+            "transformersInfo",
+            "trendingScore",
+            "usedStorage",
+            "widgetData",
+        }
+    ),
+    "dataset": frozenset(
+        {
+            "author",
+            "cardData",
+            "citation",
+            "createdAt",
+            "description",
+            "disabled",
+            "downloads",
+            "downloadsAllTime",
+            "gated",
+            "lastModified",
+            "likes",
+            "mainSize",
+            "paperswithcode_id",
+            "private",
+            "resourceGroup",
+            "sha",
+            "siblings",
+            "tags",
+            "trendingScore",
+            "usedStorage",
+        }
+    ),
+    "space": frozenset(
+        {
+            "author",
+            "cardData",
+            "createdAt",
+            "datasets",
+            "disabled",
+            "lastModified",
+            "likes",
+            "models",
+            "private",
+            "region",
+            "resourceGroup",
+            "runtime",
+            "sdk",
+            "sha",
+            "siblings",
+            "subdomain",
+            "tags",
+            "trendingScore",
+            "usedStorage",
+        }
+    ),
 }
 # Values the local hub has no data for (no download counter, no Spaces runtime): the Hub's neutral answers.
-NEUTRAL = {"downloadsAllTime": 0, "trendingScore": 0, "childrenModelCount": 0, "spaces": [], "models": [], "datasets": []}
+NEUTRAL = {
+    "downloadsAllTime": 0,
+    "trendingScore": 0,
+    "childrenModelCount": 0,
+    "spaces": [],
+    "models": [],
+    "datasets": [],
+}
 _PROCESSOR = {"AutoTokenizer"}
 
 
@@ -84,18 +156,25 @@ def config_summary(config_text: str | None, tokenizer_text: str | None) -> dict[
     return out
 
 
-def transformers_info(config: dict[str, Any] | None, pipeline_tag: str | None, has_tokenizer: bool) -> dict[str, Any] | None:
+def transformers_info(
+    config: dict[str, Any] | None, pipeline_tag: str | None, has_tokenizer: bool
+) -> dict[str, Any] | None:
     """`transformersInfo`: the Auto class that loads the model, its pipeline tag and processor."""
     archs = (config or {}).get("architectures") or []
     if not archs:
         return None
     arch = str(archs[0])
     auto = "AutoModel"
-    for suffix, name in (("ForCausalLM", "AutoModelForCausalLM"), ("LMHeadModel", "AutoModelForCausalLM"),
-                         ("ForSequenceClassification", "AutoModelForSequenceClassification"),
-                         ("ForMaskedLM", "AutoModelForMaskedLM"), ("ForTokenClassification", "AutoModelForTokenClassification"),
-                         ("ForQuestionAnswering", "AutoModelForQuestionAnswering"), ("ForSeq2SeqLM", "AutoModelForSeq2SeqLM"),
-                         ("ForConditionalGeneration", "AutoModelForSeq2SeqLM")):
+    for suffix, name in (
+        ("ForCausalLM", "AutoModelForCausalLM"),
+        ("LMHeadModel", "AutoModelForCausalLM"),
+        ("ForSequenceClassification", "AutoModelForSequenceClassification"),
+        ("ForMaskedLM", "AutoModelForMaskedLM"),
+        ("ForTokenClassification", "AutoModelForTokenClassification"),
+        ("ForQuestionAnswering", "AutoModelForQuestionAnswering"),
+        ("ForSeq2SeqLM", "AutoModelForSeq2SeqLM"),
+        ("ForConditionalGeneration", "AutoModelForSeq2SeqLM"),
+    ):
         if arch.endswith(suffix):
             auto = name
             break

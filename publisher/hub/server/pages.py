@@ -29,15 +29,45 @@ if TYPE_CHECKING:
 CSP = "default-src 'none'; img-src 'self' https: http: data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 _FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n.*?\r?\n---[ \t]*(\r?\n|\Z)", re.S)
 _STYLE_PROPERTIES = {
-    "display", "margin", "margin-left", "margin-right", "margin-top", "margin-bottom", "padding", "padding-left",
-    "padding-right", "padding-top", "padding-bottom", "width", "height", "max-width", "min-width", "border-radius",
-    "background-size", "background-image", "background-position", "background-repeat", "background-color",
-    "text-align", "font-size", "font-weight", "font-style", "line-height", "color", "vertical-align",
-    "justify-content", "align-items", "flex-direction", "gap",
+    "display",
+    "margin",
+    "margin-left",
+    "margin-right",
+    "margin-top",
+    "margin-bottom",
+    "padding",
+    "padding-left",
+    "padding-right",
+    "padding-top",
+    "padding-bottom",
+    "width",
+    "height",
+    "max-width",
+    "min-width",
+    "border-radius",
+    "background-size",
+    "background-image",
+    "background-position",
+    "background-repeat",
+    "background-color",
+    "text-align",
+    "font-size",
+    "font-weight",
+    "font-style",
+    "line-height",
+    "color",
+    "vertical-align",
+    "justify-content",
+    "align-items",
+    "flex-direction",
+    "gap",
 }
 _SAFE_CSS_URL = re.compile(r"url\(\s*(&quot;|\"|'|&#39;)?\s*(https?:|data:image/)", re.I)
 _TAGS = set(nh3.ALLOWED_TAGS) | {"img", "details", "summary", "center"}
-_ATTRIBUTES = {**{t: set(a) for t, a in nh3.ALLOWED_ATTRIBUTES.items()}, "*": {"style", "class", "title", "align"}}
+_ATTRIBUTES = {
+    **{t: set(a) for t, a in nh3.ALLOWED_ATTRIBUTES.items()},
+    "*": {"style", "class", "title", "align"},
+}
 _ATTRIBUTES["a"] = {"href", "title"}
 _ATTRIBUTES["img"] = {"src", "alt", "width", "height", "title", "align"}
 
@@ -146,7 +176,9 @@ def thumbnail_url(card_data: dict[str, Any] | None, repo_id: str) -> str | None:
     if not isinstance(value, str):
         return None
     parts = urlsplit(value)
-    if parts.path.startswith(f"/{repo_id}/resolve/") and (value.startswith(HUB_ORIGIN + "/") or not parts.netloc):
+    if parts.path.startswith(f"/{repo_id}/resolve/") and (
+        value.startswith(HUB_ORIGIN + "/") or not parts.netloc
+    ):
         return repo_image_url(parts.path, repo_id, "main")
     return value if parts.scheme == "https" and parts.netloc else None
 
@@ -165,13 +197,17 @@ def _size(n: int) -> str:
 
 def _document(title: str, body: str, head: str = "") -> Response:
     page = (
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-        f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">{head}"
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">{head}'
         f"<title>{_e(title)}</title><style>{CSS}</style></head><body>"
-        "<header class=\"top\"><a href=\"/\">&#129303; local hub</a></header>"
+        '<header class="top"><a href="/">&#129303; local hub</a></header>'
         f"<main>{body}</main></body></html>"
     ).encode()
-    headers = {"Content-Type": "text/html; charset=utf-8", "Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff"}
+    headers = {
+        "Content-Type": "text/html; charset=utf-8",
+        "Content-Security-Policy": CSP,
+        "X-Content-Type-Options": "nosniff",
+    }
     return Response(200, page, headers)
 
 
@@ -196,9 +232,10 @@ class Pages:
         if len(s) == 2:
             return lambda r: self.repo_page(r, RepoKey(repo_type, s[0], s[1]))
         if len(s) == 4 and s[2] in ("commit", "discussions"):
-            return lambda r: self.repo_page(r, RepoKey(repo_type, s[0], s[1]), rev=s[3] if s[2] == "commit" else f"refs/pr/{s[3]}")
+            return lambda r: self.repo_page(
+                r, RepoKey(repo_type, s[0], s[1]), rev=s[3] if s[2] == "commit" else f"refs/pr/{s[3]}"
+            )
         return None
-
 
     def index(self, req: Request) -> Response:
         search = (req.param("search") or "").lower()
@@ -207,13 +244,13 @@ class Pages:
             if not self.browse.can_see(req, key, state) or (search and search not in key.id.lower()):
                 continue
             rows.append(
-                f"<tr><td><a href=\"/{quote(key.id)}\">{_e(key.id)}</a></td>"
-                f"<td class=\"muted\">{_e(state.get('lastModified', ''))}</td></tr>"
+                f'<tr><td><a href="/{quote(key.id)}">{_e(key.id)}</a></td>'
+                f'<td class="muted">{_e(state.get("lastModified", ""))}</td></tr>'
             )
-        table = "".join(rows) or "<tr><td class=\"muted\">No models yet.</td></tr>"
+        table = "".join(rows) or '<tr><td class="muted">No models yet.</td></tr>'
         body = (
-            f"<h1 class=\"repo\">Models</h1><p class=\"muted\">{len(rows)} model(s)</p>"
-            f"<table class=\"commits\">{table}</table>"
+            f'<h1 class="repo">Models</h1><p class="muted">{len(rows)} model(s)</p>'
+            f'<table class="commits">{table}</table>'
         )
         return self.browse._page(req, "Models - local hub", body)
 
@@ -223,21 +260,24 @@ class Pages:
         commit = self.router.load_rev(key, state, rev)
         info = self.router.describe(key, state, commit, blobs=True)
         readme = self.router.file_text(commit, "README.md")
-        card = (render_card(readme, repo_id=key.id, revision=commit.id) if readme is not None
-                else "<p class=\"muted\">No model card yet.</p>")
+        card = (
+            render_card(readme, repo_id=key.id, revision=commit.id)
+            if readme is not None
+            else '<p class="muted">No model card yet.</p>'
+        )
         thumbnail = thumbnail_url(info.get("cardData"), key.id)
         body = "".join(
             [
                 self._title(key, info, rev, commit),
-                "<nav class=\"tabs\"><a href=\"#card\">Model card</a><a href=\"#files\">Files</a>"
-                "<a href=\"#commits\">Commits</a></nav>",
+                '<nav class="tabs"><a href="#card">Model card</a><a href="#files">Files</a>'
+                '<a href="#commits">Commits</a></nav>',
                 metadata_box(info.get("cardData"), info.get("pipeline_tag")),
-                f"<section id=\"card\">{self._thumbnail(thumbnail)}<article class=\"card\">{card}</article></section>",
+                f'<section id="card">{self._thumbnail(thumbnail)}<article class="card">{card}</article></section>',
                 self._files(key, commit),
                 self._commits(key, commit),
             ]
         )
-        head = f"<meta property=\"og:image\" content=\"{_e(thumbnail)}\">" if thumbnail else ""
+        head = f'<meta property="og:image" content="{_e(thumbnail)}">' if thumbnail else ""
         return self.browse._page(req, f"{key.id} - local hub", body, head)
 
     @staticmethod
@@ -245,16 +285,18 @@ class Pages:
         """The card's `thumbnail` (the Hub uses it as the model's social preview, og:image)."""
         if not url:
             return ""
-        return (f"<figure class=\"thumbnail\"><img src=\"{_e(url)}\" alt=\"thumbnail\" width=\"300\" height=\"158\">"
-                "<figcaption class=\"muted\">thumbnail (social preview)</figcaption></figure>")
+        return (
+            f'<figure class="thumbnail"><img src="{_e(url)}" alt="thumbnail" width="300" height="158">'
+            '<figcaption class="muted">thumbnail (social preview)</figcaption></figure>'
+        )
 
     @staticmethod
     def _title(key: RepoKey, info: dict[str, Any], rev: str, commit: Commit) -> str:
-        badges = "".join(f"<span class=\"badge\">{_e(t)}</span>" for t in info.get("tags") or [])
+        badges = "".join(f'<span class="badge">{_e(t)}</span>' for t in info.get("tags") or [])
         return (
-            f"<h1 class=\"repo\"><span class=\"ns\">{_e(key.namespace)} /</span> {_e(key.name)}</h1>"
+            f'<h1 class="repo"><span class="ns">{_e(key.namespace)} /</span> {_e(key.name)}</h1>'
             f"<div>{badges}</div>"
-            f"<p class=\"muted mono\">revision {_e(rev)} &middot; commit {_e(commit.id[:7])} &middot; {_e(commit.date)}</p>"
+            f'<p class="muted mono">revision {_e(rev)} &middot; commit {_e(commit.id[:7])} &middot; {_e(commit.date)}</p>'
         )
 
     @staticmethod
@@ -262,16 +304,18 @@ class Pages:
         rows = []
         for path, entry in sorted(commit.files.items()):
             href = f"/{quote(key.id)}/resolve/{commit.id}/{quote(path)}"
-            lfs = " <span class=\"badge\">LFS</span>" if entry.lfs else ""
-            rows.append(f"<tr><td class=\"mono\"><a href=\"{href}\">{_e(path)}</a>{lfs}</td><td>{_size(entry.size)}</td></tr>")
+            lfs = ' <span class="badge">LFS</span>' if entry.lfs else ""
+            rows.append(
+                f'<tr><td class="mono"><a href="{href}">{_e(path)}</a>{lfs}</td><td>{_size(entry.size)}</td></tr>'
+            )
         total = _size(sum(e.size for e in commit.files.values()))
-        return f"<section id=\"files\"><h2 class=\"section\">Files ({total})</h2><table class=\"files\">{''.join(rows)}</table></section>"
+        return f'<section id="files"><h2 class="section">Files ({total})</h2><table class="files">{"".join(rows)}</table></section>'
 
     def _commits(self, key: RepoKey, commit: Commit) -> str:
         rows = []
         for c in self.storage.history(key, commit.id):
             rows.append(
-                f"<tr><td class=\"mono\"><a href=\"/{quote(key.id)}/commit/{c.id}\">{c.id[:7]}</a></td>"
-                f"<td>{_e(c.title)}</td><td class=\"muted\">{_e(c.author)}</td><td class=\"muted\">{_e(c.date)}</td></tr>"
+                f'<tr><td class="mono"><a href="/{quote(key.id)}/commit/{c.id}">{c.id[:7]}</a></td>'
+                f'<td>{_e(c.title)}</td><td class="muted">{_e(c.author)}</td><td class="muted">{_e(c.date)}</td></tr>'
             )
-        return f"<section id=\"commits\"><h2 class=\"section\">Commits</h2><table class=\"commits\">{''.join(rows)}</table></section>"
+        return f'<section id="commits"><h2 class="section">Commits</h2><table class="commits">{"".join(rows)}</table></section>'

@@ -51,17 +51,55 @@ Handler = Callable[[Request], Response]
 PLURAL = {"models": "model", "datasets": "dataset", "spaces": "space"}
 URL_PREFIX = {"model": "", "dataset": "datasets/", "space": "spaces/"}
 LFS_SUFFIXES = (
-    ".safetensors", ".bin", ".pt", ".pth", ".ckpt", ".h5", ".msgpack", ".onnx", ".zip", ".gz", ".tar", ".npy",
-    ".npz", ".pkl", ".pickle", ".parquet", ".arrow", ".model", ".png", ".jpg", ".jpeg", ".gif", ".wav", ".mp3",
+    ".safetensors",
+    ".bin",
+    ".pt",
+    ".pth",
+    ".ckpt",
+    ".h5",
+    ".msgpack",
+    ".onnx",
+    ".zip",
+    ".gz",
+    ".tar",
+    ".npy",
+    ".npz",
+    ".pkl",
+    ".pickle",
+    ".parquet",
+    ".arrow",
+    ".model",
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".gif",
+    ".wav",
+    ".mp3",
 )
 LFS_SIZE_THRESHOLD = 10 * 1024 * 1024
 _CARD_CACHE_SIZE = 8192
 _CARD_FIELDS = frozenset({"cardData", "tags", "pipeline_tag", "library_name"})
 """Listing fields read from README/config.json; an `expand` without them skips reading those files."""
-_REPO_API_HEADS = frozenset({
-    "revision", "tree", "paths-info", "refs", "commits", "tag", "branch", "preupload", "commit", "settings",
-    "discussions", "auth-check", "xet-write-token", "xet-read-token", "super-squash", "like",
-})
+_REPO_API_HEADS = frozenset(
+    {
+        "revision",
+        "tree",
+        "paths-info",
+        "refs",
+        "commits",
+        "tag",
+        "branch",
+        "preupload",
+        "commit",
+        "settings",
+        "discussions",
+        "auth-check",
+        "xet-write-token",
+        "xet-read-token",
+        "super-squash",
+        "like",
+    }
+)
 _LAST_COMMIT_DEPTH = 2000
 _SETTINGS_KEYS = frozenset({"private", "visibility", "gated"})
 
@@ -126,8 +164,10 @@ class Router:
             return "create", self.create_repo
         if s == ["repos", "delete"] and m == "DELETE":
             return "delete", self.delete_repo
-        if m == "GET" and (s == ["settings", "repositories"]
-                           or (len(s) == 4 and s[0] == "organizations" and s[2:] == ["settings", "repositories"])):
+        if m == "GET" and (
+            s == ["settings", "repositories"]
+            or (len(s) == 4 and s[0] == "organizations" and s[2:] == ["settings", "repositories"])
+        ):
             return "repositories", lambda r: self.namespace_repositories(r, s[1] if len(s) == 4 else None)
         if s == ["repos", "move"] and m == "POST":
             return "move", self.move_repo
@@ -138,7 +178,9 @@ class Router:
         if len(s) >= 3 and s[0] in PLURAL:
             key = self._key(PLURAL[s[0]], s[1], s[2])
             found = self._match_repo_api(key, s[3:], m)
-            if found is not None and (s[2] not in _REPO_API_HEADS or self.storage.load_state(key) is not None):
+            if found is not None and (
+                s[2] not in _REPO_API_HEADS or self.storage.load_state(key) is not None
+            ):
                 return found
         if len(s) >= 2 and s[0] in PLURAL:
             # a canonical id without namespace (`gpt2`): /api/models/gpt2[/revision/main, /commits/main, ...]
@@ -168,7 +210,10 @@ class Router:
             ("preupload", "POST"): ("preupload", lambda r: self.preupload(r, key, rev or "main")),
             ("commit", "POST"): ("commit", lambda r: self.commit(r, key, rev or "main")),
             ("settings", "PUT"): ("settings", lambda r: self.settings(r, key)),
-            ("super-squash", "POST"): ("squash", lambda r: self.super_squash(r, key, "/".join(args) or "main")),
+            ("super-squash", "POST"): (
+                "squash",
+                lambda r: self.super_squash(r, key, "/".join(args) or "main"),
+            ),
             ("like", "POST"): ("like", lambda r: self.likes_unsupported(r, key)),
             ("like", "DELETE"): ("like", lambda r: self.likes_unsupported(r, key)),
             ("auth-check", "GET"): ("auth-check", lambda r: self.auth_check(r, key, args == ["write"])),
@@ -184,15 +229,28 @@ class Router:
         repo_type = "model"
         if s and s[0] in PLURAL and s[0] != "models" and len(s) >= 3:
             repo_type, s = PLURAL[s[0]], s[1:]
-        if len(s) >= 2 and s[1].endswith(".git") and s[2:] == ["info", "lfs", "objects", "batch"] and m == "POST":
+        if (
+            len(s) >= 2
+            and s[1].endswith(".git")
+            and s[2:] == ["info", "lfs", "objects", "batch"]
+            and m == "POST"
+        ):
             key = self._key(repo_type, s[0], s[1][: -len(".git")])
             return "lfs-batch", lambda r: self.lfs_batch(r, key)
         if len(s) >= 5 and s[2] == "resolve" and m in ("GET", "HEAD"):
-            key, rev, path = self._key(repo_type, s[0], s[1]), _checked_rev(s[3]), _checked_path("/".join(s[4:]))
+            key, rev, path = (
+                self._key(repo_type, s[0], s[1]),
+                _checked_rev(s[3]),
+                _checked_path("/".join(s[4:])),
+            )
             return "resolve", lambda r: self.resolve(r, key, rev, path)
         if len(s) >= 4 and s[1] == "resolve" and m in ("GET", "HEAD"):
             # a canonical id without namespace: /gpt2/resolve/main/config.json
-            key, rev, path = self._bare_key(repo_type, s[0]), _checked_rev(s[2]), _checked_path("/".join(s[3:]))
+            key, rev, path = (
+                self._bare_key(repo_type, s[0]),
+                _checked_rev(s[2]),
+                _checked_path("/".join(s[3:])),
+            )
             return "resolve", lambda r: self.resolve(r, key, rev, path)
         page = self.hub_pages().match(s, m, repo_type)
         if page is not None:  # the browser sign-in is the one form post, without Authorization (browse.py)
@@ -254,13 +312,18 @@ class Router:
 
     def _redirect(self, req: Request, old: RepoKey, new: RepoKey) -> HTTPError:
         raw_path, _, query = req.handler.path.partition("?")
-        old_part, new_part = "/" + quote(old.namespace) + "/" + quote(old.name), "/" + new.namespace + "/" + new.name
+        old_part, new_part = (
+            "/" + quote(old.namespace) + "/" + quote(old.name),
+            "/" + new.namespace + "/" + new.name,
+        )
         index = raw_path.lower().find(old_part.lower() + "/")
         if index < 0 and raw_path.lower().endswith(old_part.lower()):
             index = len(raw_path) - len(old_part)
         if index < 0:
             return repo_not_found(old)
-        target = raw_path[:index] + new_part + raw_path[index + len(old_part):] + (f"?{query}" if query else "")
+        target = (
+            raw_path[:index] + new_part + raw_path[index + len(old_part) :] + (f"?{query}" if query else "")
+        )
         return HTTPError(307, f"Repository moved to {new.id}", None, {"Location": target})
 
     def gate(self, req: Request, key: RepoKey, state: dict[str, Any]) -> None:
@@ -295,13 +358,16 @@ class Router:
         user = self.require_user(req, f"write to {key.id}")
         state = self.visible_state(req, key)
         if not user.can_write(key.namespace):
-            raise HTTPError(403, f"You don't have the rights to write to {key.id} (user {user.name!r} cannot write to namespace {key.namespace!r}).")
+            raise HTTPError(
+                403,
+                f"You don't have the rights to write to {key.id} (user {user.name!r} cannot write to namespace {key.namespace!r}).",
+            )
         return state
 
     def resolve_rev(self, key: RepoKey, state: dict[str, Any], rev: str) -> str:
         """A branch, tag, refs/heads|tags|pr/..., or commit id (full or ≥7-char prefix) → commit id."""
         for prefix, table in (("refs/heads/", "branches"), ("refs/tags/", "tags")):
-            name = rev[len(prefix):] if rev.startswith(prefix) else rev
+            name = rev[len(prefix) :] if rev.startswith(prefix) else rev
             if name in state[table]:
                 return state[table][name]
         match = re.fullmatch(r"refs/pr/(\d+)", rev)
@@ -352,10 +418,15 @@ class Router:
         key = self._repo_key_from_body(req, body)
         url = self.repo_url(req, key)
         if not user.can_write(key.namespace):
-            raise HTTPError(403, f"You don't have the rights to create a {key.type} under the namespace {key.namespace!r}.")
+            raise HTTPError(
+                403,
+                f"You don't have the rights to create a {key.type} under the namespace {key.namespace!r}.",
+            )
         private = body.get("visibility") == "private" or _truthy(body.get("private", False))
         with self.storage.create_lock, self.storage.lock(key):
-            existing = self.storage.canonical_key(key)  # ids are case-insensitive: X/Repo exists => X/repo does
+            existing = self.storage.canonical_key(
+                key
+            )  # ids are case-insensitive: X/Repo exists => X/repo does
             if self.storage.load_state(existing) is not None:
                 url = self.repo_url(req, existing)
                 return json_response({"error": f"You already created this {key.type} repo", "url": url}, 409)
@@ -374,7 +445,10 @@ class Router:
         body = req.json_object()
         unknown = sorted(set(body) - _SETTINGS_KEYS)
         if unknown:
-            raise HTTPError(400, f"Unknown settings: {', '.join(map(repr, unknown))} (supported: {', '.join(sorted(_SETTINGS_KEYS))})")
+            raise HTTPError(
+                400,
+                f"Unknown settings: {', '.join(map(repr, unknown))} (supported: {', '.join(sorted(_SETTINGS_KEYS))})",
+            )
         if "gated" in body and body["gated"] not in ("auto", "manual", False):
             raise HTTPError(400, f"'gated' must be 'auto', 'manual' or false, not {body['gated']!r}")
         if "visibility" in body and body["visibility"] not in ("public", "private"):
@@ -407,9 +481,15 @@ class Router:
                 commit = self.storage.load_commit(key, state["branches"].get("main", "")) if state else None
                 if commit is None:
                     continue
-                rows.append({"id": key.id, "type": key.type, "updatedAt": state.get("lastModified") or commit.date,
-                             "visibility": "private" if state.get("private") else "public",
-                             "storage": sum(e.size for e in commit.files.values())})
+                rows.append(
+                    {
+                        "id": key.id,
+                        "type": key.type,
+                        "updatedAt": state.get("lastModified") or commit.date,
+                        "visibility": "private" if state.get("private") else "public",
+                        "storage": sum(e.size for e in commit.files.values()),
+                    }
+                )
         total = sum(r["storage"] for r in rows) or 1
         for row in rows:
             row["storagePercent"] = round(100 * row["storage"] / total, 2)
@@ -423,7 +503,9 @@ class Router:
     def super_squash(self, req: Request, key: RepoKey, rev: str) -> Response:
         """Replace a branch's (or PR's) history by one root commit holding its current files."""
         body = req.json()
-        message = body.get("message") if isinstance(body, dict) and isinstance(body.get("message"), str) else ""
+        message = (
+            body.get("message") if isinstance(body, dict) and isinstance(body.get("message"), str) else ""
+        )
         user = self.require_user(req, f"squash {key.id}")
         with self.storage.lock(key):
             state = self.writable_state(req, key)
@@ -436,7 +518,9 @@ class Router:
             if pr_number is not None:
                 state["prs"][pr_number]["head"] = squashed.id
             else:
-                state["branches"][rev[len("refs/heads/"):] if rev.startswith("refs/heads/") else rev] = squashed.id
+                state["branches"][rev[len("refs/heads/") :] if rev.startswith("refs/heads/") else rev] = (
+                    squashed.id
+                )
             self.storage.save_state(key, state)
         return json_response({"commitId": squashed.id})
 
@@ -460,7 +544,10 @@ class Router:
         new = self._repo_key_from_body(req, {"name": ids[1], "type": repo_type})
         user = self.require_user(req, "move a repo")
         if not user.can_write(new.namespace):
-            raise HTTPError(403, f"You don't have the rights to create a {repo_type} under the namespace {new.namespace!r}.")
+            raise HTTPError(
+                403,
+                f"You don't have the rights to create a {repo_type} under the namespace {new.namespace!r}.",
+            )
         with self.storage.create_lock, self.storage.lock(old):
             self.writable_state(req, old)
             existing = self.storage.canonical_key(new)
@@ -545,7 +632,10 @@ class Router:
         unknown = sorted(set(expand) - EXPAND[key.type])
         state = self.visible_state(req, key)
         if unknown:
-            raise HTTPError(400, f'"expand" must be one of {", ".join(sorted(EXPAND[key.type]))}; got {", ".join(unknown)}')
+            raise HTTPError(
+                400,
+                f'"expand" must be one of {", ".join(sorted(EXPAND[key.type]))}; got {", ".join(unknown)}',
+            )
         commit = self.load_rev(key, state, rev or "main")
         info = self.describe(key, state, commit, blobs=req.flag("blobs"))
         if key.type == "model":
@@ -556,11 +646,15 @@ class Router:
 
     def model_meta(self, commit: Commit, pipeline_tag: str | None) -> dict[str, Any]:
         """config, transformersInfo and safetensors of a model's files (present only when derivable)."""
-        config = config_summary(self.file_text(commit, "config.json"), self.file_text(commit, "tokenizer_config.json"))
+        config = config_summary(
+            self.file_text(commit, "config.json"), self.file_text(commit, "tokenizer_config.json")
+        )
         out: dict[str, Any] = {}
         if config is not None:
             out["config"] = config
-            has_tokenizer = any(p in commit.files for p in ("tokenizer.json", "tokenizer_config.json", "vocab.json"))
+            has_tokenizer = any(
+                p in commit.files for p in ("tokenizer.json", "tokenizer_config.json", "vocab.json")
+            )
             tinfo = transformers_info(config, pipeline_tag, has_tokenizer)
             if tinfo:
                 out["transformersInfo"] = tinfo
@@ -598,7 +692,10 @@ class Router:
         """
         unknown = sorted(set(req.query.get("expand", []) + req.query.get("expand[]", [])) - EXPAND[repo_type])
         if unknown:
-            raise HTTPError(400, f'"expand" must be one of {", ".join(sorted(EXPAND[repo_type]))}; got {", ".join(unknown)}')
+            raise HTTPError(
+                400,
+                f'"expand" must be one of {", ".join(sorted(EXPAND[repo_type]))}; got {", ".join(unknown)}',
+            )
         sort = req.param("sort")
         if sort in ("lastModified", "createdAt"):
             rows = [info for key in self.storage.index.keys_after(repo_type, req.param("author") or None, None)
@@ -612,7 +709,9 @@ class Router:
             raise HTTPError(400, "limit must be an integer") from exc
         rows: list[dict[str, Any]] = []
         last = None
-        for key in self.storage.index.keys_after(repo_type, req.param("author") or None, req.param("cursor") or None):
+        for key in self.storage.index.keys_after(
+            repo_type, req.param("author") or None, req.param("cursor") or None
+        ):
             info = self._listed(req, key)
             if info is None:
                 continue
@@ -638,11 +737,17 @@ class Router:
         card = not expand or bool(expand & _CARD_FIELDS) or bool(wanted_tags) or bool(wanted_pipeline)
         siblings = req.flag("full") or "siblings" in expand
         with_card_data = req.flag("cardData") or req.flag("full") or "cardData" in expand
-        info = self.describe(key, state, commit, blobs=False, siblings=siblings, card=card, card_data=with_card_data)
-        if not wanted_tags <= set(info["tags"]) or (wanted_pipeline and info["pipeline_tag"] != wanted_pipeline):
+        info = self.describe(
+            key, state, commit, blobs=False, siblings=siblings, card=card, card_data=with_card_data
+        )
+        if not wanted_tags <= set(info["tags"]) or (
+            wanted_pipeline and info["pipeline_tag"] != wanted_pipeline
+        ):
             return None
         if expand:
-            return {field: value for field, value in info.items() if field in expand or field in {"_id", "id"}}
+            return {
+                field: value for field, value in info.items() if field in expand or field in {"_id", "id"}
+            }
         if not req.flag("cardData") and not req.flag("full"):
             info.pop("cardData", None)
         return info
@@ -653,7 +758,9 @@ class Router:
         raw_path = req.handler.path.partition("?")[0]
         return {"Link": f'<{req.base_url}{raw_path}?{urlencode(query, doseq=True)}>; rel="next"'}
 
-    def _page(self, req: Request, items: list[Any], page_size: int | None = None) -> tuple[list[Any], dict[str, str]]:
+    def _page(
+        self, req: Request, items: list[Any], page_size: int | None = None
+    ) -> tuple[list[Any], dict[str, str]]:
         """One page of `items` and the `Link: <next>; rel="next"` header (GitHub-style, as the Hub)."""
         size = page_size or self.hub.page_size
         try:
@@ -677,13 +784,13 @@ class Router:
         dirs: dict[str, list[str]] = {}
         entries = []
         for path, entry in sorted(files.items()):
-            rest = path[len(base):].split("/")
+            rest = path[len(base) :].split("/")
             for depth in range(1, len(rest)):
                 dirs.setdefault(base + "/".join(rest[:depth]), []).append(entry.git_oid)
             if recursive or len(rest) == 1:
                 entries.append(_file_entry(path, entry))
         for path, oids in sorted(dirs.items()):
-            if recursive or "/" not in path[len(base):]:
+            if recursive or "/" not in path[len(base) :]:
                 entries.append(_dir_entry(path, oids))
         return sorted(entries, key=lambda e: (e["type"] != "directory", e["path"]))
 
@@ -698,6 +805,7 @@ class Router:
 
     def _add_last_commits(self, key: RepoKey, head: Commit, entries: list[dict[str, Any]]) -> None:
         """expand=True: each entry's `lastCommit`, the newest first-parent commit that changed it."""
+
         def signature(commit: Commit, entry: dict[str, Any]) -> Any:
             path = entry["path"]
             if entry["type"] == "file":
@@ -738,14 +846,21 @@ class Router:
     def refs(self, req: Request, key: RepoKey) -> Response:
         state = self.visible_state(req, key)
         doc: dict[str, Any] = {
-            "branches": [{"name": n, "ref": f"refs/heads/{n}", "targetCommit": c} for n, c in sorted(state["branches"].items())],
+            "branches": [
+                {"name": n, "ref": f"refs/heads/{n}", "targetCommit": c}
+                for n, c in sorted(state["branches"].items())
+            ],
             "converts": [],
-            "tags": [{"name": n, "ref": f"refs/tags/{n}", "targetCommit": c} for n, c in sorted(state["tags"].items())],
+            "tags": [
+                {"name": n, "ref": f"refs/tags/{n}", "targetCommit": c}
+                for n, c in sorted(state["tags"].items())
+            ],
         }
         if req.flag("include_prs"):
             doc["pullRequests"] = [
                 {"name": f"refs/pr/{n}", "ref": f"refs/pr/{n}", "targetCommit": pr["head"]}
-                for n, pr in sorted(state["prs"].items(), key=lambda kv: int(kv[0])) if is_pull_request(pr)
+                for n, pr in sorted(state["prs"].items(), key=lambda kv: int(kv[0]))
+                if is_pull_request(pr)
             ]
         return json_response(doc)
 
@@ -761,7 +876,9 @@ class Router:
         start = req.param("cursor") or head
         if self.storage.load_commit(key, start) is None:
             raise HTTPError(400, "cursor is not a commit of this repo")
-        formatted = "formatted" in req.query.get("expand[]", []) + req.query.get("expand", []) or req.flag("formatted")
+        formatted = "formatted" in req.query.get("expand[]", []) + req.query.get("expand", []) or req.flag(
+            "formatted"
+        )
         rows = []
         for c in self.storage.history(key, start):
             if len(rows) == size:
@@ -809,7 +926,9 @@ class Router:
         self.writable_state(req, key)
         with self.storage.lock(key):
             state = self.writable_state(req, key)
-            target = self.resolve_rev(key, state, rev or "main")  # a missing revision is named first, as the Hub does
+            target = self.resolve_rev(
+                key, state, rev or "main"
+            )  # a missing revision is named first, as the Hub does
             problem = ref_name_problem(tag)
             if problem:
                 raise HTTPError(400, f"body needs a valid 'tag' name: {problem}")
@@ -823,7 +942,7 @@ class Router:
         self.writable_state(req, key)
         with self.storage.lock(key):
             state = self.writable_state(req, key)
-            tag = tag[len("refs/tags/"):] if tag.startswith("refs/tags/") else tag
+            tag = tag[len("refs/tags/") :] if tag.startswith("refs/tags/") else tag
             if state["tags"].pop(tag, None) is None:
                 raise revision_not_found(tag)
             self.storage.save_state(key, state)
@@ -850,7 +969,7 @@ class Router:
         self.writable_state(req, key)
         with self.storage.lock(key):
             state = self.writable_state(req, key)
-            branch = branch[len("refs/heads/"):] if branch.startswith("refs/heads/") else branch
+            branch = branch[len("refs/heads/") :] if branch.startswith("refs/heads/") else branch
             if branch == "main":
                 raise HTTPError(403, "Cannot delete refs/heads/main: it is the default branch")
             if state["branches"].pop(branch, None) is None:
@@ -869,7 +988,9 @@ class Router:
             return json_response({"error": "body needs 'content' (the README text)", "errors": []}, 400)
         errors, warnings = card_text_problems(content)
         if errors:
-            return json_response({"error": "; ".join(errors), "errors": [{"message": m} for m in errors]}, 400)
+            return json_response(
+                {"error": "; ".join(errors), "errors": [{"message": m} for m in errors]}, 400
+            )
         return json_response({"errors": [], "warnings": [{"message": m} for m in warnings]})
 
     # ================================================================= uploads
@@ -893,8 +1014,15 @@ class Router:
         out = []
         for number, item in enumerate(_list_of_objects(body, "files")):
             path, size, sample_b64 = item.get("path"), item.get("size", 0), item.get("sample") or ""
-            if not isinstance(size, int) or isinstance(size, bool) or size < 0 or not isinstance(sample_b64, str):
-                raise HTTPError(400, f"files[{number}]: 'size' must be a non-negative integer and 'sample' base64 text")
+            if (
+                not isinstance(size, int)
+                or isinstance(size, bool)
+                or size < 0
+                or not isinstance(sample_b64, str)
+            ):
+                raise HTTPError(
+                    400, f"files[{number}]: 'size' must be a non-negative integer and 'sample' base64 text"
+                )
             cleaned = clean_repo_path(path)
             mode = self.upload_mode_for(cleaned, size, decode_regular_file(sample_b64))
             existing = commit.files.get(cleaned) if commit else None
@@ -922,19 +1050,30 @@ class Router:
         self.require_user(req, f"upload to {key.id}")
         self.visible_state(req, key)  # a PR on a repo one cannot write also uploads its LFS objects
         if body.get("operation") != "upload":
-            raise HTTPError(400, "the local hub's LFS endpoint only supports operation=upload (download via resolve)")
+            raise HTTPError(
+                400, "the local hub's LFS endpoint only supports operation=upload (download via resolve)"
+            )
         objects = []
         for obj in _list_of_objects(body, "objects"):
             oid, size = obj.get("oid"), obj.get("size")
             if not is_sha256(oid) or not isinstance(size, int) or isinstance(size, bool) or size < 0:
-                objects.append({"oid": str(oid)[:64], "size": 0, "error": {"code": 422, "message": "oid must be a sha256 hex and size an int"}})
+                objects.append(
+                    {
+                        "oid": str(oid)[:64],
+                        "size": 0,
+                        "error": {"code": 422, "message": "oid must be a sha256 hex and size an int"},
+                    }
+                )
                 continue
             entry: dict[str, Any] = {"oid": oid, "size": size, "authenticated": True}
             if not self.storage.repo_has_lfs(key, oid):
                 scope = f"{key.type}/{key.id}"
                 upload = f"{req.base_url}/_lfs/upload/{scope}/{oid}?{self.hub.signer.sign(scope, oid, size)}"
                 verify = f"{req.base_url}/_lfs/verify/{scope}"
-                entry["actions"] = {"upload": {"href": upload, "header": {}}, "verify": {"href": verify, "header": {}}}
+                entry["actions"] = {
+                    "upload": {"href": upload, "header": {}},
+                    "verify": {"href": verify, "header": {}},
+                }
             objects.append(entry)
         body_out = json.dumps({"transfer": "basic", "objects": objects, "hash_algo": "sha256"}).encode()
         return Response(200, body_out, {"Content-Type": "application/vnd.git-lfs+json"})
@@ -969,7 +1108,9 @@ class Router:
             raise HTTPError(422, f"LFS object {oid} has a different size than {size}")
         return json_response({"oid": oid, "size": size})
 
-    def _parse_commit_body(self, req: Request, key: RepoKey) -> tuple[dict[str, Any], list[tuple[str, str, Any]]]:
+    def _parse_commit_body(
+        self, req: Request, key: RepoKey
+    ) -> tuple[dict[str, Any], list[tuple[str, str, Any]]]:
         """Header and operations of the NDJSON commit; regular file contents are stored as they stream in."""
         header: dict[str, Any] | None = None
         ops: list[tuple[str, str, Any]] = []
@@ -979,8 +1120,17 @@ class Router:
             try:
                 line = json.loads(raw)
                 kind, value = line["key"], line["value"]
-            except (json.JSONDecodeError, UnicodeDecodeError, RecursionError, KeyError, TypeError, IndexError) as exc:
-                raise HTTPError(400, f"commit payload line {number} is not a {{key, value}} JSON object") from exc
+            except (
+                json.JSONDecodeError,
+                UnicodeDecodeError,
+                RecursionError,
+                KeyError,
+                TypeError,
+                IndexError,
+            ) as exc:
+                raise HTTPError(
+                    400, f"commit payload line {number} is not a {{key, value}} JSON object"
+                ) from exc
             if not isinstance(value, dict):
                 raise HTTPError(400, f"commit payload line {number}: 'value' must be a JSON object")
             if kind == "header":
@@ -1008,10 +1158,15 @@ class Router:
         """An LFS file of the commit: only an object uploaded to this repo or already in its history."""
         oid = value.get("oid")
         if not (is_sha256(oid) and self.storage.repo_has_lfs(key, oid)):
-            raise HTTPError(422, f"LFS object {str(oid)[:64]} for {str(value.get('path'))[:200]!r} was never uploaded to {key.id}")
+            raise HTTPError(
+                422,
+                f"LFS object {str(oid)[:64]} for {str(value.get('path'))[:200]!r} was never uploaded to {key.id}",
+            )
         size = self.storage.blob_path(oid).stat().st_size
         if value.get("size") is not None and value["size"] != size:
-            raise HTTPError(422, f"LFS object {oid} is {size} bytes, the commit says {str(value['size'])[:40]}")
+            raise HTTPError(
+                422, f"LFS object {oid} is {size} bytes, the commit says {str(value['size'])[:40]}"
+            )
         return FileEntry(oid, self.storage.blob_meta_sha1(oid), size, True)
 
     def commit(self, req: Request, key: RepoKey, rev: str) -> Response:
@@ -1025,8 +1180,11 @@ class Router:
             parent_wanted = header.get("parentCommit")
             if parent_wanted:
                 if not base_id.startswith(parent_wanted) and not create_pr:
-                    raise HTTPError(412, "The branch was updated since you opened this page. Please refresh and try again. "
-                                         f"(head of {rev} is {base_id})")
+                    raise HTTPError(
+                        412,
+                        "The branch was updated since you opened this page. Please refresh and try again. "
+                        f"(head of {rev} is {base_id})",
+                    )
                 if create_pr:
                     base_id = self.resolve_rev(key, state, parent_wanted)
             parent = self.storage.load_commit(key, base_id)
@@ -1037,7 +1195,9 @@ class Router:
             if pr_number is not None and state["prs"][pr_number]["status"] == "merged":
                 raise HTTPError(400, f"Pull request {pr_number} is merged; it takes no more commits")
             new = self.storage.make_commit(key, parent, summary, header["description"], user.name, files)
-            pr_url = self._move_ref(req, key, state, rev, new, pr_number, create_pr, summary, user.name, header["description"])
+            pr_url = self._move_ref(
+                req, key, state, rev, new, pr_number, create_pr, summary, user.name, header["description"]
+            )
             self.storage.save_state(key, state)
         return json_response(
             {
@@ -1049,14 +1209,16 @@ class Router:
             }
         )
 
-    def _commit_target(self, key: RepoKey, state: dict[str, Any], rev: str, create_pr: bool) -> tuple[str, str | None]:
+    def _commit_target(
+        self, key: RepoKey, state: dict[str, Any], rev: str, create_pr: bool
+    ) -> tuple[str, str | None]:
         """The commit the new one builds on, and the PR number when committing to refs/pr/N."""
         match = re.fullmatch(r"refs/pr/(\d+)", rev)
         if match:
             if not is_pull_request(state["prs"].get(match.group(1), {"isPullRequest": False})):
                 raise revision_not_found(rev)
             return state["prs"][match.group(1)]["head"], match.group(1)
-        branch = rev[len("refs/heads/"):] if rev.startswith("refs/heads/") else rev
+        branch = rev[len("refs/heads/") :] if rev.startswith("refs/heads/") else rev
         if branch in state["branches"]:
             return state["branches"][branch], None
         if create_pr:
@@ -1065,24 +1227,43 @@ class Router:
             raise HTTPError(400, f"Cannot commit to {rev!r}: commits go to a branch or a refs/pr/N reference")
         raise revision_not_found(rev)
 
-    def _move_ref(self, req: Request, key: RepoKey, state: dict[str, Any], rev: str, new: Commit,
-                  pr_number: str | None, create_pr: bool, title: str, author: str, description: str = "") -> str | None:
+    def _move_ref(
+        self,
+        req: Request,
+        key: RepoKey,
+        state: dict[str, Any],
+        rev: str,
+        new: Commit,
+        pr_number: str | None,
+        create_pr: bool,
+        title: str,
+        author: str,
+        description: str = "",
+    ) -> str | None:
         if create_pr:
-            branch = rev[len("refs/heads/"):] if rev.startswith("refs/heads/") else rev
-            number = open_discussion(state, title, author, description, pull_request=True, head=new.id, base=branch)
+            branch = rev[len("refs/heads/") :] if rev.startswith("refs/heads/") else rev
+            number = open_discussion(
+                state, title, author, description, pull_request=True, head=new.id, base=branch
+            )
             state["prs"][number]["start"] = new.parents[0] if new.parents else None
             return f"{self.repo_url(req, key)}/discussions/{number}"
         if pr_number is not None:
             state["prs"][pr_number]["head"] = new.id
             return None
-        branch = rev[len("refs/heads/"):] if rev.startswith("refs/heads/") else rev
+        branch = rev[len("refs/heads/") :] if rev.startswith("refs/heads/") else rev
         state["branches"][branch] = new.id
         return None
 
     @staticmethod
     def _open_pr(state: dict[str, Any], title: str, author: str, head: str, base: str) -> str:
         number = str(max((int(n) for n in state["prs"]), default=0) + 1)
-        state["prs"][number] = {"head": head, "base": base, "title": title, "author": author, "status": "open"}
+        state["prs"][number] = {
+            "head": head,
+            "base": base,
+            "title": title,
+            "author": author,
+            "status": "open",
+        }
         return number
 
     # ================================================================= pull requests and discussions
@@ -1091,7 +1272,9 @@ class Router:
             self._discussions = Discussions(self)
         return self._discussions
 
-    def merge_commit(self, key: RepoKey, state: dict[str, Any], pr: dict[str, Any], author: str, title: str) -> str:
+    def merge_commit(
+        self, key: RepoKey, state: dict[str, Any], pr: dict[str, Any], author: str, title: str
+    ) -> str:
         """Merge a PR into its base branch (caller holds the repo lock): the PR's changes since it started are
         applied to the branch's head in one new commit; a path both sides changed differently is a 409."""
         base_head = self.storage.load_commit(key, state["branches"].get(pr["base"], ""))
@@ -1152,7 +1335,9 @@ def _commit_header(value: dict[str, Any]) -> dict[str, Any]:
     return {"summary": summary, "description": description, "parentCommit": parent}
 
 
-def _apply_ops(files: dict[str, FileEntry], ops: list[tuple[str, str, Any]], commit_id: str) -> dict[str, FileEntry]:
+def _apply_ops(
+    files: dict[str, FileEntry], ops: list[tuple[str, str, Any]], commit_id: str
+) -> dict[str, FileEntry]:
     """The new file table; a path that would be both a file and a folder (`a` and `a/b`) is a 400."""
     files = _apply_each(files, ops, commit_id)
     clash = file_folder_conflict(files)
@@ -1161,18 +1346,30 @@ def _apply_ops(files: dict[str, FileEntry], ops: list[tuple[str, str, Any]], com
     return files
 
 
-def _apply_each(files: dict[str, FileEntry], ops: list[tuple[str, str, Any]], commit_id: str) -> dict[str, FileEntry]:
+def _apply_each(
+    files: dict[str, FileEntry], ops: list[tuple[str, str, Any]], commit_id: str
+) -> dict[str, FileEntry]:
     for kind, path, entry in ops:
         if kind == "add":
             files[path] = entry
         elif kind == "delete" and path in files:
             del files[path]
         elif kind == "delete" and not any(p.startswith(path + "/") for p in files):
-            raise HTTPError(404, f"A file with this name doesn't exist: {path}", "EntryNotFound", {"X-Repo-Commit": commit_id})
+            raise HTTPError(
+                404,
+                f"A file with this name doesn't exist: {path}",
+                "EntryNotFound",
+                {"X-Repo-Commit": commit_id},
+            )
         else:  # a folder (the Hub deletes a folder named without its trailing slash too)
             doomed = [p for p in files if p.startswith(path.rstrip("/") + "/")]
             if not doomed:
-                raise HTTPError(404, f"A folder with this name doesn't exist: {path}", "EntryNotFound", {"X-Repo-Commit": commit_id})
+                raise HTTPError(
+                    404,
+                    f"A folder with this name doesn't exist: {path}",
+                    "EntryNotFound",
+                    {"X-Repo-Commit": commit_id},
+                )
             for p in doomed:
                 del files[p]
     return files
@@ -1182,7 +1379,11 @@ def _space_readme(key: RepoKey, body: dict[str, Any]) -> bytes | None:
     """A new Space gets a README.md with its SDK in the front matter, as on the Hub."""
     if key.type != "space":
         return None
-    sdk = body.get("sdk") if isinstance(body.get("sdk"), str) and re.fullmatch(r"[a-z]{1,20}", body["sdk"]) else "static"
+    sdk = (
+        body.get("sdk")
+        if isinstance(body.get("sdk"), str) and re.fullmatch(r"[a-z]{1,20}", body["sdk"])
+        else "static"
+    )
     title = re.sub(r"[^A-Za-z0-9 ._-]", "", key.name)[:96] or "space"
     return f"---\ntitle: {title}\nsdk: {sdk}\npinned: false\n---\n".encode()
 
@@ -1199,14 +1400,19 @@ def _file_entry(path: str, entry: FileEntry) -> dict[str, Any]:
 
 
 def _dir_entry(path: str, oids: list[str]) -> dict[str, Any]:
-    return {"type": "directory", "path": path, "oid": hashlib.sha1("".join(oids).encode()).hexdigest(), "size": 0}
+    return {
+        "type": "directory",
+        "path": path,
+        "oid": hashlib.sha1("".join(oids).encode()).hexdigest(),
+        "size": 0,
+    }
 
 
 def _parse_range(header: str | None, size: int) -> tuple[int | None, int]:
     """(start, end) of a single `bytes=` range, (None, 0) for none/unsupported; 416 when unsatisfiable."""
     if not header or not header.startswith("bytes=") or "," in header:
         return None, 0
-    first, _, last = header[len("bytes="):].strip().partition("-")
+    first, _, last = header[len("bytes=") :].strip().partition("-")
     try:
         if first == "":
             start, end = max(0, size - int(last)), size - 1
@@ -1216,7 +1422,11 @@ def _parse_range(header: str | None, size: int) -> tuple[int | None, int]:
         return None, 0
     end = min(end, size - 1)
     if start >= size or start > end:
-        raise HTTPError(416, f"range {header} not satisfiable for {size} bytes", headers={"Content-Range": f"bytes */{size}"})
+        raise HTTPError(
+            416,
+            f"range {header} not satisfiable for {size} bytes",
+            headers={"Content-Range": f"bytes */{size}"},
+        )
     return start, end
 
 

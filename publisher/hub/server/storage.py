@@ -128,7 +128,9 @@ class Commit:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Commit:
         files = {p: FileEntry.from_json(e) for p, e in data["files"].items()}
-        return cls(data["id"], data["parents"], data["title"], data["message"], data["date"], data["author"], files)
+        return cls(
+            data["id"], data["parents"], data["title"], data["message"], data["date"], data["author"], files
+        )
 
 
 @dataclass(frozen=True)
@@ -283,7 +285,9 @@ class Storage:
             self.save_blob_meta(sha256, sha1)
         return sha256, sha1, len(content)
 
-    def put_stream(self, stream: BinaryIO, size: int, expected_sha256: str | None = None) -> tuple[str, str, int]:
+    def put_stream(
+        self, stream: BinaryIO, size: int, expected_sha256: str | None = None
+    ) -> tuple[str, str, int]:
         """Stream `size` bytes to disk (bounded memory), hashing on the way; reject a wrong sha256.
 
         Returns (sha256, git sha1, size). The blob appears under its hash only after the full body was
@@ -305,7 +309,9 @@ class Storage:
                     remaining -= len(chunk)
             sha256 = h256.hexdigest()
             if expected_sha256 is not None and sha256 != expected_sha256:
-                raise StorageError(400, f"uploaded bytes hash to sha256 {sha256}, not the announced oid {expected_sha256}")
+                raise StorageError(
+                    400, f"uploaded bytes hash to sha256 {sha256}, not the announced oid {expected_sha256}"
+                )
             target = self.blob_path(sha256)
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(tmp, target)
@@ -423,7 +429,11 @@ class Storage:
         self.forget_repo(old)
         self.index.forget(old)
         self.index.forget(new)
-        redirects = {k: v for k, v in self._redirects().items() if k != f"{new.type}/{new.namespace.lower()}/{new.name.lower()}"}
+        redirects = {
+            k: v
+            for k, v in self._redirects().items()
+            if k != f"{new.type}/{new.namespace.lower()}/{new.name.lower()}"
+        }
         redirects = {k: (new.id if v == old.id else v) for k, v in redirects.items()}
         redirects[f"{old.type}/{old.namespace.lower()}/{old.name.lower()}"] = new.id
         self.write_atomic(self._redirects_path(), json.dumps(redirects, indent=1).encode())
@@ -445,7 +455,9 @@ class Storage:
                 if state is not None:
                     yield key, state
 
-    def create_repo(self, key: RepoKey, *, private: bool, author: str, readme: bytes | None = None) -> dict[str, Any]:
+    def create_repo(
+        self, key: RepoKey, *, private: bool, author: str, readme: bytes | None = None
+    ) -> dict[str, Any]:
         """A new repo with an initial commit holding `.gitattributes` (and a Space's README), as the Hub does."""
         sha256, sha1, size = self.put_bytes(INITIAL_GITATTRIBUTES)
         files = {".gitattributes": FileEntry(sha256, sha1, size, False)}
@@ -519,7 +531,9 @@ class Storage:
 
     # ----------------------------------------------------------------- commits
     @staticmethod
-    def _new_commit(parents: list[str], title: str, message: str, author: str, files: dict[str, FileEntry]) -> Commit:
+    def _new_commit(
+        parents: list[str], title: str, message: str, author: str, files: dict[str, FileEntry]
+    ) -> Commit:
         date = now_iso()
         seed = json.dumps([parents, title, message, date, author, uuid.uuid4().hex, sorted(files)]).encode()
         return Commit(hashlib.sha1(seed).hexdigest(), parents, title, message, date, author, files)
@@ -572,7 +586,9 @@ class Storage:
             yield commit
             current = commit.parents[0] if commit.parents else None
 
-    def make_root_commit(self, key: RepoKey, title: str, message: str, author: str, files: dict[str, FileEntry]) -> Commit:
+    def make_root_commit(
+        self, key: RepoKey, title: str, message: str, author: str, files: dict[str, FileEntry]
+    ) -> Commit:
         """A commit without parents (super-squash): the history behind it is no longer reachable from the ref."""
         commit = self._new_commit([], title, message, author, files)
         self.write_commit(key, commit)
@@ -593,7 +609,9 @@ class Storage:
 
 
 def _state_is_sound(state: Any) -> bool:
-    return isinstance(state, dict) and all(isinstance(state.get(k), dict) for k in ("branches", "tags", "prs"))
+    return isinstance(state, dict) and all(
+        isinstance(state.get(k), dict) for k in ("branches", "tags", "prs")
+    )
 
 
 def _is_sha256(value: object) -> bool:
@@ -630,4 +648,3 @@ def decode_regular_file(content_b64: str) -> bytes:
         return base64.b64decode(content_b64, validate=True)
     except (ValueError, TypeError) as exc:
         raise StorageError(400, f"file content is not valid base64: {exc}") from exc
-
