@@ -28,7 +28,7 @@ README = b"---\nlicense: mit\ntags:\n- huggingtweets\n---\n\n# A card\n\nSome te
 
 
 def seed(storage, namespace: str, count: int) -> None:
-    from publisher.hub.server.storage import FileEntry, RepoKey
+    from publisher.localhub.storage import FileEntry, RepoKey
 
     sha256, sha1, size = storage.put_bytes(README)
     for index in range(count):
@@ -62,7 +62,7 @@ def main() -> None:
 
     tmp = tempfile.mkdtemp(prefix="bench-listing-")
     os.environ.update(HF_HOME=os.path.join(tmp, "hf"), HF_HUB_DISABLE_XET="1", HF_HUB_DISABLE_TELEMETRY="1")
-    from publisher.hub.server import DEFAULT_LOCAL_TOKEN, HubServer
+    from publisher.localhub import DEFAULT_LOCAL_TOKEN, HubServer
 
     server = HubServer(Path(tmp) / "root", port=0).start()
     from huggingface_hub import HfApi

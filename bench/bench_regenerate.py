@@ -161,7 +161,7 @@ def _summary(runs: list[dict], reference: list[dict]) -> dict:
 def bench_size(server, env: dict[str, str], tmp: str, n: int, args) -> dict:
     from regen_seed import make_cards, seed_hub
 
-    from publisher.hub.server import DEFAULT_LOCAL_TOKEN
+    from publisher.localhub import DEFAULT_LOCAL_TOKEN
 
     c = args.concurrency
     kinds = ["regen", "pool"] + (["seq"] if n <= args.sequential_max else [])
@@ -232,7 +232,7 @@ def main() -> None:
 
     tmp = tempfile.mkdtemp(prefix="bench-regen-")
     os.environ.update(HF_HOME=os.path.join(tmp, "hf"), HF_HUB_DISABLE_XET="1", HF_HUB_DISABLE_TELEMETRY="1")
-    from publisher.hub.server import DEFAULT_LOCAL_TOKEN, HubServer
+    from publisher.localhub import DEFAULT_LOCAL_TOKEN, HubServer
 
     server = HubServer(Path(tmp) / "root", port=0).start()
     os.environ["HF_ENDPOINT"] = server.url

@@ -40,14 +40,14 @@ os.makedirs(os.environ["WANDB_DIR"], exist_ok=True)
 # Tests in this process use HfApi(token=hub.token); subprocesses get hub.env().
 from pathlib import Path  # noqa: E402
 
-from publisher.hub.server import DEFAULT_LOCAL_TOKEN, HubServer  # noqa: E402
+from publisher.localhub import DEFAULT_LOCAL_TOKEN, HubServer  # noqa: E402
 
 _HUB_ROOT = Path(_SESSION_TMP) / "hub"
 _HUB_SERVER = HubServer(_HUB_ROOT, port=0).start()
 os.environ["HF_ENDPOINT"] = _HUB_SERVER.url
 if "huggingface_hub" in sys.modules:  # it would have frozen the wrong endpoint
     raise RuntimeError(
-        "huggingface_hub was imported before conftest set HF_ENDPOINT; keep it out of publisher.hub.server"
+        "huggingface_hub was imported before conftest set HF_ENDPOINT; keep it out of publisher.localhub"
     )
 
 import pytest  # noqa: E402

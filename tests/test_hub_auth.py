@@ -6,8 +6,8 @@ import uuid
 
 import pytest
 
-from publisher.hub.server import DEFAULT_LOCAL_TOKEN, DEFAULT_LOCAL_USER, HubServer
-from publisher.hub.server.auth import load_auth_file, parse_token_flag
+from publisher.localhub import DEFAULT_LOCAL_TOKEN, DEFAULT_LOCAL_USER, HubServer
+from publisher.localhub.auth import load_auth_file, parse_token_flag
 
 BOB_TOKEN = "hf_bobsecrettoken123"
 

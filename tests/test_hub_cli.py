@@ -81,7 +81,7 @@ def test_dataset_repos_upload_and_download_like_models(hub, tmp_path):
 
 def test_importing_the_server_pulls_in_no_client_or_ml_library():
     code = (
-        "import sys, publisher.hub.server, publisher.commands.hub;"
+        "import sys, publisher.localhub, publisher.commands.hub;"
         "print([m for m in ('huggingface_hub', 'transformers', 'torch', 'wandb') if m in sys.modules])"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=HANG_GUARD)

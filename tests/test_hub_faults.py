@@ -10,8 +10,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from publisher.hub.server import HubServer
-from publisher.hub.server.faults import Faults, parse_spec
+from publisher.localhub import HubServer
+from publisher.localhub.faults import Faults, parse_spec
 
 
 def _api(hub):

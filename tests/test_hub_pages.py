@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from hang_guard import HANG_GUARD
 
-from publisher.hub.server.pages import render_card
+from publisher.localhub.pages import render_card
 
 REFERENCE_CARD = Path("/work/shared/reference/cards/k_saifullaah.md")
 ARTIFACTS = Path(__file__).parent / "artifacts"

@@ -17,8 +17,8 @@ from urllib.parse import urlsplit
 import pytest
 from hang_guard import HANG_GUARD
 
-from publisher.hub.server import DEFAULT_LOCAL_TOKEN, HubServer
-from publisher.hub.server.storage import RepoKey, Storage
+from publisher.localhub import DEFAULT_LOCAL_TOKEN, HubServer
+from publisher.localhub.storage import RepoKey, Storage
 
 WEIGHTS = bytes(range(256)) * 4096  # 1 MiB with NUL bytes: the server picks LFS for it
 

@@ -15,7 +15,7 @@ import textwrap
 import pytest
 from hang_guard import HANG_GUARD
 
-from publisher.hub.server import DEFAULT_LOCAL_TOKEN, HubServer
+from publisher.localhub import DEFAULT_LOCAL_TOKEN, HubServer
 
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("hf_xet") is None, reason="hf_xet is not installed")
 

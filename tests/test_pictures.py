@@ -163,7 +163,7 @@ def test_card_commands_import_neither_matplotlib_nor_pillow(args):
 
 def test_the_hub_server_imports_neither_matplotlib_nor_pillow():
     code = (
-        "import sys, publisher.hub.server, publisher.hub.server.pages, publisher.commands.hub\n"
+        "import sys, publisher.localhub, publisher.localhub.pages, publisher.commands.hub\n"
         "print([m for m in ('matplotlib', 'PIL', 'fontTools') if m in sys.modules])"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

@@ -38,7 +38,7 @@ def evil_card(tmp_path: Path) -> Path:
 
 
 def test_a_display_name_injects_no_markdown_or_html_into_the_default_card(tmp_path):
-    from publisher.hub.server.pages import render_card as page_html
+    from publisher.localhub.pages import render_card as page_html
 
     result = publisher("render", str(evil_card(tmp_path)))
     assert result.returncode == 0, result.stderr

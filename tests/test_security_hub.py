@@ -25,7 +25,7 @@ from hang_guard import HANG_GUARD
 from huggingface_hub import CommitOperationAdd, HfApi, hf_hub_download
 from huggingface_hub.errors import HfHubHTTPError
 
-from publisher.hub.server import HubServer
+from publisher.localhub import HubServer
 
 ALICE, ALICE_TOKEN = "alice", "hf_alicesecrettoken000000001"
 BOB, BOB_TOKEN = "bob", "hf_bobsecrettoken00000000002"

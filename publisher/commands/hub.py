@@ -23,7 +23,7 @@ def command() -> None:
 
 
 def _users(auth_file: str | None, tokens: tuple[str, ...]) -> list[dict] | None:
-    from publisher.hub.server.auth import load_auth_file, parse_token_flag
+    from publisher.localhub.auth import load_auth_file, parse_token_flag
 
     if auth_file is None and not tokens:
         return None
@@ -102,7 +102,7 @@ def serve(
     upload_mode: str,
 ) -> None:
     """Serve a Hub-compatible API and model pages from ROOT until interrupted."""
-    from publisher.hub.server import HubServer
+    from publisher.localhub import HubServer
 
     try:
         server = HubServer(

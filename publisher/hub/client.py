@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-# The embedded local hub's built-in account (publisher/hub/server defines the same values; the client side
+# The embedded local hub's built-in account (publisher/localhub defines the same values; the client side
 # never imports the server, they meet only over HTTP).
 LOCAL_HUB_TOKEN = "hf_publisherlocalhub"
 LOCAL_HUB_USER = "local"

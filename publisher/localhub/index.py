@@ -15,8 +15,8 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-from publisher.hub.server.rules import repo_key_problem
-from publisher.hub.server.storage import RepoKey, warn_once
+from publisher.localhub.rules import repo_key_problem
+from publisher.localhub.storage import RepoKey, warn_once
 from publisher.repo_ids import part_problem
 
 

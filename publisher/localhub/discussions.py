@@ -13,11 +13,11 @@ import html
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from publisher.hub.server.app import HTTPError, Request, Response, json_response
-from publisher.hub.server.storage import RepoKey, now_iso
+from publisher.localhub.app import HTTPError, Request, Response, json_response
+from publisher.localhub.storage import RepoKey, now_iso
 
 if TYPE_CHECKING:
-    from publisher.hub.server.routes import Router
+    from publisher.localhub.routes import Router
 
 PAGE_SIZE = 50
 STATUSES = ("open", "closed")

@@ -20,12 +20,12 @@ from http.cookies import CookieError, SimpleCookie
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
-from publisher.hub.server.app import HTTPError, Request, Response
-from publisher.hub.server.storage import Commit, RepoKey
+from publisher.localhub.app import HTTPError, Request, Response
+from publisher.localhub.storage import Commit, RepoKey
 
 if TYPE_CHECKING:
-    from publisher.hub.server.auth import User
-    from publisher.hub.server.pages import Pages
+    from publisher.localhub.auth import User
+    from publisher.localhub.pages import Pages
 
 SESSION_COOKIE = "hub_session"
 MAX_SESSIONS = 1000
@@ -130,7 +130,7 @@ class Browse:
         return None
 
     def _page(self, req: Request, title: str, body: str, head: str = "") -> Response:
-        from publisher.hub.server.pages import _document
+        from publisher.localhub.pages import _document
 
         response = _document(title, self.account_bar(req) + body, head)
         csp = response.headers["Content-Security-Policy"]
@@ -188,7 +188,7 @@ class Browse:
             f'<tr><td class="mono"><a href="/{_q(key.id)}/tree/{rev_q}/{_q(prefix + d)}">{_e(d)}/</a></td><td></td></tr>'
             for d in sorted(dirs)
         ]
-        from publisher.hub.server.pages import _size
+        from publisher.localhub.pages import _size
 
         for path, entry in files:
             lfs = ' <span class="badge">LFS</span>' if entry.lfs else ""
@@ -205,7 +205,7 @@ class Browse:
         return self._page(req, f"{key.id} at {rev} - files - local hub", body)
 
     def blob(self, req: Request, key: RepoKey, rev: str, path: str) -> Response:
-        from publisher.hub.server.pages import _size
+        from publisher.localhub.pages import _size
 
         state = self.state(req, key)
         commit = self.router.load_rev(key, state, rev)

@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import parse_qs, unquote
 
-from publisher.hub.server.auth import User, Users
-from publisher.hub.server.faults import Faults
-from publisher.hub.server.lfs import UrlSigner
-from publisher.hub.server.log import RequestLog
-from publisher.hub.server.storage import Storage, StorageError
+from publisher.localhub.auth import User, Users
+from publisher.localhub.faults import Faults
+from publisher.localhub.lfs import UrlSigner
+from publisher.localhub.log import RequestLog
+from publisher.localhub.storage import Storage, StorageError
 
 UPLOAD_MODES = ("auto", "regular")
 _DRAIN_LIMIT = 1024 * 1024
@@ -439,7 +439,7 @@ class HubServer:
         upload_mode: str = "auto",
         page_size: int = 1000,
     ) -> None:
-        from publisher.hub.server.routes import Router
+        from publisher.localhub.routes import Router
 
         if upload_mode not in UPLOAD_MODES:
             raise ValueError(f"upload_mode must be one of {', '.join(UPLOAD_MODES)}, not {upload_mode!r}")

@@ -4,7 +4,7 @@ upload to it and download from it, offline. See hub-api.md for the protocol it i
 It never imports huggingface_hub, transformers, torch or wandb.
 """
 
-from publisher.hub.server.app import HubServer
-from publisher.hub.server.auth import DEFAULT_LOCAL_TOKEN, DEFAULT_LOCAL_USER
+from publisher.localhub.app import HubServer
+from publisher.localhub.auth import DEFAULT_LOCAL_TOKEN, DEFAULT_LOCAL_USER
 
 __all__ = ["HubServer", "DEFAULT_LOCAL_TOKEN", "DEFAULT_LOCAL_USER"]

@@ -14,11 +14,11 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
-from publisher.hub.server.app import MAX_COMMIT_LINE, HTTPError, Request, Response, json_response
-from publisher.hub.server.cards import card_data, card_text_problems
-from publisher.hub.server.discussions import Discussions, is_pull_request, open_discussion
-from publisher.hub.server.lfs import is_sha256
-from publisher.hub.server.model_meta import (
+from publisher.localhub.app import MAX_COMMIT_LINE, HTTPError, Request, Response, json_response
+from publisher.localhub.cards import card_data, card_text_problems
+from publisher.localhub.discussions import Discussions, is_pull_request, open_discussion
+from publisher.localhub.lfs import is_sha256
+from publisher.localhub.model_meta import (
     EXPAND,
     NEUTRAL,
     config_summary,
@@ -26,7 +26,7 @@ from publisher.hub.server.model_meta import (
     safetensors_parameters,
     transformers_info,
 )
-from publisher.hub.server.rules import (
+from publisher.localhub.rules import (
     file_folder_conflict,
     parent_commit_problem,
     path_problem,
@@ -34,7 +34,7 @@ from publisher.hub.server.rules import (
     repo_key_problem,
     revision_problem,
 )
-from publisher.hub.server.storage import (
+from publisher.localhub.storage import (
     REPO_TYPES,
     Commit,
     FileEntry,
@@ -45,7 +45,7 @@ from publisher.hub.server.storage import (
 from publisher.repo_ids import repo_id_problem
 
 if TYPE_CHECKING:
-    from publisher.hub.server.app import HubServer
+    from publisher.localhub.app import HubServer
 
 Handler = Callable[[Request], Response]
 PLURAL = {"models": "model", "datasets": "dataset", "spaces": "space"}
@@ -259,7 +259,7 @@ class Router:
 
     def hub_pages(self) -> Any:
         if self._pages is None:
-            from publisher.hub.server.pages import Pages
+            from publisher.localhub.pages import Pages
 
             self._pages = Pages(self)
         return self._pages

@@ -29,8 +29,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from publisher.hub.server.rules import REPO_TYPES as REPO_TYPES
-from publisher.hub.server.rules import path_problem, repo_key_problem
+from publisher.localhub.rules import REPO_TYPES as REPO_TYPES
+from publisher.localhub.rules import path_problem, repo_key_problem
 from publisher.processes import pid_alive
 
 INITIAL_GITATTRIBUTES = (
@@ -229,7 +229,7 @@ class Storage:
         for d in (self.blobs, self.repos, self.tmp):
             d.mkdir(parents=True, exist_ok=True)
         self._clear_partial_writes()
-        from publisher.hub.server.index import RepoIndex
+        from publisher.localhub.index import RepoIndex
 
         self.index = RepoIndex(self.repos)
         self._locks: dict[RepoKey, threading.Lock] = {}

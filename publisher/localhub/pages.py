@@ -19,12 +19,12 @@ from urllib.parse import quote, urlsplit
 import nh3
 from markdown_it import MarkdownIt
 
-from publisher.hub.server.app import Request, Response
-from publisher.hub.server.browse import metadata_box
-from publisher.hub.server.storage import Commit, RepoKey
+from publisher.localhub.app import Request, Response
+from publisher.localhub.browse import metadata_box
+from publisher.localhub.storage import Commit, RepoKey
 
 if TYPE_CHECKING:
-    from publisher.hub.server.routes import Router
+    from publisher.localhub.routes import Router
 
 CSP = "default-src 'none'; img-src 'self' https: http: data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 _FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n.*?\r?\n---[ \t]*(\r?\n|\Z)", re.S)
@@ -215,7 +215,7 @@ class Pages:
     """Page routes: `/`, `/{ns}/{name}`, `/{ns}/{name}/commit/{id}`, `/{ns}/{name}/discussions/{n}`."""
 
     def __init__(self, router: Router) -> None:
-        from publisher.hub.server.browse import Browse
+        from publisher.localhub.browse import Browse
 
         self.router = router
         self.storage = router.storage
