@@ -25,7 +25,7 @@ from typing import Any
 
 from publisher import runfiles
 from publisher.errors import BadInputError, CardCheckError, HubError, PublisherError, VerificationError
-from publisher.hub import client
+from publisher.hubclient import ops as client
 from publisher.output import info, warn
 
 README = "README.md"

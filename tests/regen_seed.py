@@ -109,7 +109,7 @@ def make_cards(namespace: str, owner: str, *, mix: dict[str, int] | None = None,
     """The repos to seed, with their exact README/card.json bytes (no Hub access)."""
     from publisher.card.model import card_from_dict
     from publisher.card.render import render_card
-    from publisher.regen.decide import render_files
+    from publisher.regenerate.decide import render_files
 
     rng = random.Random(seed)
     result = Seed(namespace, owner)
@@ -152,7 +152,7 @@ def _mis_decode_names(classic: str, card, data: dict) -> str:
 
 def seed_hub(endpoint: str, token: str, seed: Seed, *, owner_token: str, workers: int = 8) -> Seed:
     """Create every repo of `seed` on the hub (one create_repo + one small commit each), in parallel."""
-    from publisher.hub.bulk import BulkHub
+    from publisher.hubclient.bulk import BulkHub
 
     admin = BulkHub(endpoint, token)
     owner = BulkHub(endpoint, owner_token)

@@ -1,4 +1,4 @@
-"""Unit tests of publisher.hub.client's pure parts: token lookup, target resolution, retries, error mapping."""
+"""Unit tests of publisher.hubclient.ops's pure parts: token lookup, target resolution, retries, error mapping."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 from huggingface_hub.utils import hf_raise_for_status
 
 from publisher.errors import AuthError, BadInputError, HubError
-from publisher.hub import client
+from publisher.hubclient import ops as client
 from publisher.output import redact
 
 FAKE = "hf_FakeTokenForTests1234567890"

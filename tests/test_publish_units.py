@@ -8,7 +8,7 @@ import subprocess
 import pytest
 
 from publisher.errors import BadInputError
-from publisher.hub.client import RemoteFile, RemoteState
+from publisher.hubclient.ops import RemoteFile, RemoteState
 from publisher.publish import (
     LocalFile,
     check_model_files,

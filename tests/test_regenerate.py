@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from regen_seed import make_cards, seed_hub
 
 from publisher.cli import cli
-from publisher.regenerate import COMMIT_TITLE
+from publisher.regenerate.pipeline import COMMIT_TITLE
 
 ORG = "regen-org"
 OWNER = "regen-stranger"

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from test_card_layouts import _all_cards
 
 from publisher.cli import cli
-from publisher.regenerate import COMMIT_TITLE
+from publisher.regenerate.pipeline import COMMIT_TITLE
 from publisher.text import mis_decode
 
 ORG = "layouts-org"

@@ -12,9 +12,9 @@ import time
 import pytest
 from regen_seed import make_cards, seed_hub
 
-from publisher.hub.bulk import BulkHub
-from publisher.regen.pacing import ApiBudget, CommitPacer, Interrupted, RateGate, Stop
-from publisher.regenerate import COMMIT_TITLE, Options, Target, run
+from publisher.hubclient.bulk import BulkHub
+from publisher.hubclient.pacing import ApiBudget, CommitPacer, Interrupted, RateGate, Stop
+from publisher.regenerate.pipeline import COMMIT_TITLE, Options, Target, run
 
 
 class FakeClock:

@@ -13,10 +13,10 @@ import pytest
 from hang_guard import HANG_GUARD
 from regen_seed import make_cards, seed_hub
 
-from publisher.hub.bulk import BulkHub
-from publisher.regen.journal import Journal
-from publisher.regen.pacing import RateGate
-from publisher.regenerate import COMMIT_TITLE, Options, Target, run
+from publisher.hubclient.bulk import BulkHub
+from publisher.hubclient.pacing import RateGate
+from publisher.regenerate.journal import Journal
+from publisher.regenerate.pipeline import COMMIT_TITLE, Options, Target, run
 
 OWNER = "regen-nobody"
 MIX = {"legacy": 24, "mojibake": 2, "edited": 3, "current": 3, "unsupported": 2}
@@ -146,7 +146,7 @@ def test_kill_between_commit_and_journal_is_recognised_not_committed_twice(hub_c
 
 
 def test_commits_wait_for_the_hourly_cap(hub_clean):
-    from publisher.regen.pacing import CommitPacer
+    from publisher.hubclient.pacing import CommitPacer
 
     class Clock:
         now = 10_000.0

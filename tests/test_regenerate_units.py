@@ -7,9 +7,9 @@ import json
 import pytest
 
 from publisher.errors import BadInputError
-from publisher.regen.journal import Journal
-from publisher.regen.pacing import CommitPacer, RateGate, retry_after_seconds
-from publisher.regen.sharding import in_shard, matches, parse_shard, select, shard_of
+from publisher.hubclient.pacing import CommitPacer, RateGate, retry_after_seconds
+from publisher.regenerate.journal import Journal
+from publisher.regenerate.sharding import in_shard, matches, parse_shard, select, shard_of
 
 
 class FakeClock:
@@ -171,20 +171,20 @@ def cards():
 
 
 def _snapshot(repo):
-    from publisher.regen.decide import RepoSnapshot
+    from publisher.regenerate.decide import RepoSnapshot
 
     return RepoSnapshot(repo.repo_id, "a" * 40, repo.readme, repo.card_json)
 
 
 def test_decide_gives_the_expected_status_for_every_kind_of_card(cards):
-    from publisher.regen.decide import decide
+    from publisher.regenerate.decide import decide
 
     for repo in cards.repos:
         assert decide(_snapshot(repo), template="huggingtweets").status == repo.expected, repo.kind
 
 
 def test_decide_commits_only_the_files_that_differ(cards):
-    from publisher.regen.decide import decide
+    from publisher.regenerate.decide import decide
 
     stale = next(r for r in cards.repos if r.kind == "stale_json")
     assert set(decide(_snapshot(stale), template="huggingtweets").files) == {"README.md"}
@@ -193,7 +193,7 @@ def test_decide_commits_only_the_files_that_differ(cards):
 
 
 def test_decide_repairs_mojibake_and_counts_it(cards):
-    from publisher.regen.decide import decide
+    from publisher.regenerate.decide import decide
 
     repo = next(r for r in cards.repos if r.kind == "mojibake")
     decision = decide(_snapshot(repo), template="huggingtweets")
@@ -202,21 +202,21 @@ def test_decide_repairs_mojibake_and_counts_it(cards):
 
 
 def test_decide_force_regenerates_an_edited_card(cards):
-    from publisher.regen.decide import decide
+    from publisher.regenerate.decide import decide
 
     repo = next(r for r in cards.repos if r.kind == "edited")
     assert decide(_snapshot(repo), template="huggingtweets", force=True).status == "changed"
 
 
 def test_decide_reports_an_invalid_card_json_as_failed_naming_the_file():
-    from publisher.regen.decide import RepoSnapshot, decide
+    from publisher.regenerate.decide import RepoSnapshot, decide
 
     decision = decide(RepoSnapshot("org/x", "a" * 40, b"# x\n", b'{"users": []}'), template="huggingtweets")
     assert decision.status == "failed" and "org/x/card.json" in decision.reason and "users" in decision.reason
 
 
 def test_decide_without_readme_or_card_json_is_unsupported():
-    from publisher.regen.decide import RepoSnapshot, decide
+    from publisher.regenerate.decide import RepoSnapshot, decide
 
     assert (
         decide(RepoSnapshot("org/x", "a" * 40, None, None), template="huggingtweets").status == "unsupported"
@@ -224,7 +224,7 @@ def test_decide_without_readme_or_card_json_is_unsupported():
 
 
 def _legacy_snapshot(text: str):
-    from publisher.hub.bulk import RepoSnapshot
+    from publisher.hubclient.bulk import RepoSnapshot
 
     return RepoSnapshot("huggingtweets/k_saifullaah", "a" * 40, text.encode("utf-8"), None)
 
@@ -240,7 +240,7 @@ def _reference_card() -> str:
 
 
 def test_decide_regenerates_a_card_whose_whole_text_was_mis_decoded():
-    from publisher.regen.decide import decide
+    from publisher.regenerate.decide import decide
 
     garbled = _reference_card().encode("utf-8").decode("cp1252", errors="replace").replace("\ufffd", "")
     assert "ðŸ¤– AI BOT" in garbled  # the template's own 🤖 arrives as mojibake, not just the names
@@ -250,7 +250,7 @@ def test_decide_regenerates_a_card_whose_whole_text_was_mis_decoded():
 
 
 def test_decide_leaves_a_hand_edited_table_header_alone_unless_forced():
-    from publisher.regen.decide import decide
+    from publisher.regenerate.decide import decide
 
     text = _reference_card().replace(
         "| Data | Khalid Saifullah |\n| --- | --- |", "| Data | Quantity |\n| --- | --- |"

@@ -92,7 +92,7 @@ def test_a_huge_card_json_is_refused(tmp_path):
 
 def test_a_remote_card_json_nested_too_deep_fails_its_repo_not_the_run():
     from publisher.errors import PublisherError
-    from publisher.regen.decide import _card_from_json
+    from publisher.regenerate.decide import _card_from_json
 
     with pytest.raises(PublisherError, match="nested too deeply"):
         _card_from_json(b"[" * 100_000, "someone/model")

@@ -1,7 +1,7 @@
 """`publisher regenerate`: re-render many cards on the Hub, never clobbering hand edits.
 
 Parses options, builds the target list (listing, file or run directories; --match; --shard), then hands over
-to `publisher.regenerate.run`. Human output (progress, plan, diffs, summary) goes to stderr; `--json` prints
+to `publisher.regenerate.pipeline.run`. Human output (progress, plan, diffs, summary) goes to stderr; `--json` prints
 one report on stdout. Exit 1 when any repo failed or conflicted, 2 on bad input.
 """
 
@@ -176,7 +176,7 @@ def command(run_dirs, author, repos_file, pattern, shard, template, force, creat
             max_commits_per_hour, journal_path, state_path, refresh, dry_run, as_json, hub, hub_root, namespace,
             no_progress) -> None:  # fmt: skip
     """Regenerate model cards in bulk (README.md + card.json only), resumably and within Hub quotas."""
-    from publisher.regen.sharding import parse_shard
+    from publisher.regenerate.sharding import parse_shard
 
     sources = [bool(author), bool(repos_file), bool(run_dirs)]
     if sum(sources) != 1:
@@ -188,7 +188,7 @@ def command(run_dirs, author, repos_file, pattern, shard, template, force, creat
     try:
         shard_spec = parse_shard(shard) if shard else None
         _check_template(template)
-        from publisher.regen.state import state_path_for
+        from publisher.regenerate.state import state_path_for
 
         state_file = state_path_for(journal_path, state_path)
         report = _run(run_dirs, author, repos_file, pattern, shard_spec, template, force, create_pr, concurrency,
@@ -210,7 +210,7 @@ def command(run_dirs, author, repos_file, pattern, shard, template, force, creat
 def _read_only_namespaces(bulk, target, namespaces: set[str]) -> set[str]:
     """Namespaces the token may not write, by the same rule as `publish` (whoami orgs; the local hub's user)."""
     from publisher.errors import AuthError
-    from publisher.hub.client import check_write_access
+    from publisher.hubclient.ops import check_write_access
 
     denied = set()
     for namespace in sorted(namespaces):
@@ -223,28 +223,28 @@ def _read_only_namespaces(bulk, target, namespaces: set[str]) -> set[str]:
 
 def _run(run_dirs, author, repos_file, pattern, shard_spec, template, force, create_pr, concurrency,
          max_commits_per_hour, journal_path, state_spec, dry_run, hub, hub_root, namespace, progress):  # fmt: skip
-    from publisher.hub.client import _is_loopback, connect, resolve_target
-    from publisher.regen.sharding import in_shard, matches
-    from publisher.regenerate import Options, Target, local_targets, run
+    from publisher.hubclient.ops import _is_loopback, connect, resolve_target
+    from publisher.regenerate.pipeline import Options, Target, local_targets, run
+    from publisher.regenerate.sharding import in_shard, matches
     from publisher.settings import Settings
 
     settings = Settings.from_env()
     target = resolve_target(hub, hub_root=hub_root or settings.hub_root)
     journal = None
     if journal_path:
-        from publisher.regen.journal import Journal
+        from publisher.regenerate.journal import Journal
 
         journal = Journal(journal_path)
     state_file, refresh = state_spec
     repo_state = None
     if state_file is not None:
-        from publisher.regen.state import RepoState, decision_context
+        from publisher.regenerate.state import RepoState, decision_context
 
         repo_state = RepoState(state_file, decision_context(template, force=force))
     with connect(target) as connected:
         from huggingface_hub.utils import logging as hf_logging
 
-        from publisher.hub.bulk import BulkHub
+        from publisher.hubclient.bulk import BulkHub
 
         hf_logging.set_verbosity_error()  # our summary says what happened; no per-call chatter
 

@@ -29,9 +29,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from publisher._util.proc import pid_alive
 from publisher.localhub.rules import REPO_TYPES as REPO_TYPES
 from publisher.localhub.rules import path_problem, repo_key_problem
-from publisher.processes import pid_alive
 
 INITIAL_GITATTRIBUTES = (
     b"*.bin filter=lfs diff=lfs merge=lfs -text\n"

@@ -25,12 +25,12 @@ RECORDED = frozenset({"changed", "unchanged", "edited", "unsupported"})
 def decision_context(template: str, *, force: bool) -> str:
     """A digest of everything a decision depends on besides the repo: templates, rendering code, --force."""
     import publisher.card
-    import publisher.regen.decide
+    import publisher.regenerate.decide
     from publisher.card.render import template_root
 
     digest = hashlib.sha256(f"force={force};template={template}".encode())
     sources = sorted(Path(publisher.card.__file__).parent.glob("*.py"))
-    sources.append(Path(publisher.regen.decide.__file__))
+    sources.append(Path(publisher.regenerate.decide.__file__))
     for source in sources:
         digest.update(source.name.encode() + b"\0" + source.read_bytes())
     for entry in sorted(template_root().iterdir(), key=lambda e: e.name):

@@ -5,7 +5,7 @@ two stages: reads (and decisions) in one pool, and changed repos handed to a com
 commits also pass the hourly CommitPacer and the Hub's RateGate; the hub session bounds the requests in flight
 of both pools together to `concurrency`. Each repo's outcome is journaled (fsync'ed) as soon as it is known,
 and a `committing` intent is journaled before each commit, so a run killed at any moment resumes without a
-second commit and without missing a repo. A state file (publisher.regen.state), when given, settles every repo
+second commit and without missing a repo. A state file (publisher.regenerate.state), when given, settles every repo
 whose listed sha is the one it had when last decided or committed, with no request at all.
 """
 
@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from publisher.errors import PublisherError
-from publisher.regen.decide import CARD_JSON, README, Decision, decide, render_files, unified_diff
-from publisher.regen.journal import INTENT, Journal
-from publisher.regen.pacing import CommitPacer
-from publisher.regen.state import RepoState, status_note
+from publisher.hubclient.pacing import CommitPacer
+from publisher.regenerate.decide import CARD_JSON, README, Decision, decide, render_files, unified_diff
+from publisher.regenerate.journal import INTENT, Journal
+from publisher.regenerate.state import RepoState, status_note
 
 STATUSES = ("changed", "unchanged", "edited", "unsupported", "conflict", "failed")
 FAILING = frozenset({"failed", "conflict"})
@@ -209,7 +209,7 @@ class _Run:
         return _Pending(target, decision, snapshot, intent, attempt)
 
     def _commit(self, pending: _Pending) -> RepoResult:
-        from publisher.hub.bulk import CommitConflict
+        from publisher.hubclient.bulk import CommitConflict
 
         target, snapshot = pending.target, pending.snapshot
         try:
@@ -247,7 +247,7 @@ class _Run:
                 )
                 self.journal_result(result)
                 return result
-        from publisher.hub.bulk import CommitQuotaExceeded
+        from publisher.hubclient.bulk import CommitQuotaExceeded
 
         while True:
             self.pacer.acquire()  # (the commit pool itself bounds the commits in flight)

@@ -16,7 +16,7 @@ the endpoint passed explicitly, so the module also works when HF_ENDPOINT was fi
 
 Retries: 429 never fails a repo. It pauses every worker through the shared RateGate for what Retry-After /
 RateLimit asks, and does not count as an attempt. 5xx and dropped connections are retried with the backoff
-of `publisher.hub.client.retry_delay`; other errors are mapped by `publisher.hub.client.map_hub_error`.
+of `publisher.hubclient.ops.retry_delay`; other errors are mapped by `publisher.hubclient.ops.map_hub_error`.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from publisher.errors import HubError, PublisherError
-from publisher.hub.client import (
+from publisher.hubclient.ops import (
     DEFAULT_RETRY,
     RetryPolicy,
     is_connection_error,
@@ -37,8 +37,8 @@ from publisher.hub.client import (
     retry_delay,
     server_wait_seconds,
 )
-from publisher.regen.decide import CARD_JSON, README, RepoSnapshot
-from publisher.regen.pacing import ApiBudget, RateGate, Stop
+from publisher.hubclient.pacing import ApiBudget, RateGate, Stop
+from publisher.regenerate.decide import CARD_JSON, README, RepoSnapshot
 
 T = TypeVar("T")
 

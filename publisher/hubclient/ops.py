@@ -32,9 +32,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from publisher._util.proc import pid_alive
 from publisher.errors import AuthError, BadInputError, CardCheckError, HubError, PublisherError
 from publisher.output import info, redact, register_secret, warn
-from publisher.processes import pid_alive
 from publisher.settings import DEFAULT_ENDPOINT, DEFAULT_HUB_ROOT
 
 if TYPE_CHECKING:

@@ -1,0 +1,1 @@
+"""Stdlib-only helpers every layer may import (layer 0)."""

@@ -1,1 +1,0 @@
-"""Everything that talks to or emulates the Hugging Face Hub."""

@@ -1,1 +1,0 @@
-"""Building blocks of `publisher regenerate`: journal, sharding, pacing, per-repo decisions."""

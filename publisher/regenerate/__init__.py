@@ -1,0 +1,1 @@
+"""`publisher regenerate`: the pipeline and its building blocks (journal, sharding, state, per-repo decisions)."""
