@@ -1,38 +1,32 @@
 """HTTP layer of the local hub: a stdlib ThreadingHTTPServer (HTTP/1.1, keep-alive) routing on the RAW path.
 
 Revisions arrive URL-quoted (`refs%2Fpr%2F1`), so the path is split on "/" first and each segment unquoted
-after (hub-api.md §2). Handlers live in `routes.py`; this module owns the socket, the request/response
-plumbing, latency, fault injection and the request log.
+after (hub-api.md §2). Handlers live in `routes.py`, the request/response vocabulary in `http.py`; this module
+owns the socket, the request plumbing, latency, fault injection and the request log.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import socket
 import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 from urllib.parse import parse_qs, unquote
 
 from publisher.localhub.auth import User, Users
 from publisher.localhub.faults import Faults
+from publisher.localhub.http import Body, HTTPError, Request, Response, body_limit, json_response
 from publisher.localhub.lfs import UrlSigner
 from publisher.localhub.log import RequestLog
 from publisher.localhub.storage import Storage, StorageError
 
 UPLOAD_MODES = ("auto", "regular")
 _DRAIN_LIMIT = 1024 * 1024
-MAX_JSON_BODY = 64 * 1024 * 1024
-MAX_COMMIT_BODY = 4 * 1024**3
-MAX_COMMIT_LINE = 1024**3  # one inline (regular) file, base64: use LFS (upload mode auto) for bigger ones
-MAX_LFS_OBJECT = 50 * 1000**3  # the Hub's per-file limit
-MAX_CHUNK_LINE = 1024
 # Write requests whose own credential is not the Authorization header (the signed LFS PUT), and POSTs that
 # only read (paths-info takes a form, as on the Hub; validate-yaml checks a card, with or without a token).
 UNAUTHENTICATED_POSTS = frozenset({"lfs-put", "paths-info", "validate"})
@@ -42,228 +36,11 @@ SECURITY_HEADERS = {"Content-Security-Policy": "frame-ancestors 'none'", "X-Fram
 JSON_CONTENT_TYPES = ("application/json", "application/x-ndjson", "application/vnd.git-lfs+json")
 
 
-class HTTPError(StorageError):
-    """An error answer: JSON body {"error": message}, X-Error-Code / X-Error-Message headers."""
-
-    def __init__(
-        self, status: int, message: str, code: str | None = None, headers: dict[str, str] | None = None
-    ):
-        super().__init__(status, message, code)
-        self.headers = headers or {}
-
-
-class _ChunkedReader:
-    """Decodes a `Transfer-Encoding: chunked` body as it is read, so nothing is buffered ahead of the handler."""
-
-    def __init__(self, rfile: BinaryIO) -> None:
-        self._rfile = rfile
-        self._left = 0  # bytes left in the current chunk
-        self.done = False
-
-    def _next_chunk(self) -> None:
-        line = self._rfile.readline(MAX_CHUNK_LINE + 1)
-        size_text = line.split(b";", 1)[0].strip()
-        try:
-            size = int(size_text, 16)
-        except ValueError:
-            size = -1
-        if (
-            size < 0
-            or len(line) > MAX_CHUNK_LINE
-            or not size_text
-            or not all(c in b"0123456789abcdefABCDEF" for c in size_text)
-        ):
-            raise HTTPError(400, f"malformed chunk size line {line[:40]!r} in the chunked request body")
-        if size == 0:
-            self.done = True
-            for _ in range(64):  # trailers, then the blank line
-                if self._rfile.readline(MAX_CHUNK_LINE + 1) in (b"\r\n", b"\n", b""):
-                    break
-            return
-        self._left = size
-
-    def read(self, n: int) -> bytes:
-        if self.done:
-            return b""
-        if self._left == 0:
-            self._next_chunk()
-            if self.done:
-                return b""
-        data = self._rfile.read(min(n, self._left))
-        if not data:
-            raise HTTPError(400, "the chunked request body ended in the middle of a chunk")
-        self._left -= len(data)
-        if self._left == 0:
-            self._rfile.readline(3)  # the CRLF after the chunk's data
-        return data
-
-
-class Body:
-    """The request body, read lazily and at most once, never past Content-Length, and never past `limit`.
-
-    The limit is the route's (set after routing and authentication, before a handler reads anything); a body
-    over it is a 413 before it is read (Content-Length) or as soon as it grows past it (chunked).
-    """
-
-    def __init__(self, rfile: BinaryIO, length: int | None) -> None:
-        self._chunked = _ChunkedReader(rfile) if length is None else None
-        self._rfile = rfile
-        self.declared = length  # None for chunked
-        self.consumed = 0
-        self.limit = 0
-        self.exhausted = length == 0
-
-    @property
-    def length(self) -> int:
-        """The announced size (Content-Length); for a chunked body, what has arrived so far."""
-        return self.consumed if self.declared is None else self.declared
-
-    @property
-    def remaining(self) -> int:
-        """Bytes still unread (for chunked: unknown, so 1 until its last chunk was read)."""
-        if self.declared is None:
-            return 0 if self.exhausted else 1
-        return self.declared - self.consumed if not self.exhausted else 0
-
-    def check_size(self) -> None:
-        if self.declared is not None and self.declared > self.limit:
-            raise HTTPError(
-                413, f"request body of {self.declared} bytes is over this endpoint's {self.limit}-byte limit"
-            )
-
-    def read(self, n: int = -1) -> bytes:
-        """Up to `n` bytes (all of it for n < 0), 413 past the limit."""
-        if self.exhausted:
-            return b""
-        if n < 0:
-            parts = []
-            while chunk := self.read(_CHUNK):
-                parts.append(chunk)
-            return b"".join(parts)
-        if self.declared is None:
-            assert self._chunked is not None
-            data = self._chunked.read(min(n, self.limit - self.consumed + 1))
-            self.exhausted = self._chunked.done
-        else:
-            self.check_size()
-            want = min(n, self.declared - self.consumed)
-            data = self._rfile.read(want) if want > 0 else b""
-            self.exhausted = len(data) < want or self.consumed + len(data) >= self.declared
-        self.consumed += len(data)
-        if self.consumed > self.limit:
-            raise HTTPError(413, f"request body is over this endpoint's {self.limit}-byte limit")
-        return data
-
-    def lines(self, max_line: int) -> Iterator[bytes]:
-        """The body split after each newline, as it streams in; a line longer than `max_line` is a 413."""
-        parts: list[bytes] = []
-        size = 0
-        while chunk := self.read(_CHUNK):
-            start = 0
-            while (cut := chunk.find(b"\n", start)) >= 0:
-                size += cut + 1 - start
-                if size > max_line:
-                    raise HTTPError(413, f"a line of the request body is over the {max_line}-byte limit")
-                parts.append(chunk[start : cut + 1])
-                yield b"".join(parts)
-                parts, size, start = [], 0, cut + 1
-            if start < len(chunk):
-                parts.append(chunk[start:])
-                size += len(chunk) - start
-                if size > max_line:
-                    raise HTTPError(413, f"a line of the request body is over the {max_line}-byte limit")
-        if parts:
-            yield b"".join(parts)
-
-    def drain(self, budget: int) -> bool:
-        """Read and drop what is left, up to `budget` bytes; True if the body was read to its end."""
-        self.limit = self.consumed + budget
-        try:
-            while not self.exhausted and self.consumed < self.limit:
-                if not self.read(_CHUNK):
-                    break
-        except (HTTPError, OSError):
-            return False
-        return self.exhausted
-
-
-_CHUNK = 1024 * 1024
-
-
-class Request:
-    """What a route handler sees: method, unquoted path segments, query, headers, body, the caller."""
-
-    def __init__(
-        self, handler: _Handler, segments: list[str], query: dict[str, list[str]], body: Body
-    ) -> None:
-        self.handler = handler
-        self.method = handler.command
-        self.segments = segments
-        self.query = query
-        self.headers = handler.headers
-        self.body = body
-        self.user: User | None = None
-        host = handler.headers.get("Host") or handler.server.hub.netloc
-        self.base_url = f"http://{host}"
-
-    def param(self, name: str, default: str | None = None) -> str | None:
-        values = self.query.get(name)
-        return values[0] if values else default
-
-    def flag(self, name: str) -> bool:
-        return (self.param(name) or "").lower() in ("1", "true", "yes")
-
-    def json(self) -> Any:
-        raw = self.body.read()
-        if not raw:
-            return {}
-        try:
-            return json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
-            raise HTTPError(400, f"request body is not valid JSON: {str(exc)[:200]}") from exc
-
-    def json_object(self) -> dict[str, Any]:
-        """The JSON body, which must be an object (400 otherwise, never a 500 further down)."""
-        data = self.json()
-        if not isinstance(data, dict):
-            raise HTTPError(400, f"request body must be a JSON object, not {type(data).__name__}")
-        return data
-
-    def form(self) -> dict[str, list[str]]:
-        return parse_qs(self.body.read().decode("utf-8", "replace"), keep_blank_values=True)
-
-
-class Response:
-    """A status, headers and either bytes or a slice of a file streamed from disk."""
-
-    def __init__(
-        self,
-        status: int = 200,
-        body: bytes = b"",
-        headers: dict[str, str] | None = None,
-        *,
-        file: Path | None = None,
-        offset: int = 0,
-        length: int | None = None,
-    ) -> None:
-        self.status = status
-        self.body = body
-        self.headers = headers or {}
-        self.file = file
-        self.offset = offset
-        self.length = len(body) if length is None else length
-
-
-def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    body = json.dumps(data).encode()
-    return Response(status, body, {"Content-Type": "application/json; charset=utf-8", **(headers or {})})
-
-
 def _header_safe(text: str) -> str:
     return text.replace("\r", " ").replace("\n", " ").encode("latin-1", "replace").decode("latin-1")[:1000]
 
 
-def error_response(exc: StorageError) -> Response:
+def error_response(exc: HTTPError | StorageError) -> Response:
     headers = {"X-Error-Message": _header_safe(exc.message)}
     if exc.code:
         headers["X-Error-Code"] = exc.code
@@ -304,7 +81,9 @@ class _Handler(BaseHTTPRequestHandler):
         if segments and segments[-1] == "" and len(segments) > 1:
             segments.pop()
         body = self._body()
-        request = Request(self, segments, parse_qs(raw_query, keep_blank_values=True), body)
+        host = self.headers.get("Host") or hub.netloc
+        query = parse_qs(raw_query, keep_blank_values=True)
+        request = Request(self.command, self.path, segments, query, self.headers, body, f"http://{host}")
         route, func = hub.router.match(request)
         entry: dict[str, Any] = {"method": self.command, "path": raw_path, "route": route}
         if hub.latency_ms > 0:
@@ -349,7 +128,7 @@ class _Handler(BaseHTTPRequestHandler):
                 hub.check_cross_site(route, request)
             request.body.limit = body_limit(route)
             return func(request)
-        except StorageError as exc:
+        except (HTTPError, StorageError) as exc:
             return error_response(exc)
         except Exception as exc:  # noqa: BLE001 - one bad request must not kill the server
             print(f"local hub: internal error on {self.command} {request.segments}: {exc!r}", file=sys.stderr)
@@ -405,15 +184,6 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if not body.drain(_DRAIN_LIMIT):
             self.close_connection = True
-
-
-def body_limit(route: str) -> int:
-    """How many body bytes a route may read; set before its handler runs, so nothing larger is ever buffered."""
-    if route == "lfs-put":
-        return MAX_LFS_OBJECT  # the handler also requires exactly the signed size
-    if route == "commit":
-        return MAX_COMMIT_BODY  # streamed line by line, each line bounded by MAX_COMMIT_LINE
-    return MAX_JSON_BODY
 
 
 class _ThreadingServer(ThreadingHTTPServer):

@@ -20,7 +20,7 @@ from http.cookies import CookieError, SimpleCookie
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
-from publisher.localhub.app import HTTPError, Request, Response
+from publisher.localhub.http import HTTPError, Request, Response
 from publisher.localhub.storage import Commit, RepoKey
 
 if TYPE_CHECKING:

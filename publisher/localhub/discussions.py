@@ -13,7 +13,7 @@ import html
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from publisher.localhub.app import HTTPError, Request, Response, json_response
+from publisher.localhub.http import HTTPError, Request, Response, json_response
 from publisher.localhub.storage import RepoKey, now_iso
 
 if TYPE_CHECKING:

@@ -19,8 +19,8 @@ from urllib.parse import quote, urlsplit
 import nh3
 from markdown_it import MarkdownIt
 
-from publisher.localhub.app import Request, Response
 from publisher.localhub.browse import metadata_box
+from publisher.localhub.http import Request, Response
 from publisher.localhub.storage import Commit, RepoKey
 
 if TYPE_CHECKING:

@@ -14,9 +14,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
-from publisher.localhub.app import MAX_COMMIT_LINE, HTTPError, Request, Response, json_response
 from publisher.localhub.cards import card_data, card_text_problems
 from publisher.localhub.discussions import Discussions, is_pull_request, open_discussion
+from publisher.localhub.http import MAX_COMMIT_LINE, HTTPError, Request, Response, json_response
 from publisher.localhub.lfs import is_sha256
 from publisher.localhub.model_meta import (
     EXPAND,
@@ -311,7 +311,7 @@ class Router:
         return not state.get("private") or bool(req.user and req.user.can_write(key.namespace))
 
     def _redirect(self, req: Request, old: RepoKey, new: RepoKey) -> HTTPError:
-        raw_path, _, query = req.handler.path.partition("?")
+        raw_path, _, query = req.target.partition("?")
         old_part, new_part = (
             "/" + quote(old.namespace) + "/" + quote(old.name),
             "/" + new.namespace + "/" + new.name,
@@ -755,7 +755,7 @@ class Router:
     def _next_link(self, req: Request, last_id: str | None) -> dict[str, str]:
         query = {k: v for k, v in req.query.items() if k != "cursor"}
         query["cursor"] = [last_id or ""]
-        raw_path = req.handler.path.partition("?")[0]
+        raw_path = req.target.partition("?")[0]
         return {"Link": f'<{req.base_url}{raw_path}?{urlencode(query, doseq=True)}>; rel="next"'}
 
     def _page(
@@ -773,7 +773,7 @@ class Router:
             return page, {}
         query = {k: v[0] for k, v in req.query.items()}
         query["cursor"] = str(start + size)
-        raw_path = req.handler.path.partition("?")[0]
+        raw_path = req.target.partition("?")[0]
         return page, {"Link": f'<{req.base_url}{raw_path}?{urlencode(query)}>; rel="next"'}
 
     def _tree_entries(self, commit: Commit, prefix: str, recursive: bool) -> list[dict[str, Any]]:
