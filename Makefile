@@ -73,7 +73,7 @@ _on = $(filter-out 0 no false off,$(1))
 _unless_exists = $(if $(wildcard $(1)),,$(2))
 
 ifeq ($(origin USER),command line)
-NAME := $(shell PYTHONPATH='$(SRC_DIR)' $(PYTHON) -m publisher.make_user '$(subst ','\'',$(USER))' 2>&1)
+NAME := $(shell PYTHONPATH='$(SRC_DIR)' $(PYTHON) -m publisher.data.make_user '$(subst ','\'',$(USER))' 2>&1)
 ifneq ($(.SHELLSTATUS),0)
 $(error $(or $(NAME),cannot run $(PYTHON) to check USER))
 endif

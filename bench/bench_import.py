@@ -56,7 +56,7 @@ def main() -> None:
     parser.add_argument("--tweets", type=int, default=100_000)
     parser.add_argument("--keep", type=Path, default=None, help="keep the generated archive in this folder")
     args = parser.parse_args()
-    from publisher.demo import write_large_archive
+    from publisher.data.demo import write_large_archive
 
     work = Path(args.keep or tempfile.mkdtemp(prefix="bench-import-"))
     work.mkdir(parents=True, exist_ok=True)

@@ -36,7 +36,7 @@ def build_model_folder(folder: Path, size_mb: int) -> int:
     """A loadable GPT-2 (random weights, locally trained tokenizer) whose safetensors is about `size_mb` MB."""
     from transformers import GPT2Config, GPT2LMHeadModel
 
-    from publisher.tiny_model import train_tokenizer
+    from publisher.training.tiny_model import train_tokenizer
 
     tokenizer = train_tokenizer(["My dream is to publish a model.", "hello world"] * 10)
     n_embd = 1024 if size_mb >= 100 else 256

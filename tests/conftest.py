@@ -104,6 +104,6 @@ def hub_clean(hub: HubHandle):
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A loadable tiny GPT-2 (safetensors + tokenizer), built once per session. Treat it as read-only."""
-    from publisher.tiny_model import save_tiny_model
+    from publisher.training.tiny_model import save_tiny_model
 
     return save_tiny_model(tmp_path_factory.mktemp("tiny_model"))

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from publisher.data.archive import read_x_archive
+from publisher.data.demo import write_demo_archive
 from publisher.data.readers import read_input
-from publisher.demo import write_demo_archive
 from publisher.errors import DataError
 
 ACCOUNT = 'window.YTD.account.part0 = [ {\n  "account" : {\n    "username" : "Alice_B",\n    "accountId" : "42",\n    "accountDisplayName" : "Alice | B"\n  }\n} ]'
@@ -192,7 +192,7 @@ def test_protected_history_marks_the_account_protected(tmp_path):
 
 
 def test_long_posts_get_their_full_text_from_note_tweet_js(tmp_path):
-    from publisher.demo import LONG_POST
+    from publisher.data.demo import LONG_POST
 
     src = read_x_archive(write_demo_archive(tmp_path / "d.zip", n_tweets=60, seed=1))
     assert sum(t.text == LONG_POST for t in src.tweets) == 1

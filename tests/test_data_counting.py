@@ -175,7 +175,7 @@ EXPECTED_EDGE = {
 
 
 def test_every_demo_edge_case_is_classified_as_huggingtweets_would():
-    from publisher.demo import EDGE_TEXTS
+    from publisher.data.demo import EDGE_TEXTS
 
     for kind, template in EDGE_TEXTS:
         data = merge_sources([source("alice", [template.format(url="https://t.co/abcdef1234")])])[0]

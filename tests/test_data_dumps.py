@@ -7,9 +7,9 @@ import json
 import pytest
 
 from publisher.data.counting import process_users
+from publisher.data.demo import write_demo_archive
 from publisher.data.prepare import PrepareOptions, prepare_run
 from publisher.data.readers import read_input
-from publisher.demo import write_demo_archive
 from publisher.errors import DataError
 
 

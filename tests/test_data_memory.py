@@ -8,7 +8,7 @@ import sys
 import pytest
 from hang_guard import HANG_GUARD
 
-from publisher.demo import write_large_archive
+from publisher.data.demo import write_large_archive
 
 CODE = """
 import resource, sys

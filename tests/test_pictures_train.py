@@ -13,7 +13,7 @@ import pytest
 
 from publisher.card.model import load_manifest
 from publisher.pictures.png import png_size
-from publisher.pictures.publishing import draw_preview
+from publisher.publish.pictures import draw_preview
 
 sys.path.insert(0, str(Path(__file__).parent))
 from pictures_helpers import assert_pixels_only  # noqa: E402

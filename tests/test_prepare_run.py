@@ -12,8 +12,8 @@ import pytest
 from hang_guard import HANG_GUARD
 
 from publisher.card.model import load_manifest
+from publisher.data.demo import write_demo_archive
 from publisher.data.prepare import PrepareOptions, prepare_run
-from publisher.demo import write_demo_archive
 from publisher.errors import BadInputError, DataError
 
 

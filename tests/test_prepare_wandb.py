@@ -12,8 +12,8 @@ import pytest
 from hang_guard import HANG_GUARD
 
 from publisher.card.model import load_manifest
-from publisher.demo import write_demo_archive
-from publisher.wandb_run import wandb_mode
+from publisher.data.demo import write_demo_archive
+from publisher.training.wandb_runs import wandb_mode
 
 
 @pytest.mark.parametrize(

@@ -116,7 +116,7 @@ def test_card_only_change_commits_readme_and_card_json_only(hub_clean, run_dir):
 
 
 def test_weights_change_is_committed(hub_clean, run_dir):
-    from publisher.tiny_model import save_tiny_model
+    from publisher.training.tiny_model import save_tiny_model
 
     first = publish(hub_clean, run_dir, "huggingtweets/pub-weights")[1]
     save_tiny_model(run_dir, seed=1)

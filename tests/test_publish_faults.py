@@ -66,7 +66,7 @@ def test_persistent_5xx_fails_with_exit_1_and_the_hub_message(hub_clean, run_dir
 
 
 def test_kill_9_mid_upload_leaves_previous_commit_and_rerun_completes(hub_clean, run_dir):
-    from publisher.tiny_model import save_tiny_model
+    from publisher.training.tiny_model import save_tiny_model
 
     repo = "huggingtweets/pub-kill9"
     first = publish(hub_clean, run_dir, repo)[1]

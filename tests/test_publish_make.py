@@ -145,7 +145,7 @@ def test_an_invalid_user_is_refused_with_one_clear_line_and_no_make_warnings(scr
 
 
 def test_make_user_module_applies_prepares_handle_rule_without_third_party_imports():
-    code = "import sys; from publisher.make_user import run_name; print(run_name('@Zed-amy'), sorted(m for m in ('click', 'jinja2', 'torch') if m in sys.modules))"
+    code = "import sys; from publisher.data.make_user import run_name; print(run_name('@Zed-amy'), sorted(m for m in ('click', 'jinja2', 'torch') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=HANG_GUARD)
     assert out.stdout.split("\n")[0] == "amy-zed []"
 

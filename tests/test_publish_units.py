@@ -1,4 +1,4 @@
-"""Unit tests of publisher.publish's pure parts: oids, the plan, local checks."""
+"""Unit tests of publisher.publish.run's pure parts: oids, the plan, local checks."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 from publisher.errors import BadInputError
 from publisher.hubclient.ops import RemoteFile, RemoteState
-from publisher.publish import (
+from publisher.publish.run import (
     LocalFile,
     check_model_files,
     human_size,
@@ -127,7 +127,7 @@ class _FakeWandb:
 
 def _prepared_with_wandb():
     from publisher.card.model import card_from_dict
-    from publisher.publish import PreparedRun
+    from publisher.publish.run import PreparedRun
 
     card = card_from_dict(
         {
@@ -141,7 +141,7 @@ def _prepared_with_wandb():
 def test_wandb_backlink_online_logs_a_reference_pinned_to_the_commit(monkeypatch):
     import sys
 
-    from publisher.publish import record_wandb_backlink
+    from publisher.publish.run import record_wandb_backlink
 
     fake = _FakeWandb()
     monkeypatch.setitem(sys.modules, "wandb", fake)
@@ -157,7 +157,7 @@ def test_wandb_backlink_online_logs_a_reference_pinned_to_the_commit(monkeypatch
 
 
 def test_wandb_backlink_offline_is_skipped_and_says_so(monkeypatch, capsys):
-    from publisher.publish import record_wandb_backlink
+    from publisher.publish.run import record_wandb_backlink
 
     monkeypatch.setenv("WANDB_MODE", "offline")
     assert (

@@ -20,7 +20,7 @@ import pytest
 from hang_guard import HANG_GUARD
 from huggingface_hub import HfApi
 
-from publisher.demo import write_demo_archive
+from publisher.data.demo import write_demo_archive
 
 MODEL_FILES = (
     "config.json",

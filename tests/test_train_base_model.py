@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from hang_guard import HANG_GUARD
 
+from publisher.data.demo import write_demo_archive
 from publisher.data.prepare import PrepareOptions, prepare_run
-from publisher.demo import write_demo_archive
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +99,7 @@ def test_a_model_on_the_hub_is_found_and_fine_tuned(prepared, hub, tiny_model_di
 def test_the_look_up_fails_before_torch_or_transformers_is_imported(prepared, hub):
     """Importing them can take a minute on a busy machine; an unreachable Hub is known in seconds."""
     code = (
-        "import sys; from publisher.train import TrainOptions, train_run; from publisher.errors import HubError\n"
+        "import sys; from publisher.training.train import TrainOptions, train_run; from publisher.errors import HubError\n"
         "try: train_run(sys.argv[1], TrainOptions(base_model='openai-community/gpt2', wandb=False))\n"
         "except HubError: print(sorted(m for m in ('torch', 'transformers') if m in sys.modules))\n"
     )

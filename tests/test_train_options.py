@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from publisher.card.model import load_manifest
+from publisher.data.demo import write_demo_archive
 from publisher.data.prepare import PrepareOptions, prepare_run
-from publisher.demo import write_demo_archive
 from publisher.errors import BadInputError, PublisherError
-from publisher.tiny_model import save_tiny_model, train_tokenizer
-from publisher.train import TrainOptions, token_blocks, train_run
+from publisher.training.tiny_model import save_tiny_model, train_tokenizer
+from publisher.training.train import TrainOptions, token_blocks, train_run
 
 
 @pytest.fixture()
@@ -38,7 +38,7 @@ def test_a_failure_after_training_leaves_no_weights_and_the_card_untouched(prepa
     def explode(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("publisher.train.generate_samples", explode)
+    monkeypatch.setattr("publisher.training.train.generate_samples", explode)
     with pytest.raises(PublisherError, match="training failed: RuntimeError: disk full"):
         train_run(prepared, TrainOptions(base_model="tiny", max_steps=2, wandb=False))
     assert not (prepared / "model.safetensors").exists()
@@ -73,7 +73,7 @@ def test_prepare_json_records_what_train_needs(prepared):
 
 
 def test_samples_are_made_printable_for_the_card():
-    from publisher.train import printable
+    from publisher.training.train import printable
 
     assert printable("My dream is\x00 to\tfly\x1b  high\r") == "My dream is to fly high"
     assert printable("emoji 🤖 and 日本語 stay") == "emoji 🤖 and 日本語 stay"

@@ -13,7 +13,7 @@ set -euo pipefail
 PYTHON="${PYTHON:-.venv/bin/python}"
 SUMMARY="${GITHUB_STEP_SUMMARY:-/dev/stdout}"
 
-run_name=$("$PYTHON" -m publisher.make_user "${PUBLISH_USER:-demo}") || { echo "error: $run_name" >&2; exit 2; }
+run_name=$("$PYTHON" -m publisher.data.make_user "${PUBLISH_USER:-demo}") || { echo "error: $run_name" >&2; exit 2; }
 namespace="${HF_NAMESPACE:-}"
 if [ -z "$namespace" ] && [ -n "${HF_TOKEN:-}" ]; then
     # an ordinary user's token may write its own namespace: publish there unless told otherwise

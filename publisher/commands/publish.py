@@ -1,6 +1,6 @@
 """`publisher publish RUN_DIR`: weights + card in one commit, verified after the commit.
 
-Only option parsing here; the work is publisher.publish.publish. huggingface_hub is imported after the target
+Only option parsing here; the work is publisher.publish.run.publish. huggingface_hub is imported after the target
 is resolved and HF_ENDPOINT set (publisher.hubclient.ops.connect), because the clients read it at import time.
 """
 
@@ -87,7 +87,7 @@ def command(
     Exit codes: 0 published/unchanged/planned; 1 Hub error or verification failed;
     2 bad input, card check failure, no token or no write access (nothing uploaded).
     """
-    from publisher.publish import PublishOptions, PublishResult, publish
+    from publisher.publish.run import PublishOptions, PublishResult, publish
 
     settings = Settings.from_env()
     options = PublishOptions(

@@ -32,7 +32,7 @@ from publisher.settings import environment_epilog
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
 def command(run_dir: str, base_model: str, seed: int, max_steps: int | None, as_json: bool) -> None:
     """Fine-tune with huggingtweets' hyperparameters; writes the model files at the top of RUN_DIR."""
-    from publisher.train import TrainOptions, train_run
+    from publisher.training.train import TrainOptions, train_run
 
     result = train_run(run_dir, TrainOptions(base_model=base_model, seed=seed, max_steps=max_steps))
     if as_json:

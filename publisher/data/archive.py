@@ -51,7 +51,7 @@ class ArchiveFiles:
             with self._zip.open(name) as handle:
                 yield handle  # type: ignore[misc]
         else:
-            from publisher.runfiles import UnsafeFileError, open_regular
+            from publisher.publish.files import UnsafeFileError, open_regular
 
             try:
                 handle = open_regular(self.path / name)

@@ -161,7 +161,7 @@ def log_preprocess(
     }
     if not options.wandb:
         return base
-    from publisher import wandb_run
+    from publisher.training import wandb_runs
 
     with contextlib.redirect_stdout(sys.stderr):  # stdout is reserved for --json
-        return wandb_run.log_preprocess(staging, users, info, settings)
+        return wandb_runs.log_preprocess(staging, users, info, settings)

@@ -4,8 +4,8 @@
     preview.py     predictions.png, 1200x630: avatars or initials, names, handles, sample generations (Pillow)
     fonts.py       the bundled fonts and per-character fallback, so no character is drawn as a tofu box
     png.py         the one PNG encoder: no text, time or software chunks, so the bytes depend on the pixels only
-    publishing.py  what `publish` adds to a run: both files in the same commit, the card's links to them
 
+What `publish` adds to a run from here is publisher/publish/pictures.py.
 matplotlib and Pillow are imported inside these modules only, and these modules only by `train` and
 `publish`: `render`, `check`, `parse` and `hub serve` never load them.
 """

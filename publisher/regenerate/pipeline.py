@@ -461,7 +461,7 @@ def local_targets(run_dirs: Iterable[str], *, namespace: str) -> list[Target]:
 
     from publisher.card.model import card_from_dict
     from publisher.errors import ManifestError
-    from publisher.wandb_sync import settle_links
+    from publisher.training.wandb_sync import settle_links
 
     targets = []
     for run_dir in run_dirs:

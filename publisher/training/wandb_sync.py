@@ -1,6 +1,6 @@
 """Which W&B runs of a run directory exist online, and wandb's own `wandb sync` for the ones that don't.
 
-Runs are offline by default (wandb_run.py), and an offline run has no page on W&B, so a card must not link it.
+Runs are offline by default (wandb_runs.py), and an offline run has no page on W&B, so a card must not link it.
 What is known locally, without asking W&B (docs/wandb.md A1): a run logged online lives in `run-<ts>-<id>/`,
 an offline one in `offline-run-<ts>-<id>/`, and `wandb sync` leaves `run-<id>.wandb.synced` next to the
 offline run's `run-<id>.wandb` once it is on the server. Card data keeps the ids of runs not (yet) online in

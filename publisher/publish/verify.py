@@ -4,7 +4,7 @@ The Hub clients read HF_ENDPOINT at import time and fall back silently to cached
 in a subprocess with the target's endpoint and token in its environment and a fresh, empty HF_HOME.
 The parent side (`verify_published`) imports nothing heavy; the child side (`main`) imports transformers.
 
-Child protocol: `python -m publisher.verify REPO_ID SHA --prompt TEXT` prints one JSON object on stdout:
+Child protocol: `python -m publisher.publish.verify REPO_ID SHA --prompt TEXT` prints one JSON object on stdout:
 {"ok", "stage", "error", "prompt", "sample", "card_widget"}; stages: card, tokenizer, model, generate.
 """
 
@@ -43,7 +43,7 @@ def verify_published(
     """Run the child check against `target` (a hubclient.ops.HubTarget) and return its verdict."""
     with tempfile.TemporaryDirectory(prefix="publisher-verify-") as hf_home:
         env = target.child_env(hf_home=hf_home)
-        cmd = [sys.executable, "-m", "publisher.verify", repo_id, sha, "--prompt", prompt]
+        cmd = [sys.executable, "-m", "publisher.publish.verify", repo_id, sha, "--prompt", prompt]
         try:
             proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -122,7 +122,9 @@ def check(repo_id: str, sha: str, prompt: str) -> Verification:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m publisher.verify", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m publisher.publish.verify", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("repo_id")
     parser.add_argument("sha")
     parser.add_argument("--prompt", default="My dream is")

@@ -3,7 +3,7 @@
 The Trainer's own ProgressCallback prints every logged dict under its bar and opens a second bar for the
 evaluation; transformers' warnings and its save/load progress bars add more. Here the bar is ours, and the
 logged dicts, the evaluation result and the libraries' messages go to `<run>/train.log`, which the end of
-the run names. Imported only by `publisher.train` (it imports transformers).
+the run names. Imported only by `publisher.training.train` (it imports transformers).
 """
 
 from __future__ import annotations

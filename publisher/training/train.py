@@ -24,7 +24,7 @@ from publisher.data import rundir
 from publisher.errors import BadInputError, PublisherError
 from publisher.output import info, warn
 from publisher.settings import Settings
-from publisher.tiny_model import EOS
+from publisher.training.tiny_model import EOS
 
 DEFAULT_BASE_MODEL = "openai-community/gpt2"
 TINY = "tiny"
@@ -117,7 +117,7 @@ def load_base(
     """(tokenizer, model, block size, Hub id for the card or None) for `tiny`, a local path or a Hub id
     (`resolved`: what base_model.resolve said, if it was already asked)."""
     if base_model == TINY:
-        from publisher.tiny_model import build_tiny_gpt2, train_tokenizer
+        from publisher.training.tiny_model import build_tiny_gpt2, train_tokenizer
 
         tweets = [t for t in train_text.split(EOS) if t]
         tokenizer = train_tokenizer(dict.fromkeys(tweets))
@@ -126,7 +126,7 @@ def load_base(
         return tokenizer, model, TINY_BLOCK_SIZE, None
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from publisher import base_model as base
+    from publisher.training import base_model as base
 
     source, local_only = resolved or base.resolve(
         base_model
@@ -218,7 +218,7 @@ def run_trainer(
     held-out tweets; the Trainer's log history (losses by step) is appended to `history` when given."""
     from transformers import Trainer, TrainingArguments
 
-    from publisher.train_log import use_progress_bar
+    from publisher.training.train_log import use_progress_bar
 
     args = TrainingArguments(
         output_dir=str(work / "checkpoints"),
@@ -293,14 +293,14 @@ def train_run(run_dir: str | Path, options: TrainOptions) -> TrainResult:
         prepared = read_prepared(Path(run_dir))
         # looked up before transformers is imported (that alone can take a minute on a busy machine)
         resolved = None if options.base_model == TINY else _resolve_base(options.base_model)
-        from publisher.train_log import TRAIN_LOG, library_output_to
+        from publisher.training.train_log import TRAIN_LOG, library_output_to
 
         with library_output_to(Path(run_dir) / TRAIN_LOG) as log:
             return _train_run(Path(run_dir), options, log, resolved, prepared)
 
 
 def _resolve_base(base_model: str) -> tuple[str, bool]:
-    from publisher import base_model as base
+    from publisher.training import base_model as base
 
     return base.resolve(base_model)
 
@@ -414,20 +414,20 @@ def _write_card(path: Path, card: dict[str, Any]) -> None:
 def _start_wandb(
     run_dir: Path, options: TrainOptions, handles: list[str], hyper: dict[str, Any], card: dict[str, Any]
 ) -> Any:
-    from publisher import wandb_run
+    from publisher.training import wandb_runs
 
     config = {**hyper, "handles": handles, "preprocess_run": (card.get("wandb") or {}).get("preprocess_run")}
-    run, _mode = wandb_run.start_train_run(run_dir, handles, config, Settings.from_env())
+    run, _mode = wandb_runs.start_train_run(run_dir, handles, config, Settings.from_env())
     return run
 
 
 def _finish_wandb(run: Any, model_dir: Path, handles: list[str], metrics: dict[str, float]) -> None:
-    from publisher import wandb_run
+    from publisher.training import wandb_runs
 
     for key, value in metrics.items():
         run.summary[key] = value
     try:
-        wandb_run.log_model(run, model_dir, handles, metrics)
+        wandb_runs.log_model(run, model_dir, handles, metrics)
     except Exception as exc:  # noqa: BLE001 - the model is trained; a W&B hiccup must not lose it
         warn(f"could not log the model artifact to W&B ({type(exc).__name__}: {exc})")
 

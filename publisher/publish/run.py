@@ -23,10 +23,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from publisher import runfiles
 from publisher.errors import BadInputError, CardCheckError, HubError, PublisherError, VerificationError
 from publisher.hubclient import ops as client
 from publisher.output import info, warn
+from publisher.publish import files as runfiles
 
 README = "README.md"
 CARD_JSON = "card.json"
@@ -68,12 +68,12 @@ class LocalFile:
     source: Path | None = None
     data: bytes | None = None
     identity: runfiles.FileIdentity | None = (
-        None  # a run file as checked (publisher.runfiles); re-checked on read
+        None  # a run file as checked (publisher.publish.files); re-checked on read
     )
     _sha256: str | None = field(default=None, repr=False)
     _git_oid: str | None = field(default=None, repr=False)
     cache: Any = field(default=None, repr=False, compare=False)
-    """A publisher.hashcache.HashCache: a file unchanged since it was last hashed is not read again."""
+    """A publisher.publish.hashcache.HashCache: a file unchanged since it was last hashed is not read again."""
 
     @property
     def size(self) -> int:
@@ -113,7 +113,7 @@ class LocalFile:
         """Hash the content, or take the hash from the cache when the file is the one hashed last time."""
         cached = self.source is not None and self.cache is not None
         if cached:
-            from publisher.hashcache import identity_stamp
+            from publisher.publish.hashcache import identity_stamp
 
             hit = self.cache.get(self.source, kind)
             if hit is not None:
@@ -179,7 +179,7 @@ class PreparedRun:
 
 
 def _read_json(path: Path, what: str) -> dict[str, Any]:
-    """A JSON object from the run directory: a regular file, bounded in size and depth (publisher.runfiles)."""
+    """A JSON object from the run directory: a regular file, bounded in size and depth (publisher.publish.files)."""
     limit = runfiles.MAX_TOKENIZER_JSON_BYTES if path.name == "tokenizer.json" else runfiles.MAX_JSON_BYTES
     data = runfiles.read_json(path, what, limit=limit)[0]
     if not isinstance(data, dict):
@@ -244,7 +244,7 @@ def is_upload_candidate(name: str) -> bool:
 
 def check_run_entries(run: Path) -> None:
     """Before anything is read: every file publish would read or upload is a regular file of the run directory
-    (no symlink, fifo, device, directory or hard link: publisher.runfiles), and the shards are few enough."""
+    (no symlink, fifo, device, directory or hard link: publisher.publish.files), and the shards are few enough."""
     shards = 0
     with os.scandir(run) as entries:
         for entry in entries:
@@ -414,13 +414,13 @@ def prepare_run(
 ) -> PreparedRun:
     """Every local check, before any network call: card, rendering, model files; converts .bin weights.
 
-    `hash_cache` (publisher.hashcache.HashCache) serves the hashes of run-directory files unchanged since
+    `hash_cache` (publisher.publish.hashcache.HashCache) serves the hashes of run-directory files unchanged since
     they were last hashed. `endpoint` and `revision` are where the card's pictures will be
-    (publisher.pictures.publishing). The card links only W&B runs that
+    (publisher.publish.pictures). The card links only W&B runs that
     exist online; `sync_wandb` (W&B online) first syncs the offline ones with `wandb sync` (the one network
     call here)."""
     from publisher.card.model import dumps_manifest, load_manifest
-    from publisher.wandb_sync import settle_links
+    from publisher.training.wandb_sync import settle_links
 
     run = Path(run_dir)
     if not run.is_dir():
@@ -431,7 +431,7 @@ def prepare_run(
         warn(f"{run / CARD_JSON}: {message}")
     chosen = resolve_repo_id(card, repo_id, namespace)
     card = settle_links(replace(card, repo_id=chosen), run, sync=sync_wandb)
-    from publisher.pictures.publishing import attach_pictures
+    from publisher.publish.pictures import attach_pictures
 
     card, pictures = attach_pictures(
         card, run, template=template, endpoint=endpoint, revision=revision, repo_id=chosen
@@ -662,7 +662,7 @@ def publish(options: PublishOptions, result: PublishResult | None = None) -> Pub
     `result` is filled in as things become known (repo, hub, plan), so a caller whose publish raised can still
     report everything that was known when it failed.
     """
-    from publisher.hashcache import HashCache
+    from publisher.publish.hashcache import HashCache
 
     result = result if result is not None else PublishResult(status="planned")
     result.repo_id = options.repo_id or result.repo_id
@@ -937,7 +937,7 @@ def _landed_despite(
 
 
 def _verify(target: client.HubTarget, prepared: PreparedRun, sha: str, result: PublishResult) -> None:
-    from publisher.verify import verify_published
+    from publisher.publish.verify import verify_published
 
     verification = verify_published(target, prepared.repo_id, sha, prompt=prepared.widget_prompt)
     result.verification = verification.as_json()

@@ -1,6 +1,6 @@
 """`make publish USER=...`: the USER value turned into the run name, once, with `prepare`'s handle rule.
 
-The Makefile runs `python3 -m publisher.make_user "$USER"` while it reads itself, before the virtualenv may
+The Makefile runs `python3 -m publisher.data.make_user "$USER"` while it reads itself, before the virtualenv may
 exist, so this module needs nothing but the standard library and `publisher.data.records` (whose
 `normalize_handle` is the rule every importer applies: one leading `@` dropped, lowercased, 1-15 of
 A-Z a-z 0-9 _). The handles are sorted and joined by `-`, as `prepare` names a run and the Hub repo.
@@ -38,7 +38,7 @@ def run_name(user: str) -> str:
 
 def main(argv: list[str]) -> int:
     if len(argv) != 1:
-        print(f"usage: python -m publisher.make_user USER ({USAGE})")
+        print(f"usage: python -m publisher.data.make_user USER ({USAGE})")
         return 2
     try:
         print(run_name(argv[0]))
