@@ -1,7 +1,8 @@
 """HTTP layer of the local hub: a stdlib ThreadingHTTPServer (HTTP/1.1, keep-alive) routing on the RAW path.
 
 Revisions arrive URL-quoted (`refs%2Fpr%2F1`), so the path is split on "/" first and each segment unquoted
-after (hub-api.md §2). Handlers live in `routes.py`, the request/response vocabulary in `http.py`; this module
+after (hub-api.md §2). The route table is `routing.py`, the handlers `handlers/` and `pages.py`, the request/response vocabulary
+`http.py`; this module
 owns the socket, the request plumbing, latency, fault injection and the request log.
 """
 
@@ -23,6 +24,7 @@ from publisher.localhub.faults import Faults
 from publisher.localhub.http import Body, HTTPError, Request, Response, body_limit, json_response
 from publisher.localhub.lfs import UrlSigner
 from publisher.localhub.log import RequestLog
+from publisher.localhub.routing import Router
 from publisher.localhub.storage import Storage, StorageError
 
 UPLOAD_MODES = ("auto", "regular")
@@ -209,8 +211,6 @@ class HubServer:
         upload_mode: str = "auto",
         page_size: int = 1000,
     ) -> None:
-        from publisher.localhub.routes import Router
-
         if upload_mode not in UPLOAD_MODES:
             raise ValueError(f"upload_mode must be one of {', '.join(UPLOAD_MODES)}, not {upload_mode!r}")
         self.root = Path(root).resolve()

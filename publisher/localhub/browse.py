@@ -88,7 +88,7 @@ class Browse:
 
     def __init__(self, pages: Pages) -> None:
         self.pages = pages
-        self.router = pages.router
+        self.view = pages.view
         self.storage = pages.storage
         self.sessions = Sessions()
 
@@ -169,7 +169,7 @@ class Browse:
     # ------------------------------------------------------------------------------------ tree / blob / commits
     def tree(self, req: Request, key: RepoKey, rev: str, folder: str) -> Response:
         state = self.state(req, key)
-        commit = self.router.load_rev(key, state, rev)
+        commit = self.view.load_rev(key, state, rev)
         prefix = f"{folder}/" if folder else ""
         dirs: set[str] = set()
         files = []
@@ -208,7 +208,7 @@ class Browse:
         from publisher.localhub.pages import _size
 
         state = self.state(req, key)
-        commit = self.router.load_rev(key, state, rev)
+        commit = self.view.load_rev(key, state, rev)
         entry = commit.files.get(path)
         if entry is None:
             raise HTTPError(404, f"{path!r} not found in {key.id} at {rev}", "EntryNotFound")
@@ -236,7 +236,7 @@ class Browse:
 
     def commits(self, req: Request, key: RepoKey, rev: str) -> Response:
         state = self.state(req, key)
-        commit = self.router.load_rev(key, state, rev)
+        commit = self.view.load_rev(key, state, rev)
         rows = [
             f'<tr><td class="mono"><a href="/{_q(key.id)}/commit/{_e(c.id)}">{_e(c.id[:7])}</a></td>'
             f'<td>{_e(c.title)}</td><td class="muted">{_e(c.author)}</td><td class="muted">{_e(c.date)}</td></tr>'
@@ -269,7 +269,7 @@ class Browse:
         if not _same_origin(req):
             raise HTTPError(403, "sign-in must be posted from this hub's own sign-in page")
         token = (req.form().get("token") or [""])[0].strip()
-        user = self.router.hub.users.by_token(token) if token else None
+        user = self.view.hub.users.by_token(token) if token else None
         if user is None:
             return self.signin_form(req, "Unknown token.")
         session = self.sessions.open(user)

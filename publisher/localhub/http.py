@@ -6,11 +6,11 @@ pages all build on it without importing each other.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from email.message import Message
 from pathlib import Path
 from typing import Any, BinaryIO
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 from publisher.localhub.auth import User
 
@@ -202,7 +202,7 @@ class Request:
         return values[0] if values else default
 
     def flag(self, name: str) -> bool:
-        return (self.param(name) or "").lower() in ("1", "true", "yes")
+        return truthy(self.param(name) or "")
 
     def json(self) -> Any:
         raw = self.body.read()
@@ -248,6 +248,40 @@ class Response:
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     body = json.dumps(data).encode()
     return Response(status, body, {"Content-Type": "application/json; charset=utf-8", **(headers or {})})
+
+
+Handler = Callable[[Request], Response]
+
+
+def truthy(value: Any) -> bool:
+    """A flag as the Hub reads one from a query, a form or a JSON body: 1, true or yes (any case)."""
+    return str(value).lower() in ("1", "true", "yes")
+
+
+def next_link(req: Request, last_id: str | None) -> dict[str, str]:
+    """The `Link: <next>; rel="next"` header of a cursor-paged listing, resuming after `last_id`."""
+    query = {k: v for k, v in req.query.items() if k != "cursor"}
+    query["cursor"] = [last_id or ""]
+    raw_path = req.target.partition("?")[0]
+    return {"Link": f'<{req.base_url}{raw_path}?{urlencode(query, doseq=True)}>; rel="next"'}
+
+
+def page(req: Request, page_size: int, items: list[Any]) -> tuple[list[Any], dict[str, str]]:
+    """One page of `items` (offset cursor, at most `page_size`) and its `Link: <next>` header, GitHub-style
+    as the Hub."""
+    size = page_size
+    try:
+        size = max(1, min(size, int(req.param("limit") or size)))
+        start = max(0, int(req.param("cursor") or 0))
+    except ValueError as exc:
+        raise HTTPError(400, "limit and cursor must be integers") from exc
+    items_page = items[start : start + size]
+    if start + size >= len(items):
+        return items_page, {}
+    query = {k: v[0] for k, v in req.query.items()}
+    query["cursor"] = str(start + size)
+    raw_path = req.target.partition("?")[0]
+    return items_page, {"Link": f'<{req.base_url}{raw_path}?{urlencode(query)}>; rel="next"'}
 
 
 def body_limit(route: str) -> int:

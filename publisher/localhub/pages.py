@@ -24,7 +24,7 @@ from publisher.localhub.http import Request, Response
 from publisher.localhub.storage import Commit, RepoKey
 
 if TYPE_CHECKING:
-    from publisher.localhub.routes import Router
+    from publisher.localhub.repo_view import RepoView
 
 CSP = "default-src 'none'; img-src 'self' https: http: data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 _FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n.*?\r?\n---[ \t]*(\r?\n|\Z)", re.S)
@@ -214,11 +214,11 @@ def _document(title: str, body: str, head: str = "") -> Response:
 class Pages:
     """Page routes: `/`, `/{ns}/{name}`, `/{ns}/{name}/commit/{id}`, `/{ns}/{name}/discussions/{n}`."""
 
-    def __init__(self, router: Router) -> None:
+    def __init__(self, view: RepoView) -> None:
         from publisher.localhub.browse import Browse
 
-        self.router = router
-        self.storage = router.storage
+        self.view = view
+        self.storage = view.storage
         self.browse = Browse(self)  # tree/blob/commits pages, sign-in, who is looking
 
     def match(self, s: list[str], method: str, repo_type: str) -> Callable[[Request], Response] | None:
@@ -257,9 +257,9 @@ class Pages:
     def repo_page(self, req: Request, key: RepoKey, rev: str | None = None) -> Response:
         state = self.browse.state(req, key)
         rev = rev or req.param("rev") or "main"
-        commit = self.router.load_rev(key, state, rev)
-        info = self.router.describe(key, state, commit, blobs=True)
-        readme = self.router.file_text(commit, "README.md")
+        commit = self.view.load_rev(key, state, rev)
+        info = self.view.describe(key, state, commit, blobs=True)
+        readme = self.view.file_text(commit, "README.md")
         card = (
             render_card(readme, repo_id=key.id, revision=commit.id)
             if readme is not None

@@ -11,21 +11,15 @@ from __future__ import annotations
 
 import html
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from publisher.localhub.http import HTTPError, Request, Response, json_response
-from publisher.localhub.storage import RepoKey, now_iso
-
-if TYPE_CHECKING:
-    from publisher.localhub.routes import Router
+from publisher.localhub.repo_view import RepoView, is_pull_request
+from publisher.localhub.storage import RepoKey, Storage, now_iso
 
 PAGE_SIZE = 50
 STATUSES = ("open", "closed")
 MAX_TEXT = 64 * 1024
-
-
-def is_pull_request(entry: dict[str, Any]) -> bool:
-    return entry.get("isPullRequest", True)
 
 
 def new_event(kind: str, author: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -87,11 +81,11 @@ def _text(body: Any, field: str, limit: int = MAX_TEXT) -> str:
 
 
 class Discussions:
-    """The discussion endpoints; `router` supplies access checks, storage and the commit machinery."""
+    """The discussion endpoints; `view` supplies the access checks and the storage."""
 
-    def __init__(self, router: Router) -> None:
-        self.router = router
-        self.storage = router.storage
+    def __init__(self, view: RepoView) -> None:
+        self.view = view
+        self.storage = view.storage
 
     # ----------------------------------------------------------------- dispatch
     def post(self, req: Request, key: RepoKey, args: list[str]) -> Response:
@@ -109,7 +103,7 @@ class Discussions:
         raise HTTPError(404, f"no such discussion endpoint: {'/'.join(args)}")
 
     def get(self, req: Request, key: RepoKey, args: list[str]) -> Response:
-        state = self.router.visible_state(req, key)
+        state = self.view.visible_state(req, key)
         if not args:
             return self._list(req, key, state)
         if len(args) == 1:
@@ -185,11 +179,11 @@ class Discussions:
     # ----------------------------------------------------------------- writing
     def create(self, req: Request, key: RepoKey) -> Response:
         body = req.json()
-        user = self.router.require_user(req, f"open a discussion on {key.id}")
+        user = self.view.require_user(req, f"open a discussion on {key.id}")
         title = _text(body, "title", 200).strip()
         description = body.get("description") if isinstance(body.get("description"), str) else ""
         with self.storage.lock(key):
-            state = self.router.visible_state(req, key)
+            state = self.view.visible_state(req, key)
             pull_request = bool(body.get("pullRequest"))
             head = state["branches"]["main"] if pull_request else None
             number = open_discussion(
@@ -197,15 +191,15 @@ class Discussions:
             )
             self.storage.save_state(key, state)
         return json_response(
-            {"num": int(number), "url": f"{self.router.repo_url(req, key)}/discussions/{number}"}
+            {"num": int(number), "url": f"{self.view.repo_url(req, key)}/discussions/{number}"}
         )
 
     def _change(
         self, req: Request, key: RepoKey, num: str, *, owner_only: bool
     ) -> tuple[Any, dict[str, Any], dict[str, Any]]:
         """(user, state, entry) for a change; owner_only: the discussion's author or a repo writer."""
-        user = self.router.require_user(req, f"change discussion {num} of {key.id}")
-        state = self.router.visible_state(req, key)
+        user = self.view.require_user(req, f"change discussion {num} of {key.id}")
+        state = self.view.visible_state(req, key)
         entry = self._entry(key, state, num)
         if owner_only and entry["author"] != user.name and not user.can_write(key.namespace):
             raise HTTPError(
@@ -252,15 +246,15 @@ class Discussions:
     def _merge(self, req: Request, key: RepoKey, num: str) -> Response:
         body = req.json()
         with self.storage.lock(key):
-            user = self.router.require_user(req, f"merge pull request {num} of {key.id}")
-            state = self.router.writable_state(req, key)
+            user = self.view.require_user(req, f"merge pull request {num} of {key.id}")
+            state = self.view.writable_state(req, key)
             entry = self._entry(key, state, num)
             if not is_pull_request(entry):
                 raise HTTPError(400, f"Discussion {num} is not a pull request")
             if entry["status"] != "open":
                 raise HTTPError(400, f"Pull request {num} is {entry['status']}, not open")
-            merged = self.router.merge_commit(
-                key, state, entry, user.name, f"Merge pull request #{num}: {entry['title']}"
+            merged = merge_pull_request(
+                self.storage, key, state, entry, user.name, f"Merge pull request #{num}: {entry['title']}"
             )
             if isinstance(body, dict) and isinstance(body.get("comment"), str) and body["comment"].strip():
                 entry.setdefault("events", []).append(comment_event(user.name, body["comment"][:MAX_TEXT]))
@@ -293,10 +287,37 @@ class Discussions:
 
     def _hide_comment(self, req: Request, key: RepoKey, num: str, comment_id: str) -> Response:
         with self.storage.lock(key):
-            self.router.require_user(req, "hide a comment")
-            state = self.router.writable_state(req, key)
+            self.view.require_user(req, "hide a comment")
+            state = self.view.writable_state(req, key)
             entry = self._entry(key, state, num)
             event = self._find_comment(entry, comment_id)
             event["data"].update(hidden=True, latest={**event["data"]["latest"], "raw": "", "html": ""})
             self.storage.save_state(key, state)
         return json_response({"updatedComment": event})
+
+
+def merge_pull_request(
+    storage: Storage, key: RepoKey, state: dict[str, Any], pr: dict[str, Any], author: str, title: str
+) -> str:
+    """Merge a PR into its base branch (caller holds the repo lock): the PR's changes since it started are
+    applied to the branch's head in one new commit; a path both sides changed differently is a 409."""
+    base_head = storage.load_commit(key, state["branches"].get(pr["base"], ""))
+    head = storage.load_commit(key, pr["head"])
+    start = storage.load_commit(key, pr.get("start") or "") if pr.get("start") else None
+    if base_head is None or head is None:
+        raise HTTPError(409, f"Cannot merge: branch {pr['base']!r} or the PR head no longer exists")
+    before = start.files if start is not None else base_head.files
+    files = dict(base_head.files)
+    for path in set(before) | set(head.files):
+        ours, theirs, old = base_head.files.get(path), head.files.get(path), before.get(path)
+        if theirs == old:
+            continue
+        if ours != old and ours != theirs:
+            raise HTTPError(409, f"Cannot merge: {path} was changed on {pr['base']} too (conflict)")
+        if theirs is None:
+            files.pop(path, None)
+        else:
+            files[path] = theirs
+    merged = storage.make_commit(key, base_head, title, "", author, files)
+    state["branches"][pr["base"]] = merged.id
+    return merged.id
