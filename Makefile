@@ -17,7 +17,7 @@ ifneq ($(UNKNOWN_VARIABLES),)
 $(error unknown variable $(UNKNOWN_VARIABLES) on the command line (known: $(KNOWN_VARIABLES)))
 endif
 
-$(STAMP): pyproject.toml constraints.txt
+$(STAMP): pyproject.toml setup.py constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	@# the distribution was called `publisher` before it got its own name: drop a stale editable install of it
@@ -37,8 +37,8 @@ conformance: install
 	$(PY) conformance/run.py $(FILES)
 
 lint: install
-	$(VENV)/bin/ruff check publisher tests bench conformance templates
-	$(VENV)/bin/ruff format --check publisher tests bench conformance
+	$(VENV)/bin/ruff check publisher tests bench conformance templates setup.py
+	$(VENV)/bin/ruff format --check publisher tests bench conformance setup.py
 	$(VENV)/bin/actionlint -no-color .github/workflows/*.yml
 
 # make render CARD=tests/fixtures/cards/k_saifullaah.json [TEMPLATE=classic] [OUT=README.md]

@@ -250,7 +250,7 @@ def test_undefined_variable_in_a_template_is_an_error_not_an_empty_string(tmp_pa
 def test_installed_wheel_ships_the_templates_and_renders_outside_the_source_tree(tmp_path):
     src = tmp_path / "src"
     src.mkdir()
-    for name in ("pyproject.toml", "README.md", "LICENSE"):
+    for name in ("pyproject.toml", "setup.py", "README.md", "LICENSE"):
         shutil.copy(ROOT / name, src / name)
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     shutil.copytree(ROOT / "publisher", src / "publisher", ignore=ignore)
@@ -263,6 +263,9 @@ def test_installed_wheel_ships_the_templates_and_renders_outside_the_source_tree
     wheel = next((tmp_path / "dist").glob("huggingtweets_publisher-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     assert {"publisher/templates/classic.md.j2", "publisher/templates/huggingtweets.md.j2"} <= set(names)
+    assert "publisher/py.typed" in names  # PEP 561 marker
+    links = [p for p in (ROOT / "publisher").rglob("*") if p.is_symlink()]
+    assert not links  # templates/ is mapped to publisher.templates by setup.py, not linked into publisher/
     target = tmp_path / "site"
     subprocess.run(
         [*pip, "install", "--no-deps", "--no-compile", "--target", str(target), str(wheel)], check=True

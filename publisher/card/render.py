@@ -19,9 +19,9 @@ piece of user text goes through the filter for its context instead:
     fence     a code fence longer than any backtick run in the text
     number    a metric or hyperparameter value, 6 significant digits
 
-Templates live in the top-level templates/ directory, which is the `publisher.templates` package (the
-symlink publisher/templates -> ../templates, and pyproject's package-dir, make it one in the source tree and
-in a wheel). They are read with importlib.resources, so an installed, non-editable package finds them.
+Templates live in the top-level templates/ directory, which is the `publisher.templates` package (setup.py's
+package_dir maps the package to the folder, in an editable install and in a wheel). They are read with
+importlib.resources, so an installed, non-editable package finds them.
 `template` may also be a file path; a file may `{% extends "classic" %}` a built-in.
 """
 
@@ -230,7 +230,7 @@ FILTERS = {
 
 
 def template_root() -> Traversable:
-    """The built-in templates: the `publisher.templates` package (publisher/templates links to templates/)."""
+    """The built-in templates: the `publisher.templates` package (the top-level templates/ folder)."""
     return resources.files(TEMPLATE_PACKAGE)
 
 
