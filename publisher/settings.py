@@ -26,6 +26,11 @@ class Settings:
     hub_root: str = DEFAULT_HUB_ROOT
     wandb_app_url: str = DEFAULT_WANDB_APP_URL
     wandb_mode: str | None = None
+    """WANDB_MODE as given; publisher.training.wandb_runs.wandb_mode is the one rule that reads it."""
+    wandb_api_key_set: bool = False
+    """Whether WANDB_API_KEY is set (the key itself is never kept here: wandb reads it from the environment)."""
+    wandb_dir: str | None = None
+    wandb_init_timeout: str | None = None
     wandb_entity: str | None = None
     wandb_project: str = "huggingtweets"
     cache_dir: str = ""
@@ -45,6 +50,9 @@ class Settings:
             hub_root=env.get("PUBLISHER_HUB_ROOT", DEFAULT_HUB_ROOT),
             wandb_app_url=(env.get("PUBLISHER_WANDB_APP_URL") or DEFAULT_WANDB_APP_URL).rstrip("/"),
             wandb_mode=env.get("WANDB_MODE") or None,
+            wandb_api_key_set=bool(env.get("WANDB_API_KEY")),
+            wandb_dir=env.get("WANDB_DIR") or None,
+            wandb_init_timeout=env.get("WANDB_INIT_TIMEOUT") or None,
             wandb_entity=env.get("WANDB_ENTITY") or None,
             wandb_project=env.get("WANDB_PROJECT") or "huggingtweets",
             cache_dir=env.get("PUBLISHER_CACHE")

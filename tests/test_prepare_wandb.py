@@ -13,6 +13,7 @@ from hang_guard import HANG_GUARD
 
 from publisher.card.model import load_manifest
 from publisher.data.demo import write_demo_archive
+from publisher.settings import Settings
 from publisher.training.wandb_runs import wandb_mode
 
 
@@ -28,7 +29,7 @@ from publisher.training.wandb_runs import wandb_mode
     ],
 )
 def test_mode_is_offline_unless_a_key_or_wandb_mode_says_otherwise(env, mode):
-    assert wandb_mode(env) == mode
+    assert wandb_mode(Settings.from_env(env)) == mode
 
 
 @pytest.fixture(scope="module")

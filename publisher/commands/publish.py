@@ -105,6 +105,7 @@ def command(
         dry_run=dry_run,
         verify=verify,
         allow_pickle=allow_pickle,
+        settings=settings,
     )
     report = PublishResult(status="failed", repo_id=repo_id)
     try:

@@ -257,7 +257,7 @@ def _run(run_dirs, author, repos_file, pattern, shard_spec, template, force, cre
         elif repos_file:
             targets = [Target(r) for r in _read_repo_file(repos_file)]
         else:
-            targets = local_targets(run_dirs, namespace=namespace or settings.namespace)
+            targets = local_targets(run_dirs, namespace=namespace or settings.namespace, settings=settings)
         targets = [t for t in dict((t.repo_id, t) for t in targets).values()
                    if matches(t.repo_id, pattern) and in_shard(t.repo_id, shard_spec)]  # fmt: skip
         if not targets:

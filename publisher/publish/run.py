@@ -27,6 +27,8 @@ from publisher.errors import BadInputError, CardCheckError, HubError, PublisherE
 from publisher.hubclient import ops as client
 from publisher.output import info, warn
 from publisher.publish import files as runfiles
+from publisher.settings import Settings
+from publisher.training import wandb_runs
 
 README = "README.md"
 CARD_JSON = "card.json"
@@ -411,6 +413,7 @@ def prepare_run(
     endpoint: str = "",
     revision: str = "main",
     sync_wandb: bool = False,
+    settings: Settings | None = None,
 ) -> PreparedRun:
     """Every local check, before any network call: card, rendering, model files; converts .bin weights.
 
@@ -418,9 +421,9 @@ def prepare_run(
     they were last hashed. `endpoint` and `revision` are where the card's pictures will be
     (publisher.publish.pictures). The card links only W&B runs that
     exist online; `sync_wandb` (W&B online) first syncs the offline ones with `wandb sync` (the one network
-    call here)."""
+    call here). `settings`: the environment as publisher reads it (default: this process's)."""
     from publisher.card.model import dumps_manifest, load_manifest
-    from publisher.training.wandb_sync import settle_links
+    from publisher.training.wandb_runs import settle_links
 
     run = Path(run_dir)
     if not run.is_dir():
@@ -430,7 +433,8 @@ def prepare_run(
     for message in card.warnings:
         warn(f"{run / CARD_JSON}: {message}")
     chosen = resolve_repo_id(card, repo_id, namespace)
-    card = settle_links(replace(card, repo_id=chosen), run, sync=sync_wandb)
+    settings = settings if settings is not None else Settings.from_env()
+    card = settle_links(replace(card, repo_id=chosen), run, settings, sync=sync_wandb)
     from publisher.publish.pictures import attach_pictures
 
     card, pictures = attach_pictures(
@@ -590,6 +594,7 @@ class PublishOptions:
     dry_run: bool = False
     verify: bool = True
     allow_pickle: bool = False
+    settings: Settings = field(default_factory=Settings.from_env)  # the environment, read once
 
 
 @dataclass
@@ -680,7 +685,8 @@ def publish(options: PublishOptions, result: PublishResult | None = None) -> Pub
             hash_cache=hashes,
             endpoint=target.endpoint,
             revision=options.revision,
-            sync_wandb=wandb_is_online() and not options.dry_run,
+            sync_wandb=wandb_runs.is_online(options.settings) and not options.dry_run,
+            settings=options.settings,
         )
         result.repo_id = prepared.repo_id
         try:
@@ -761,7 +767,7 @@ def _publish_to(
     elif options.verify and sha and result.status == "unchanged":
         info("verification skipped: nothing changed since the last publish")
     if result.status == "published":
-        result.wandb = record_wandb_backlink(prepared, ep, sha)
+        result.wandb = record_wandb_backlink(prepared, ep, sha, options.settings)
     if result.status in ("published", "unchanged"):
         if target.started_here:
             info(
@@ -956,29 +962,18 @@ def printable(text: str) -> str:
     return "".join(ch if ch.isprintable() or ch == " " else repr(ch)[1:-1] for ch in text)
 
 
-def wandb_is_online(env: dict[str, str] | None = None) -> bool:
-    """W&B online = not offline/disabled and an API key is configured (never probed over the network)."""
-    env = dict(os.environ if env is None else env)
-    if (env.get("WANDB_MODE") or "").lower() in {"offline", "disabled", "dryrun"}:
-        return False
-    if env.get("WANDB_API_KEY"):
-        return True
-    netrc = Path(env.get("NETRC") or Path.home() / ".netrc")
-    try:
-        return "api.wandb.ai" in netrc.read_text() or "forge.coreweave.com" in netrc.read_text()
-    except OSError:
-        return False
-
-
-def record_wandb_backlink(prepared: PreparedRun, endpoint: str, sha: str | None) -> str:
-    """Record the published model on its W&B training run as a reference artifact pinned to the commit sha.
+def record_wandb_backlink(
+    prepared: PreparedRun, endpoint: str, sha: str | None, settings: Settings | None = None
+) -> str:
+    """Record the published model on its W&B training run as a reference artifact pinned to the commit sha,
+    when W&B is online by the one rule (publisher.training.wandb_runs.is_online).
 
     Returns what happened (for the report); never fails the publish, which has already landed.
     """
     run_path = prepared.wandb_run_path
     if not run_path or not sha:
         return "skipped: the card names no W&B training run"
-    if not wandb_is_online():
+    if not wandb_runs.is_online(settings if settings is not None else Settings.from_env()):
         info("W&B back-link skipped: W&B is offline (set WANDB_MODE=online and log in to record it)")
         return "skipped: W&B is offline"
     try:

@@ -25,6 +25,7 @@ from publisher.hubclient.pacing import CommitPacer
 from publisher.regenerate.decide import CARD_JSON, README, Decision, decide, render_files, unified_diff
 from publisher.regenerate.journal import INTENT, Journal
 from publisher.regenerate.state import RepoState, status_note
+from publisher.settings import Settings
 
 STATUSES = ("changed", "unchanged", "edited", "unsupported", "conflict", "failed")
 FAILING = frozenset({"failed", "conflict"})
@@ -454,14 +455,15 @@ def _remember(repo_state: RepoState, result: RepoResult, *, create_pr: bool) -> 
     repo_state.record(result.repo, result.old_sha, result.status)
 
 
-def local_targets(run_dirs: Iterable[str], *, namespace: str) -> list[Target]:
-    """Targets from local run directories: each card.json names its repo and supplies the card data."""
+def local_targets(run_dirs: Iterable[str], *, namespace: str, settings: Settings) -> list[Target]:
+    """Targets from local run directories: each card.json names its repo and supplies the card data
+    (`settings` says where else the runs' W&B folders may be: WANDB_DIR)."""
     import json
     from pathlib import Path
 
     from publisher.card.model import card_from_dict
     from publisher.errors import ManifestError
-    from publisher.training.wandb_sync import settle_links
+    from publisher.training.wandb_runs import settle_links
 
     targets = []
     for run_dir in run_dirs:
@@ -473,7 +475,7 @@ def local_targets(run_dirs: Iterable[str], *, namespace: str) -> list[Target]:
         except (OSError, ValueError) as exc:
             raise ManifestError(f"not readable JSON ({exc})", source=str(path)) from exc
         card = settle_links(
-            card_from_dict(data, source=str(path)), Path(run_dir), sync=False
+            card_from_dict(data, source=str(path)), Path(run_dir), settings, sync=False
         )  # synced runs get links
         targets.append(Target(card.effective_repo_id(namespace), local_card=card))
     return targets

@@ -1,19 +1,36 @@
-"""The W&B runs huggingtweets logged: a preprocess run (raw-dataset and train-dataset artifacts) and a train
-run (the model artifact). wandb is imported inside the functions.
+"""W&B for huggingtweets runs: the one "is W&B online?" rule, the runs huggingtweets logged, and whether those
+runs exist on W&B (so a card links only runs that do). wandb is imported inside the functions only.
 
-Offline unless WANDB_MODE or WANDB_API_KEY says otherwise; an online init that fails (no network, bad key,
-timeout) falls back to offline with a warning, so W&B never blocks a run. wandb 0.31 points its own links
-at another host and knows no entity offline (wandb.md §A0, §A2), so the card stores app URL, entity,
+**The one rule** (`wandb_mode`): WANDB_MODE wins (`dryrun` is wandb's old name for offline); without it, W&B
+is online only when WANDB_API_KEY is set. `prepare` and `train` log their runs in that mode, and `publish`
+syncs offline runs and records its back-link only when it says online, so the three never disagree. The
+rule reads the Settings only: no network probe, and not wandb's login file (~/.netrc): a login there does
+not switch runs online by itself; WANDB_MODE=online does.
+
+**Runs** (`log_preprocess`, `start_train_run`, `log_model`): a preprocess run (raw-dataset and
+train-dataset artifacts) and a train run (the model artifact). An online init that fails (no network, bad
+key, timeout) falls back to offline with a warning, so W&B never blocks a run. wandb 0.31 points its own
+links at another host and knows no entity offline (wandb.md §A0, §A2), so the card stores app URL, entity,
 project and run ids, and links are built from those.
+
+**Online or not, per run** (`offline_runs`, `sync_runs`, `settle_links`): an offline run has no page on
+W&B, so a card must not link it. What is known locally, without asking W&B (docs/wandb.md A1): a run logged
+online lives in `run-<ts>-<id>/`, an offline one in `offline-run-<ts>-<id>/`, and `wandb sync` leaves
+`run-<id>.wandb.synced` next to the offline run's `run-<id>.wandb` once it is on the server. Card data keeps
+the ids of runs not (yet) online in `wandb.offline_runs`; the renderer leaves their links out, and a publish
+with W&B online syncs them first (wandb's own `wandb sync`, in a subprocess).
 """
 
 from __future__ import annotations
 
-import os
+import shutil
+import subprocess
+import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from publisher.output import warn
+from publisher.output import info, warn
 from publisher.settings import Settings
 
 if TYPE_CHECKING:
@@ -21,15 +38,30 @@ if TYPE_CHECKING:
 
 DEFAULT_ENTITY = "huggingtweets"
 INIT_TIMEOUT_S = 20
+SYNC_TIMEOUT_S = 600
+OFFLINE_MODES = ("offline", "disabled")
 
 
-def wandb_mode(env: dict[str, str] | None = None) -> str:
-    """WANDB_MODE wins; otherwise online only when an API key is configured in the environment."""
-    env = dict(os.environ if env is None else env)
-    mode = (env.get("WANDB_MODE") or "").strip().lower()
+# ---------------------------------------------------------------------------------------------------------
+# The one rule
+
+
+def wandb_mode(settings: Settings) -> str:
+    """online | offline | disabled (or another WANDB_MODE value, passed on to wandb as given): WANDB_MODE
+    wins; otherwise online only when an API key is configured in the environment."""
+    mode = (settings.wandb_mode or "").strip().lower()
     if mode:
         return "offline" if mode == "dryrun" else mode
-    return "online" if env.get("WANDB_API_KEY") else "offline"
+    return "online" if settings.wandb_api_key_set else "offline"
+
+
+def is_online(settings: Settings) -> bool:
+    """W&B is online for this process: new runs are logged online, and publish syncs and back-links."""
+    return wandb_mode(settings) not in OFFLINE_MODES
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The runs huggingtweets logged
 
 
 def entity_for(settings: Settings, run: Any = None) -> str:
@@ -40,7 +72,7 @@ def entity_for(settings: Settings, run: Any = None) -> str:
 def _init(run_root: Path, mode: str, settings: Settings, **kwargs: Any) -> Any:
     import wandb
 
-    timeout = float(os.environ.get("WANDB_INIT_TIMEOUT") or INIT_TIMEOUT_S)
+    timeout = float(settings.wandb_init_timeout or INIT_TIMEOUT_S)
     wandb_settings = wandb.Settings(
         init_timeout=timeout,
         console="off",
@@ -50,7 +82,7 @@ def _init(run_root: Path, mode: str, settings: Settings, **kwargs: Any) -> Any:
         silent=True,
         x_save_requirements=False,
     )
-    directory = None if os.environ.get("WANDB_DIR") else str(run_root)
+    directory = None if settings.wandb_dir else str(run_root)
     return wandb.init(
         project=settings.wandb_project,
         entity=settings.wandb_entity or (DEFAULT_ENTITY if mode != "online" else None),
@@ -64,7 +96,7 @@ def _init(run_root: Path, mode: str, settings: Settings, **kwargs: Any) -> Any:
 
 def start_run(run_root: Path, settings: Settings, **kwargs: Any) -> tuple[Any, str]:
     """A W&B run (offline by default), falling back to offline when online init fails. Returns (run, mode)."""
-    mode = wandb_mode()
+    mode = wandb_mode(settings)
     if mode == "disabled":
         return None, mode
     try:
@@ -147,3 +179,101 @@ def log_model(run: Any, model_dir: Path, handles: list[str], metadata: dict[str,
         if path.is_file():
             artifact.add_file(str(path))
     run.log_artifact(artifact)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Which runs exist on W&B, and `wandb sync` for the ones that don't
+
+
+def wandb_dirs(run_dir: Path, settings: Settings) -> list[Path]:
+    """Where the runs of `run_dir` may live: its own wandb/ folder, and $WANDB_DIR/wandb when that is set."""
+    dirs = [run_dir / "wandb"]
+    if settings.wandb_dir:
+        dirs.append(Path(settings.wandb_dir) / "wandb")
+    return [d for d in dirs if d.is_dir()]
+
+
+def run_folders(run_dir: Path, run_id: str, settings: Settings) -> list[Path]:
+    """Every local folder of W&B run `run_id` (online `run-*-<id>` or offline `offline-run-*-<id>`)."""
+    found: list[Path] = []
+    for folder in wandb_dirs(run_dir, settings):
+        found.extend(p for p in folder.glob(f"*run-*-{run_id}") if p.is_dir() and not p.is_symlink())
+    return sorted(found)
+
+
+def folder_is_online(folder: Path) -> bool:
+    """A run folder whose run is on the W&B server: logged online, or offline and synced since."""
+    if not folder.name.startswith("offline-"):
+        return True
+    return any(folder.glob("*.wandb.synced"))
+
+
+def offline_runs(card: Any, run_dir: Path, settings: Settings) -> tuple[str, ...]:
+    """The card's run ids that do not exist online, as far as the run directory tells.
+
+    A run the card already lists as offline stays offline unless a local folder shows it online (synced); a
+    run found only as an unsynced offline folder is offline too (run directories made before the list existed).
+    """
+    w = card.wandb
+    if w is None:
+        return ()
+    result = []
+    for run_id in (w.preprocess_run, w.train_run):
+        if not run_id or run_id in result:
+            continue
+        folders = run_folders(run_dir, run_id, settings)
+        if any(folder_is_online(f) for f in folders):
+            continue
+        if folders or run_id in w.offline_runs:
+            result.append(run_id)
+    return tuple(result)
+
+
+def wandb_command() -> list[str]:
+    """wandb's own CLI: the `wandb` on PATH, else the one installed next to this Python, else `python -m wandb`."""
+    found = shutil.which("wandb") or shutil.which("wandb", path=str(Path(sys.executable).parent))
+    return [found] if found else [sys.executable, "-m", "wandb"]
+
+
+def sync_runs(run_dir: Path, run_ids: tuple[str, ...], settings: Settings) -> tuple[str, ...]:
+    """`wandb sync` every local offline folder of `run_ids`; returns the ids now online (synced marker seen)."""
+    folders = [
+        f for run_id in run_ids for f in run_folders(run_dir, run_id, settings) if not folder_is_online(f)
+    ]
+    if not folders:
+        return ()
+    info(f"syncing {len(folders)} offline W&B run(s) with `wandb sync` so the card can link them")
+    cmd = [*wandb_command(), "sync", "--yes", *map(str, folders)]
+    try:
+        proc = subprocess.run(
+            cmd, capture_output=True, text=True, timeout=SYNC_TIMEOUT_S, stdin=subprocess.DEVNULL
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        warn(f"wandb sync failed ({type(exc).__name__}); the card leaves those W&B links out")
+        return ()
+    if proc.returncode != 0:
+        last = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
+        warn(f"wandb sync failed (exit {proc.returncode}: {last[0]}); the card leaves those W&B links out")
+    return tuple(
+        run_id
+        for run_id in run_ids
+        if any(folder_is_online(f) for f in run_folders(run_dir, run_id, settings))
+    )
+
+
+def settle_links(card: Any, run_dir: Path, settings: Settings, *, sync: bool) -> Any:
+    """The card with `wandb.offline_runs` brought up to date: synced first when `sync` (W&B online), then
+    whatever is still offline is left unlinked, and the output says how to add the links later."""
+    if card.wandb is None:
+        return card
+    offline = offline_runs(card, run_dir, settings)
+    if offline and sync:
+        synced = set(sync_runs(run_dir, offline, settings))
+        offline = tuple(r for r in offline if r not in synced)
+    if offline:
+        info(
+            f"W&B links left out of the card for offline run(s) {', '.join(offline)} (they do not exist on W&B); "
+            f"to add them: `wandb sync {run_dir}/wandb/offline-run-*` with W&B logged in, then "
+            f"`publisher regenerate {run_dir}` (or publish again with W&B online, which syncs them first)"
+        )
+    return replace(card, wandb=replace(card.wandb, offline_runs=offline))
