@@ -9,6 +9,9 @@ SameSite=Strict cookie, kept in memory. The session only lets *pages* show the p
 read. The API never looks at cookies (app.authenticate reads the Authorization header only), so a cookie can
 never authorize a write. The token itself is never put in a cookie, a page or a log. Everything shown is
 HTML-escaped; the pages keep the script-free CSP (form-action 'self' only where a form posts here).
+
+The frame every page shares (document(): styles, CSP, the top bar) lives here, below pages.py, which draws
+the model page and the index inside it.
 """
 
 from __future__ import annotations
@@ -21,15 +24,45 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 from publisher.localhub.http import HTTPError, Request, Response
+from publisher.localhub.repo_view import RepoView
 from publisher.localhub.storage import Commit, RepoKey
 
 if TYPE_CHECKING:
     from publisher.localhub.auth import User
-    from publisher.localhub.pages import Pages
 
 SESSION_COOKIE = "hub_session"
 MAX_SESSIONS = 1000
 MAX_TEXT_BYTES = 1_000_000
+CSP = "default-src 'none'; img-src 'self' https: http: data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
+
+CSS = """
+body{margin:0;font-family:ui-sans-serif,system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#111827;background:#fff}
+a{color:#2563eb;text-decoration:none}a:hover{text-decoration:underline}
+header.top{border-bottom:1px solid #e5e7eb;padding:10px 24px;font-weight:700;background:#f9fafb}
+main{max-width:1100px;margin:0 auto;padding:16px 24px}
+h1.repo{font-size:20px;font-weight:600;margin:8px 0}h1.repo .ns{color:#6b7280;font-weight:400}
+.badge{display:inline-block;border:1px solid #d1d5db;border-radius:6px;padding:1px 8px;margin:2px 4px 2px 0;font-size:12px;color:#374151;background:#f3f4f6}
+.badge.private{background:#fef3c7;border-color:#f59e0b}
+nav.tabs{border-bottom:1px solid #e5e7eb;margin:12px 0}nav.tabs a{display:inline-block;padding:6px 12px;color:#374151}
+section{margin:20px 0}h2.section{font-size:16px;border-bottom:1px solid #e5e7eb;padding-bottom:4px}
+table.files,table.commits{border-collapse:collapse;width:100%;font-size:14px}
+table.files td,table.commits td{border-bottom:1px solid #f3f4f6;padding:4px 8px}
+.mono{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:13px}
+.muted{color:#6b7280}
+figure.thumbnail{float:right;margin:0 0 8px 16px;text-align:center;font-size:12px}
+figure.thumbnail img{border:1px solid #e5e7eb;border-radius:8px;display:block}
+aside.metadata{border:1px solid #e5e7eb;border-radius:8px;padding:8px 16px;margin:12px 0;font-size:14px}
+aside.metadata dt{font-weight:600;margin-top:6px}aside.metadata dd{margin:2px 0 0 0}
+/* the model card, with the few Tailwind utilities huggingtweets cards use */
+.card{line-height:1.6;overflow-wrap:break-word}
+.card img{max-width:100%}.card pre{background:#f3f4f6;padding:12px;border-radius:8px;overflow:auto}
+.card code{background:#f3f4f6;border-radius:4px;padding:1px 4px}.card pre code{padding:0}
+.card table{border-collapse:collapse;margin:12px 0}.card th,.card td{border:1px solid #e5e7eb;padding:4px 10px}
+.card blockquote{border-left:4px solid #e5e7eb;margin:0;padding-left:12px;color:#4b5563}
+.card .flex{display:flex}.card .inline-flex{display:inline-flex}.card .flex-col{flex-direction:column}
+.card .items-center{align-items:center}.card .justify-center{justify-content:center}
+.card div[style*="border-radius: 50%"],.card div[style*="border-radius:50%"]{background-color:#e5e7eb;background-position:center}
+"""
 
 
 def _e(value: Any) -> str:
@@ -38,6 +71,32 @@ def _e(value: Any) -> str:
 
 def _q(path: str) -> str:
     return quote(path, safe="/")
+
+
+def size_text(n: int) -> str:
+    """A file size as the pages show it: bytes, then kB/MB/GB in 1000s."""
+    for unit in ("B", "kB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    return str(n)
+
+
+def document(title: str, body: str, head: str = "") -> Response:
+    """A whole HTML page in the local hub's frame and styles, under the script-free CSP."""
+    page = (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">{head}'
+        f"<title>{_e(title)}</title><style>{CSS}</style></head><body>"
+        '<header class="top"><a href="/">&#129303; local hub</a></header>'
+        f"<main>{body}</main></body></html>"
+    ).encode()
+    headers = {
+        "Content-Type": "text/html; charset=utf-8",
+        "Content-Security-Policy": CSP,
+        "X-Content-Type-Options": "nosniff",
+    }
+    return Response(200, page, headers)
 
 
 class Sessions:
@@ -84,12 +143,11 @@ def _same_origin(req: Request) -> bool:
 
 
 class Browse:
-    """The tree/blob/commits pages and the sign-in, drawn with the model pages' document and styles."""
+    """The tree/blob/commits pages and the sign-in, drawn in the frame every page shares (document())."""
 
-    def __init__(self, pages: Pages) -> None:
-        self.pages = pages
-        self.view = pages.view
-        self.storage = pages.storage
+    def __init__(self, view: RepoView) -> None:
+        self.view = view
+        self.storage = view.storage
         self.sessions = Sessions()
 
     # ------------------------------------------------------------------------------------ who is looking
@@ -130,9 +188,7 @@ class Browse:
         return None
 
     def _page(self, req: Request, title: str, body: str, head: str = "") -> Response:
-        from publisher.localhub.pages import _document
-
-        response = _document(title, self.account_bar(req) + body, head)
+        response = document(title, self.account_bar(req) + body, head)
         csp = response.headers["Content-Security-Policy"]
         response.headers["Content-Security-Policy"] = csp.replace("form-action 'none'", "form-action 'self'")
         response.headers["Cache-Control"] = "no-store"  # pages may show private repos to a signed-in user
@@ -188,13 +244,11 @@ class Browse:
             f'<tr><td class="mono"><a href="/{_q(key.id)}/tree/{rev_q}/{_q(prefix + d)}">{_e(d)}/</a></td><td></td></tr>'
             for d in sorted(dirs)
         ]
-        from publisher.localhub.pages import _size
-
         for path, entry in files:
             lfs = ' <span class="badge">LFS</span>' if entry.lfs else ""
             rows.append(
                 f'<tr><td class="mono"><a href="/{_q(key.id)}/blob/{rev_q}/{_q(path)}">{_e(path[len(prefix) :])}</a>'
-                f"{lfs}</td><td>{_size(entry.size)}</td>"
+                f"{lfs}</td><td>{size_text(entry.size)}</td>"
                 f'<td><a href="/{_q(key.id)}/resolve/{rev_q}/{_q(path)}">download</a></td></tr>'
             )
         where = f" / {_e(folder)}" if folder else ""
@@ -205,8 +259,6 @@ class Browse:
         return self._page(req, f"{key.id} at {rev} - files - local hub", body)
 
     def blob(self, req: Request, key: RepoKey, rev: str, path: str) -> Response:
-        from publisher.localhub.pages import _size
-
         state = self.state(req, key)
         commit = self.view.load_rev(key, state, rev)
         entry = commit.files.get(path)
@@ -215,7 +267,7 @@ class Browse:
         rev_q = quote(rev, safe="")
         download = f"/{_q(key.id)}/resolve/{rev_q}/{_q(path)}"
         meta = (
-            f'<p class="mono">{_e(path)} &middot; {_size(entry.size)}'
+            f'<p class="mono">{_e(path)} &middot; {size_text(entry.size)}'
             f"{' &middot; LFS sha256 ' + _e(entry.sha256) if entry.lfs else ''} &middot; "
             f'<a href="{download}">download</a></p>'
         )
@@ -282,50 +334,3 @@ class Browse:
         self.sessions.close(session_id(req))
         cookie = f"{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"
         return Response(303, b"", {"Location": "/", "Set-Cookie": cookie, "Cache-Control": "no-store"})
-
-
-# ------------------------------------------------------------------------------------------ model metadata
-def metadata_box(card_data: dict[str, Any] | None, pipeline_tag: str | None = None) -> str:
-    """License, language, base model, tags and the widget's examples with their sample outputs, as the Hub
-    shows them beside a model card; every value escaped, links only to this hub's own pages."""
-    data = card_data or {}
-    rows = []
-    for label, key in (("License", "license"), ("Language", "language")):
-        values = _strings(data.get(key))
-        if values:
-            rows.append(f"<dt>{label}</dt><dd>{', '.join(_e(v) for v in values)}</dd>")
-    bases = _strings(data.get("base_model"))
-    if bases:
-        links = ", ".join(f'<a href="/{_q(b)}">{_e(b)}</a>' if b.count("/") == 1 else _e(b) for b in bases)
-        rows.append(f"<dt>Base model</dt><dd>{links}</dd>")
-    if pipeline_tag:
-        rows.append(f"<dt>Task</dt><dd>{_e(pipeline_tag)}</dd>")
-    tags = _strings(data.get("tags"))
-    if tags:
-        badges = "".join(f'<span class="badge">{_e(t)}</span>' for t in tags)
-        rows.append(f"<dt>Tags</dt><dd>{badges}</dd>")
-    examples = []
-    widget = data.get("widget")
-    for item in widget if isinstance(widget, list) else []:
-        if not isinstance(item, dict) or not isinstance(item.get("text"), str):
-            continue
-        output = item.get("output") if isinstance(item.get("output"), dict) else {}
-        sample = output.get("text") if isinstance(output.get("text"), str) else None
-        title = f"<b>{_e(item['example_title'])}</b>: " if isinstance(item.get("example_title"), str) else ""
-        shown = (
-            f'<div class="mono">{_e(sample)}</div>' if sample else '<div class="muted">no sample output</div>'
-        )
-        examples.append(f'<li>{title}<span class="mono">{_e(item["text"])}</span>{shown}</li>')
-    if examples:
-        rows.append(f"<dt>Widget examples</dt><dd><ul>{''.join(examples)}</ul></dd>")
-    if not rows:
-        return ""
-    return f'<aside class="metadata" id="metadata"><dl>{"".join(rows)}</dl></aside>'
-
-
-def _strings(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, list):
-        return [v for v in value if isinstance(v, str)]
-    return []

@@ -13,20 +13,17 @@ import html
 import posixpath
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 import nh3
 from markdown_it import MarkdownIt
 
-from publisher.localhub.browse import metadata_box
+from publisher.localhub.browse import Browse, size_text
 from publisher.localhub.http import Request, Response
+from publisher.localhub.repo_view import RepoView
 from publisher.localhub.storage import Commit, RepoKey
 
-if TYPE_CHECKING:
-    from publisher.localhub.repo_view import RepoView
-
-CSP = "default-src 'none'; img-src 'self' https: http: data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 _FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n.*?\r?\n---[ \t]*(\r?\n|\Z)", re.S)
 _STYLE_PROPERTIES = {
     "display",
@@ -70,35 +67,6 @@ _ATTRIBUTES = {
 }
 _ATTRIBUTES["a"] = {"href", "title"}
 _ATTRIBUTES["img"] = {"src", "alt", "width", "height", "title", "align"}
-
-CSS = """
-body{margin:0;font-family:ui-sans-serif,system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#111827;background:#fff}
-a{color:#2563eb;text-decoration:none}a:hover{text-decoration:underline}
-header.top{border-bottom:1px solid #e5e7eb;padding:10px 24px;font-weight:700;background:#f9fafb}
-main{max-width:1100px;margin:0 auto;padding:16px 24px}
-h1.repo{font-size:20px;font-weight:600;margin:8px 0}h1.repo .ns{color:#6b7280;font-weight:400}
-.badge{display:inline-block;border:1px solid #d1d5db;border-radius:6px;padding:1px 8px;margin:2px 4px 2px 0;font-size:12px;color:#374151;background:#f3f4f6}
-.badge.private{background:#fef3c7;border-color:#f59e0b}
-nav.tabs{border-bottom:1px solid #e5e7eb;margin:12px 0}nav.tabs a{display:inline-block;padding:6px 12px;color:#374151}
-section{margin:20px 0}h2.section{font-size:16px;border-bottom:1px solid #e5e7eb;padding-bottom:4px}
-table.files,table.commits{border-collapse:collapse;width:100%;font-size:14px}
-table.files td,table.commits td{border-bottom:1px solid #f3f4f6;padding:4px 8px}
-.mono{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:13px}
-.muted{color:#6b7280}
-figure.thumbnail{float:right;margin:0 0 8px 16px;text-align:center;font-size:12px}
-figure.thumbnail img{border:1px solid #e5e7eb;border-radius:8px;display:block}
-aside.metadata{border:1px solid #e5e7eb;border-radius:8px;padding:8px 16px;margin:12px 0;font-size:14px}
-aside.metadata dt{font-weight:600;margin-top:6px}aside.metadata dd{margin:2px 0 0 0}
-/* the model card, with the few Tailwind utilities huggingtweets cards use */
-.card{line-height:1.6;overflow-wrap:break-word}
-.card img{max-width:100%}.card pre{background:#f3f4f6;padding:12px;border-radius:8px;overflow:auto}
-.card code{background:#f3f4f6;border-radius:4px;padding:1px 4px}.card pre code{padding:0}
-.card table{border-collapse:collapse;margin:12px 0}.card th,.card td{border:1px solid #e5e7eb;padding:4px 10px}
-.card blockquote{border-left:4px solid #e5e7eb;margin:0;padding-left:12px;color:#4b5563}
-.card .flex{display:flex}.card .inline-flex{display:inline-flex}.card .flex-col{flex-direction:column}
-.card .items-center{align-items:center}.card .justify-center{justify-content:center}
-.card div[style*="border-radius: 50%"],.card div[style*="border-radius:50%"]{background-color:#e5e7eb;background-position:center}
-"""
 
 
 def strip_front_matter(text: str) -> str:
@@ -187,39 +155,13 @@ def _e(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
-def _size(n: int) -> str:
-    for unit in ("B", "kB", "MB", "GB"):
-        if n < 1000 or unit == "GB":
-            return f"{n} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1000
-    return str(n)
-
-
-def _document(title: str, body: str, head: str = "") -> Response:
-    page = (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-        f'<meta name="viewport" content="width=device-width, initial-scale=1">{head}'
-        f"<title>{_e(title)}</title><style>{CSS}</style></head><body>"
-        '<header class="top"><a href="/">&#129303; local hub</a></header>'
-        f"<main>{body}</main></body></html>"
-    ).encode()
-    headers = {
-        "Content-Type": "text/html; charset=utf-8",
-        "Content-Security-Policy": CSP,
-        "X-Content-Type-Options": "nosniff",
-    }
-    return Response(200, page, headers)
-
-
 class Pages:
     """Page routes: `/`, `/{ns}/{name}`, `/{ns}/{name}/commit/{id}`, `/{ns}/{name}/discussions/{n}`."""
 
     def __init__(self, view: RepoView) -> None:
-        from publisher.localhub.browse import Browse
-
         self.view = view
         self.storage = view.storage
-        self.browse = Browse(self)  # tree/blob/commits pages, sign-in, who is looking
+        self.browse = Browse(view)  # tree/blob/commits pages, sign-in, who is looking
 
     def match(self, s: list[str], method: str, repo_type: str) -> Callable[[Request], Response] | None:
         found = self.browse.match(s, method, repo_type)
@@ -306,9 +248,9 @@ class Pages:
             href = f"/{quote(key.id)}/resolve/{commit.id}/{quote(path)}"
             lfs = ' <span class="badge">LFS</span>' if entry.lfs else ""
             rows.append(
-                f'<tr><td class="mono"><a href="{href}">{_e(path)}</a>{lfs}</td><td>{_size(entry.size)}</td></tr>'
+                f'<tr><td class="mono"><a href="{href}">{_e(path)}</a>{lfs}</td><td>{size_text(entry.size)}</td></tr>'
             )
-        total = _size(sum(e.size for e in commit.files.values()))
+        total = size_text(sum(e.size for e in commit.files.values()))
         return f'<section id="files"><h2 class="section">Files ({total})</h2><table class="files">{"".join(rows)}</table></section>'
 
     def _commits(self, key: RepoKey, commit: Commit) -> str:
@@ -319,3 +261,51 @@ class Pages:
                 f'<td>{_e(c.title)}</td><td class="muted">{_e(c.author)}</td><td class="muted">{_e(c.date)}</td></tr>'
             )
         return f'<section id="commits"><h2 class="section">Commits</h2><table class="commits">{"".join(rows)}</table></section>'
+
+
+def metadata_box(card_data: dict[str, Any] | None, pipeline_tag: str | None = None) -> str:
+    """License, language, base model, tags and the widget's examples with their sample outputs, as the Hub
+    shows them beside a model card; every value escaped, links only to this hub's own pages."""
+    data = card_data or {}
+    rows = []
+    for label, key in (("License", "license"), ("Language", "language")):
+        values = _strings(data.get(key))
+        if values:
+            rows.append(f"<dt>{label}</dt><dd>{', '.join(_e(v) for v in values)}</dd>")
+    bases = _strings(data.get("base_model"))
+    if bases:
+        links = ", ".join(
+            f'<a href="/{quote(b, safe="/")}">{_e(b)}</a>' if b.count("/") == 1 else _e(b) for b in bases
+        )
+        rows.append(f"<dt>Base model</dt><dd>{links}</dd>")
+    if pipeline_tag:
+        rows.append(f"<dt>Task</dt><dd>{_e(pipeline_tag)}</dd>")
+    tags = _strings(data.get("tags"))
+    if tags:
+        badges = "".join(f'<span class="badge">{_e(t)}</span>' for t in tags)
+        rows.append(f"<dt>Tags</dt><dd>{badges}</dd>")
+    examples = []
+    widget = data.get("widget")
+    for item in widget if isinstance(widget, list) else []:
+        if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+            continue
+        output = item.get("output") if isinstance(item.get("output"), dict) else {}
+        sample = output.get("text") if isinstance(output.get("text"), str) else None
+        title = f"<b>{_e(item['example_title'])}</b>: " if isinstance(item.get("example_title"), str) else ""
+        shown = (
+            f'<div class="mono">{_e(sample)}</div>' if sample else '<div class="muted">no sample output</div>'
+        )
+        examples.append(f'<li>{title}<span class="mono">{_e(item["text"])}</span>{shown}</li>')
+    if examples:
+        rows.append(f"<dt>Widget examples</dt><dd><ul>{''.join(examples)}</ul></dd>")
+    if not rows:
+        return ""
+    return f'<aside class="metadata" id="metadata"><dl>{"".join(rows)}</dl></aside>'
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, str)]
+    return []
