@@ -5,10 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-DEFAULT_ENDPOINT = "https://huggingface.co"
-DEFAULT_NAMESPACE = "huggingtweets"
-DEFAULT_HUB_ROOT = ".hub"
-DEFAULT_WANDB_APP_URL = "https://wandb.ai"
+from publisher import defaults
 
 
 def _truthy(value: str | None) -> bool:
@@ -19,12 +16,12 @@ def _truthy(value: str | None) -> bool:
 class Settings:
     """What the environment says; commands combine it with their options."""
 
-    hf_endpoint: str = DEFAULT_ENDPOINT
+    hf_endpoint: str = defaults.HUB_ENDPOINT
     hf_endpoint_from_env: bool = False
     ci: bool = False
-    namespace: str = DEFAULT_NAMESPACE
-    hub_root: str = DEFAULT_HUB_ROOT
-    wandb_app_url: str = DEFAULT_WANDB_APP_URL
+    namespace: str = defaults.NAMESPACE
+    hub_root: str = defaults.HUB_ROOT
+    wandb_app_url: str = defaults.WANDB_APP_URL
     wandb_mode: str | None = None
     """WANDB_MODE as given; publisher.training.wandb_runs.wandb_mode is the one rule that reads it."""
     wandb_api_key_set: bool = False
@@ -32,7 +29,7 @@ class Settings:
     wandb_dir: str | None = None
     wandb_init_timeout: str | None = None
     wandb_entity: str | None = None
-    wandb_project: str = "huggingtweets"
+    wandb_project: str = defaults.WANDB_PROJECT
     cache_dir: str = ""
     """Where publisher keeps caches (file hashes): PUBLISHER_CACHE, else $XDG_CACHE_HOME/publisher, else
     ~/.cache/publisher."""
@@ -43,18 +40,18 @@ class Settings:
         env = dict(os.environ if env is None else env)
         endpoint = env.get("HF_ENDPOINT", "").rstrip("/")
         return cls(
-            hf_endpoint=endpoint or DEFAULT_ENDPOINT,
+            hf_endpoint=endpoint or defaults.HUB_ENDPOINT,
             hf_endpoint_from_env=bool(endpoint),
             ci=_truthy(env.get("CI")),
-            namespace=env.get("PUBLISHER_NAMESPACE", DEFAULT_NAMESPACE),
-            hub_root=env.get("PUBLISHER_HUB_ROOT", DEFAULT_HUB_ROOT),
-            wandb_app_url=(env.get("PUBLISHER_WANDB_APP_URL") or DEFAULT_WANDB_APP_URL).rstrip("/"),
+            namespace=env.get("PUBLISHER_NAMESPACE", defaults.NAMESPACE),
+            hub_root=env.get("PUBLISHER_HUB_ROOT", defaults.HUB_ROOT),
+            wandb_app_url=(env.get("PUBLISHER_WANDB_APP_URL") or defaults.WANDB_APP_URL).rstrip("/"),
             wandb_mode=env.get("WANDB_MODE") or None,
             wandb_api_key_set=bool(env.get("WANDB_API_KEY")),
             wandb_dir=env.get("WANDB_DIR") or None,
             wandb_init_timeout=env.get("WANDB_INIT_TIMEOUT") or None,
             wandb_entity=env.get("WANDB_ENTITY") or None,
-            wandb_project=env.get("WANDB_PROJECT") or "huggingtweets",
+            wandb_project=env.get("WANDB_PROJECT") or defaults.WANDB_PROJECT,
             cache_dir=env.get("PUBLISHER_CACHE")
             or os.path.join(
                 env.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "publisher"
@@ -80,16 +77,16 @@ ENVIRONMENT: tuple[EnvVar, ...] = (
     EnvVar("HF_HOME", (*_HUB, "train"), "huggingface_hub's cache and login folder"),
     EnvVar("HF_HUB_OFFLINE", _HUB, "ignored for a loopback hub, refused for a remote one"),
     EnvVar("CI", _HUB, "true: --hub auto never falls back to the local hub (no token = exit 2)"),
-    EnvVar("PUBLISHER_NAMESPACE", ("render", "publish", "regenerate"), "namespace of derived repo ids (default huggingtweets)"),
-    EnvVar("PUBLISHER_HUB_ROOT", _HUB, "folder of the embedded local hub (default .hub)"),
+    EnvVar("PUBLISHER_NAMESPACE", ("render", "publish", "regenerate"), f"namespace of derived repo ids (default {defaults.NAMESPACE})"),
+    EnvVar("PUBLISHER_HUB_ROOT", _HUB, f"folder of the embedded local hub (default {defaults.HUB_ROOT})"),
     EnvVar("PUBLISHER_HUB_RETRIES", _HUB, "tries per Hub call on 429/5xx/dropped connections (default 6)"),
     EnvVar("PUBLISHER_HUB_RETRY_WAIT", _HUB, "first backoff wait in seconds (doubles per try)"),
     EnvVar("PUBLISHER_CACHE", ("publish",), "cache folder (file hashes; default $XDG_CACHE_HOME/publisher or ~/.cache/publisher)"),
     EnvVar("WANDB_MODE", ("prepare", "train", "publish"), "offline (default without an API key), online or disabled"),
     EnvVar("WANDB_API_KEY", ("prepare", "train", "publish"), "W&B key: runs are online when set (never printed)"),
-    EnvVar("WANDB_ENTITY", ("prepare", "train"), "W&B entity of new runs (default huggingtweets)"),
-    EnvVar("WANDB_PROJECT", ("prepare", "train"), "W&B project of new runs (default huggingtweets)"),
-    EnvVar("PUBLISHER_WANDB_APP_URL", ("prepare", "train"), "W&B app base of the card's links (default https://wandb.ai)"),
+    EnvVar("WANDB_ENTITY", ("prepare", "train"), f"W&B entity of new runs (default {defaults.WANDB_ENTITY})"),
+    EnvVar("WANDB_PROJECT", ("prepare", "train"), f"W&B project of new runs (default {defaults.WANDB_PROJECT})"),
+    EnvVar("PUBLISHER_WANDB_APP_URL", ("prepare", "train"), f"W&B app base of the card's links (default {defaults.WANDB_APP_URL})"),
 )  # fmt: skip
 
 

@@ -8,9 +8,6 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-DEFAULT_APP_URL = "https://wandb.ai"
-DEFAULT_REPORT_URL = "https://wandb.ai/wandb/huggingtweets/reports/HuggingTweets-Train-a-Model-to-Generate-Tweets--VmlldzoxMTY5MjI"
-
 
 def project_url(app_url: str, entity: str, project: str) -> str:
     """`{app}/{entity}/{project}`, as wandb's Settings._project_url_base."""

@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from publisher import defaults
 from publisher.repo_ids import is_repo_id
 
 # The Hub's front-matter block (huggingface_hub.repocard.REGEX_YAML_BLOCK, 2.4).
@@ -74,7 +75,6 @@ LANGUAGE_CODE = re.compile(r"^(?:[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*|multilingual)$
 # The marker comment a publisher template writes right after the front matter: `publisher check` is strict
 # (require_default_fields) for cards that claim the default template.
 TEMPLATE_MARKER = re.compile(r"<!-- publisher:template=([\w.\-]+)")
-DEFAULT_TEMPLATE = "huggingtweets"
 # Bounds of the front-matter parser (see the module docstring). Real cards' front matter is a few kB; the
 # largest (long model-index evaluation tables) stay well under 100 kB.
 MAX_FRONT_MATTER_BYTES = 1024 * 1024
@@ -112,7 +112,7 @@ def template_claimed(text: str) -> str | None:
 
 
 def claims_default_template(text: str) -> bool:
-    return template_claimed(text) == DEFAULT_TEMPLATE
+    return template_claimed(text) == defaults.TEMPLATE
 
 
 def has_errors(problems: list[Problem]) -> bool:

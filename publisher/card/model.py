@@ -18,18 +18,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from publisher import defaults
 from publisher.card.check import KNOWN_LICENSES
 from publisher.errors import ManifestError
 from publisher.repo_ids import repo_id_problem
 from publisher.text import CARD_MOJIBAKE, repair_mojibake
 
 SCHEMA_VERSION = 1
-DEFAULT_NAMESPACE = "huggingtweets"
-DEFAULT_BASE_MODEL = "openai-community/gpt2"
-DEFAULT_LICENSE = "mit"
-DEFAULT_LANGUAGE = "en"
-DEFAULT_WIDGET = ("My dream is",)
-DEFAULT_WANDB_APP_URL = "https://wandb.ai"
 # A manifest may list many users (real huggingtweets cards have up to 6); new models are still trained on 1 to 3
 # (publisher.data.counting.merge_sources, max_users=3), the bound is only there to keep untrusted input small.
 MAX_USERS = 64
@@ -70,7 +65,7 @@ class User:
 class WandbInfo:
     """W&B references as ids; URLs are built by publisher.wandb_links so the app base can change."""
 
-    app_url: str = DEFAULT_WANDB_APP_URL
+    app_url: str = defaults.WANDB_APP_URL
     entity: str | None = None
     project: str | None = None
     preprocess_run: str | None = None
@@ -111,10 +106,10 @@ class Card:
     repo_id: str | None = None
     wandb: WandbInfo | None = None
     thumbnail: str | None = None
-    language: str | None = DEFAULT_LANGUAGE
-    widget: list[str] = field(default_factory=lambda: list(DEFAULT_WIDGET))
-    base_model: str | None = DEFAULT_BASE_MODEL  # None: trained from scratch, no Hub base model
-    license: str = DEFAULT_LICENSE
+    language: str | None = defaults.LANGUAGE
+    widget: list[str] = field(default_factory=lambda: list(defaults.WIDGET))
+    base_model: str | None = defaults.BASE_MODEL  # None: trained from scratch, no Hub base model
+    license: str = defaults.LICENSE
     samples: list[Sample] = field(default_factory=list)
     training: Training | None = None
     intended_use: str | None = None
@@ -135,7 +130,7 @@ class Card:
         """The handles sorted and joined by "-", as in the repo name and the card's @ line."""
         return "-".join(sorted(self.handles))
 
-    def effective_repo_id(self, namespace: str = DEFAULT_NAMESPACE) -> str:
+    def effective_repo_id(self, namespace: str = defaults.NAMESPACE) -> str:
         """The repo id: the manifest's, or namespace/handles-sorted-and-joined (the huggingtweets naming)."""
         return self.repo_id or f"{namespace}/{self.handle_line}"
 
@@ -281,14 +276,14 @@ def _read_wandb(r: _Reader, value: Any) -> WandbInfo | None:
         return None
     keys = ("app_url", "entity", "project", "preprocess_run", "train_run", "report_url", "offline_runs")
     data = r.obj(value, "wandb", keys)
-    app_url = r.url(data.get("app_url", DEFAULT_WANDB_APP_URL), "wandb.app_url", schemes=("https", "http"))
+    app_url = r.url(data.get("app_url", defaults.WANDB_APP_URL), "wandb.app_url", schemes=("https", "http"))
     what = "a W&B id (A-Z a-z 0-9 _ . -)"
     ids = {
         key: r.optional_pattern(data.get(key), f"wandb.{key}", WANDB_ID_PATTERN, what)
         for key in ("entity", "project", "preprocess_run", "train_run")
     }
     return WandbInfo(
-        app_url=(app_url or DEFAULT_WANDB_APP_URL).rstrip("/"),
+        app_url=(app_url or defaults.WANDB_APP_URL).rstrip("/"),
         report_url=r.url(data.get("report_url"), "wandb.report_url", schemes=("https", "http")),
         offline_runs=tuple(
             r.pattern(run, f"wandb.offline_runs[{i}]", WANDB_ID_PATTERN, what)
@@ -386,7 +381,7 @@ def card_from_dict(data: dict[str, Any], *, source: str | None = None, repair: b
         )
     if "users" not in data:
         raise r.fail("users", "is required")
-    language = data.get("language", DEFAULT_LANGUAGE)
+    language = data.get("language", defaults.LANGUAGE)
     card = Card(
         users=_read_users(r, data["users"]),
         repo_id=_read_repo_id(r, data.get("repo_id"), "repo_id"),
@@ -395,11 +390,11 @@ def card_from_dict(data: dict[str, Any], *, source: str | None = None, repair: b
         language=r.optional_pattern(language, "language", LANGUAGE_PATTERN, "a language code such as 'en'"),
         widget=[
             r.text(p, f"widget[{i}]")
-            for i, p in enumerate(r.array(data.get("widget", list(DEFAULT_WIDGET)), "widget"))
+            for i, p in enumerate(r.array(data.get("widget", list(defaults.WIDGET)), "widget"))
         ],
         # absent -> GPT-2 (the huggingtweets default); an explicit null -> no Hub base model (e.g. tiny)
-        base_model=_read_repo_id(r, data.get("base_model", DEFAULT_BASE_MODEL), "base_model"),
-        license=_read_license(r, data.get("license", DEFAULT_LICENSE)),
+        base_model=_read_repo_id(r, data.get("base_model", defaults.BASE_MODEL), "base_model"),
+        license=_read_license(r, data.get("license", defaults.LICENSE)),
         samples=_read_samples(r, data.get("samples", [])),
         training=_read_training(r, data.get("training")),
         intended_use=r.optional_text(data.get("intended_use"), "intended_use"),

@@ -40,12 +40,12 @@ import jinja2
 import yaml
 from markupsafe import escape
 
-from publisher.card.model import DEFAULT_NAMESPACE, Card
+from publisher import defaults
+from publisher.card.model import Card
 from publisher.errors import TemplateError
 from publisher.text import mis_decode
-from publisher.wandb_links import DEFAULT_REPORT_URL, run_artifacts_url, run_url
+from publisher.wandb_links import run_artifacts_url, run_url
 
-DEFAULT_TEMPLATE = "huggingtweets"
 TEMPLATE_PACKAGE = "publisher.templates"
 TEMPLATE_SUFFIXES = (".md.j2", ".md.jinja", ".j2", ".jinja")
 _NEWLINES = re.compile(r"\r\n|[\r\n\u2028\u2029\x85]")
@@ -306,7 +306,7 @@ def _load(template: str) -> jinja2.Template:
 def _wandb_links(card: Card) -> dict[str, str | None]:
     w = card.wandb
     links: dict[str, str | None] = {
-        "report": (w.report_url if w and w.report_url else DEFAULT_REPORT_URL),
+        "report": (w.report_url if w and w.report_url else defaults.WANDB_REPORT_URL),
         "preprocess": None,
         "preprocess_artifacts": None,
         "train": None,
@@ -419,7 +419,7 @@ def bot_kind(n_users: int) -> str:
     return "BOT" if n_users == 1 else "CYBORG"
 
 
-def template_context(card: Card, namespace: str = DEFAULT_NAMESPACE) -> dict[str, Any]:
+def template_context(card: Card, namespace: str = defaults.NAMESPACE) -> dict[str, Any]:
     """Everything a template may use: the card itself plus a few derived values."""
     repo_id = card.effective_repo_id(namespace)
     stats = [u.stats for u in card.users]
@@ -443,7 +443,7 @@ def template_context(card: Card, namespace: str = DEFAULT_NAMESPACE) -> dict[str
     }
 
 
-def render_card(card: Card, template: str = DEFAULT_TEMPLATE, *, namespace: str = DEFAULT_NAMESPACE) -> str:
+def render_card(card: Card, template: str = defaults.TEMPLATE, *, namespace: str = defaults.NAMESPACE) -> str:
     """The README.md text for `card` (same card + template = same bytes)."""
     compiled = _load(template)
     try:

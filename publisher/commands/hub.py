@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from publisher import defaults
 from publisher.errors import BadInputError
 from publisher.output import info
 
@@ -46,7 +47,7 @@ def _write_server_json(root: Path, url: str) -> Path:
 @command.command("serve")
 @click.option(
     "--root",
-    default=".hub",
+    default=defaults.HUB_ROOT,
     show_default=True,
     type=click.Path(file_okay=False),
     help="Where repos and blobs live.",

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from publisher import defaults
 from publisher.errors import BadInputError, VerificationError, error_object
 from publisher.output import emit_json, register_secret
 from publisher.settings import Settings, environment_epilog
@@ -34,14 +35,20 @@ def _refuse_token(ctx: click.Context, param: click.Parameter, value: str | None)
     metavar="auto|local|hf|URL",
     help="auto: the Hub when a token is found, else the embedded local hub (never in CI).",
 )
-@click.option("--hub-root", default=None, help="Folder of the embedded local hub [default: .hub].")
 @click.option(
-    "--repo-id", default=None, help="namespace/name [default: the card's, or huggingtweets/<handles>]."
+    "--hub-root", default=None, help=f"Folder of the embedded local hub [default: {defaults.HUB_ROOT}]."
 )
 @click.option(
-    "--namespace", default=None, help="Namespace when the repo id is derived [default: huggingtweets]."
+    "--repo-id",
+    default=None,
+    help=f"namespace/name [default: the card's, or {defaults.NAMESPACE}/<handles>].",
 )
-@click.option("--template", default="huggingtweets", show_default=True, help="Card template.")
+@click.option(
+    "--namespace",
+    default=None,
+    help=f"Namespace when the repo id is derived [default: {defaults.NAMESPACE}].",
+)
+@click.option("--template", default=defaults.TEMPLATE, show_default=True, help="Card template.")
 @click.option(
     "--private",
     is_flag=True,

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from publisher import defaults
 from publisher.errors import BadInputError, error_object
 from publisher.output import emit_json, info, warn
 from publisher.repo_ids import part_problem, repo_id_problem
@@ -142,7 +143,7 @@ def _print_plan(report) -> None:
     "--match", "pattern", metavar="GLOB", help="Only repos whose id (or name, without '/') matches."
 )
 @click.option("--shard", metavar="K/N", help="Only shard K of N (a stable hash split of the repo ids).")
-@click.option("--template", default="huggingtweets", show_default=True, metavar="NAME|PATH")
+@click.option("--template", default=defaults.TEMPLATE, show_default=True, metavar="NAME|PATH")
 @click.option("--force", is_flag=True, help="Regenerate legacy cards even if they were edited by hand.")
 @click.option("--create-pr", is_flag=True, help="Open pull requests instead of committing to main.")
 @click.option(

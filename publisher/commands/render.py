@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from publisher import defaults
 from publisher.errors import CardCheckError
 from publisher.output import info, warn
 from publisher.settings import environment_epilog
@@ -27,7 +28,7 @@ def _write(text: str, output: str) -> None:
 @click.option(
     "--template",
     "-t",
-    default="huggingtweets",
+    default=defaults.TEMPLATE,
     show_default=True,
     help="A built-in template name (classic, huggingtweets) or a template file path.",
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from publisher import defaults
 from publisher.output import emit_json, info
 from publisher.settings import environment_epilog
 
@@ -12,7 +13,7 @@ from publisher.settings import environment_epilog
 @click.argument("run_dir", type=click.Path())
 @click.option(
     "--base-model",
-    default="openai-community/gpt2",
+    default=defaults.BASE_MODEL,
     show_default=True,
     help="A Hub model id, a local model folder, or `tiny` (a 2-layer GPT-2 built locally: offline, seconds on CPU).",
 )

@@ -10,13 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from publisher import defaults
 from publisher.data import rundir
 from publisher.data.counting import DEFAULT_MAX_TWEETS, UserData, process_users
 from publisher.data.dataset import EPOCHS, EVAL_FRACTION, Dataset, build_dataset
 from publisher.data.readers import read_input
 from publisher.settings import Settings
-
-DEFAULT_WIDGET = ["My dream is"]
 
 
 @dataclass
@@ -57,9 +56,9 @@ def initial_card(users: list[UserData], wandb_info: dict[str, Any]) -> dict[str,
         "schema_version": 1,
         "users": [card_user(u) for u in users],
         "wandb": wandb_info,
-        "language": "en",
-        "widget": list(DEFAULT_WIDGET),
-        "license": "mit",
+        "language": defaults.LANGUAGE,
+        "widget": list(defaults.WIDGET),
+        "license": defaults.LICENSE,
     }
 
 
@@ -156,7 +155,7 @@ def log_preprocess(
     settings = Settings.from_env()
     base = {
         "app_url": settings.wandb_app_url,
-        "entity": settings.wandb_entity or "huggingtweets",
+        "entity": settings.wandb_entity or defaults.WANDB_ENTITY,
         "project": settings.wandb_project,
     }
     if not options.wandb:

@@ -32,10 +32,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from publisher import defaults
 from publisher._util.proc import pid_alive
 from publisher.errors import AuthError, BadInputError, CardCheckError, HubError, PublisherError
 from publisher.output import info, redact, register_secret, warn
-from publisher.settings import DEFAULT_ENDPOINT, DEFAULT_HUB_ROOT
 
 if TYPE_CHECKING:
     from huggingface_hub import HfApi
@@ -144,7 +144,7 @@ def _is_loopback(url: str) -> bool:
 def resolve_target(
     hub: str = "auto",
     *,
-    hub_root: str | Path = DEFAULT_HUB_ROOT,
+    hub_root: str | Path = defaults.HUB_ROOT,
     env: Mapping[str, str] | None = None,
 ) -> HubTarget:
     """Decide the target from `--hub auto|local|hf|URL`, the environment and the token, before any import.
@@ -156,7 +156,7 @@ def resolve_target(
     """
     env = os.environ if env is None else env
     hub = (hub or "auto").strip()
-    endpoint = (env.get("HF_ENDPOINT") or DEFAULT_ENDPOINT).rstrip("/")
+    endpoint = (env.get("HF_ENDPOINT") or defaults.HUB_ENDPOINT).rstrip("/")
     ci = (env.get("CI") or "").strip().lower() in {"1", "true", "yes", "on"}
     if hub == "local":
         return _local_target(hub_root, env, notice=None)
@@ -174,7 +174,7 @@ def resolve_target(
             "no Hugging Face token found and CI=true: --hub auto does not fall back to the local hub in CI",
             hint="set the HF_TOKEN secret in the job's environment",
         )
-    if env.get("HF_ENDPOINT") and endpoint != DEFAULT_ENDPOINT:
+    if env.get("HF_ENDPOINT") and endpoint != defaults.HUB_ENDPOINT:
         raise AuthError(
             f"HF_ENDPOINT is {endpoint} but no Hugging Face token was found: --hub auto does not fall back to the "
             "local hub when HF_ENDPOINT names a Hub",

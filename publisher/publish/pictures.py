@@ -25,9 +25,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from publisher import defaults
 from publisher.errors import BadInputError
 from publisher.pictures import PREVIEW, TRAINING_CURVE
-from publisher.settings import DEFAULT_ENDPOINT
 
 MAX_CURVE_BYTES = 10_000_000
 DEAD_THUMBNAIL_HOSTS = ("huggingtweets.com", "www.huggingtweets.com")
@@ -44,7 +44,7 @@ class PictureFile:
 
 def public_endpoint(endpoint: str) -> str:
     """The Hub the card's absolute links name: the target's when it is https, else the Hub's own."""
-    return endpoint.rstrip("/") if endpoint.startswith("https://") else DEFAULT_ENDPOINT
+    return endpoint.rstrip("/") if endpoint.startswith("https://") else defaults.HUB_ENDPOINT
 
 
 def resolve_url(endpoint: str, repo_id: str, revision: str, path: str) -> str:
@@ -54,9 +54,9 @@ def resolve_url(endpoint: str, repo_id: str, revision: str, path: str) -> str:
 
 def wants_pictures(template: str) -> bool:
     """The default template and custom template files show pictures; the built-in legacy layouts do not."""
-    from publisher.card.render import DEFAULT_TEMPLATE, available_templates
+    from publisher.card.render import available_templates
 
-    return template == DEFAULT_TEMPLATE or template not in available_templates()
+    return template == defaults.TEMPLATE or template not in available_templates()
 
 
 def attach_pictures(

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from publisher import defaults
 from publisher.errors import BadInputError, CardCheckError, HubError, PublisherError, VerificationError
 from publisher.hubclient import ops as client
 from publisher.output import info, warn
@@ -165,7 +166,7 @@ class PreparedRun:
 
     @property
     def widget_prompt(self) -> str:
-        return (self.card.widget or ["My dream is"])[0]
+        return (self.card.widget or [defaults.WIDGET_TEXT])[0]
 
     @property
     def wandb_run_path(self) -> str | None:
@@ -173,7 +174,7 @@ class PreparedRun:
         w = self.card.wandb
         if w is None or not w.train_run:
             return None
-        return "/".join(p for p in (w.entity, w.project or "huggingtweets", w.train_run) if p)
+        return "/".join(p for p in (w.entity, w.project or defaults.WANDB_PROJECT, w.train_run) if p)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -405,8 +406,8 @@ def prepare_run(
     run_dir: str | Path,
     *,
     repo_id: str | None = None,
-    namespace: str = "huggingtweets",
-    template: str = "huggingtweets",
+    namespace: str = defaults.NAMESPACE,
+    template: str = defaults.TEMPLATE,
     allow_pickle: bool = False,
     workdir: Path,
     hash_cache: Any = None,
@@ -582,10 +583,10 @@ def readme_diff(remote_text: str | None, local_text: str, repo_id: str) -> str:
 class PublishOptions:
     run_dir: Path
     hub: str = "auto"
-    hub_root: str = ".hub"
+    hub_root: str = defaults.HUB_ROOT
     repo_id: str | None = None
-    namespace: str = "huggingtweets"
-    template: str = "huggingtweets"
+    namespace: str = defaults.NAMESPACE
+    template: str = defaults.TEMPLATE
     private: bool = False
     revision: str = "main"
     create_pr: bool = False
@@ -982,7 +983,7 @@ def record_wandb_backlink(
         w = prepared.card.wandb
         run = wandb.init(
             id=w.train_run,
-            project=w.project or "huggingtweets",
+            project=w.project or defaults.WANDB_PROJECT,
             entity=w.entity,
             resume="must",
             job_type="publish",

@@ -18,6 +18,7 @@ import tempfile
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from publisher import defaults
 from publisher.output import redact
 
 DEFAULT_TIMEOUT = 900.0
@@ -127,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("repo_id")
     parser.add_argument("sha")
-    parser.add_argument("--prompt", default="My dream is")
+    parser.add_argument("--prompt", default=defaults.WIDGET_TEXT)
     args = parser.parse_args(argv)
     import logging
     import warnings

@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from publisher import defaults
 from publisher.errors import PublisherError
 from publisher.hubclient.pacing import CommitPacer
 from publisher.regenerate.decide import CARD_JSON, README, Decision, decide, render_files, unified_diff
@@ -29,7 +30,6 @@ from publisher.settings import Settings
 
 STATUSES = ("changed", "unchanged", "edited", "unsupported", "conflict", "failed")
 FAILING = frozenset({"failed", "conflict"})
-DEFAULT_TEMPLATE = "huggingtweets"
 COMMIT_TITLE = "Regenerate model card (publisher regenerate)"
 QUOTA_WAIT = 60.0
 """Seconds to wait after a commit-quota 429 that says nothing of its reset (the pacer's cap then holds)."""
@@ -47,7 +47,7 @@ class Target:
 
 @dataclass(frozen=True)
 class Options:
-    template: str = DEFAULT_TEMPLATE
+    template: str = defaults.TEMPLATE
     force: bool = False
     create_pr: bool = False
     concurrency: int = 8

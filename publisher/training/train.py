@@ -20,13 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from publisher import defaults
 from publisher.data import rundir
 from publisher.errors import BadInputError, PublisherError
 from publisher.output import info, warn
 from publisher.settings import Settings
 from publisher.training.tiny_model import EOS
 
-DEFAULT_BASE_MODEL = "openai-community/gpt2"
 TINY = "tiny"
 TINY_MAX_STEPS = 300
 TINY_BLOCK_SIZE = 64
@@ -54,7 +54,7 @@ GENERATION_DEFAULTS: dict[str, Any] = {
 
 @dataclass
 class TrainOptions:
-    base_model: str = DEFAULT_BASE_MODEL
+    base_model: str = defaults.BASE_MODEL
     seed: int = 0
     max_steps: int | None = None  # None: one full pass (tiny: capped at TINY_MAX_STEPS)
     wandb: bool = True
@@ -349,7 +349,7 @@ def _train_run(
         write_training_curve(history, staging, run_dir)
         configure_generation(model, tokenizer)
         samples = generate_samples(
-            model, tokenizer, list(card.get("widget") or ["My dream is"]), options.seed
+            model, tokenizer, list(card.get("widget") or list(defaults.WIDGET)), options.seed
         )
         model.save_pretrained(staging, safe_serialization=True)
         tokenizer.save_pretrained(staging)

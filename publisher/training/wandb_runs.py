@@ -30,13 +30,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from publisher import defaults
 from publisher.output import info, warn
 from publisher.settings import Settings
 
 if TYPE_CHECKING:
     from publisher.data.counting import UserData
 
-DEFAULT_ENTITY = "huggingtweets"
 INIT_TIMEOUT_S = 20
 SYNC_TIMEOUT_S = 600
 OFFLINE_MODES = ("offline", "disabled")
@@ -66,7 +66,11 @@ def is_online(settings: Settings) -> bool:
 
 def entity_for(settings: Settings, run: Any = None) -> str:
     """WANDB_ENTITY, else the entity an online run resolved, else the huggingtweets namespace."""
-    return settings.wandb_entity or (getattr(run, "entity", "") if run is not None else "") or DEFAULT_ENTITY
+    return (
+        settings.wandb_entity
+        or (getattr(run, "entity", "") if run is not None else "")
+        or defaults.WANDB_ENTITY
+    )
 
 
 def _init(run_root: Path, mode: str, settings: Settings, **kwargs: Any) -> Any:
@@ -85,7 +89,7 @@ def _init(run_root: Path, mode: str, settings: Settings, **kwargs: Any) -> Any:
     directory = None if settings.wandb_dir else str(run_root)
     return wandb.init(
         project=settings.wandb_project,
-        entity=settings.wandb_entity or (DEFAULT_ENTITY if mode != "online" else None),
+        entity=settings.wandb_entity or (defaults.WANDB_ENTITY if mode != "online" else None),
         mode=mode,
         dir=directory,
         settings=wandb_settings,
