@@ -8,8 +8,9 @@ import pytest
 
 from publisher.data.counting import check_size, count_user, dedupe_and_cap, merge_sources, process_users
 from publisher.data.dataset import build_dataset, split_eval, training_text
-from publisher.data.records import ImportedSource, Tweet, UserInfo, normalize_handle
+from publisher.data.records import ImportedSource, Tweet, UserInfo
 from publisher.errors import DataError
+from publisher.naming import normalize_handle
 
 LONG = "this tweet has plenty of real words in it number {}"
 

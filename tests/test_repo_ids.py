@@ -8,7 +8,7 @@ import random
 import pytest
 from huggingface_hub.utils import HFValidationError, validate_repo_id
 
-from publisher.repo_ids import RepoIdError, check_namespace, check_repo_id, is_repo_id
+from publisher.naming import RepoIdError, check_namespace, check_repo_id, is_repo_id
 
 # every character class the rule distinguishes: word chars, the two allowed punctuations, the separator, and
 # characters the Hub refuses (space, non-ASCII word character, other punctuation, control character)

@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from publisher import defaults
-from publisher.repo_ids import is_repo_id
+from publisher.naming import is_repo_id
 
 # The Hub's front-matter block (huggingface_hub.repocard.REGEX_YAML_BLOCK, 2.4).
 FRONT_MATTER = re.compile(r"^(\s*---(?:\r\n|\r|\n))([\S\s]*?)((?:\r\n|\r|\n)---[ \t]*(\r\n|\n|$))")

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from publisher import defaults
 from publisher.card.check import KNOWN_LICENSES
 from publisher.errors import ManifestError
-from publisher.repo_ids import repo_id_problem
+from publisher.naming import CARD_HANDLE_PATTERN, default_repo_id, model_name, repo_id_problem
 from publisher.text import CARD_MOJIBAKE, repair_mojibake
 
 SCHEMA_VERSION = 1
@@ -31,7 +31,6 @@ MAX_USERS = 64
 LAYOUT_PATTERN = re.compile(r"^[a-z][a-z0-9\-]{0,63}$")
 MAX_LAYOUT_PADDING = 1000
 
-HANDLE_PATTERN = re.compile(r"^[A-Za-z0-9_]{1,30}$")
 WANDB_ID_PATTERN = re.compile(r"^[A-Za-z0-9_.\-]{1,128}$")
 LANGUAGE_PATTERN = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
 # Characters that could escape a quoted URL in HTML/CSS/Markdown even after escaping; no real URL needs them.
@@ -128,11 +127,11 @@ class Card:
     @property
     def handle_line(self) -> str:
         """The handles sorted and joined by "-", as in the repo name and the card's @ line."""
-        return "-".join(sorted(self.handles))
+        return model_name(self.handles)
 
     def effective_repo_id(self, namespace: str = defaults.NAMESPACE) -> str:
         """The repo id: the manifest's, or namespace/handles-sorted-and-joined (the huggingtweets naming)."""
-        return self.repo_id or f"{namespace}/{self.handle_line}"
+        return self.repo_id or default_repo_id(self.handles, namespace)
 
 
 # ---------------------------------------------------------------------------------------------- validation
@@ -248,7 +247,10 @@ def _read_user(r: _Reader, value: Any, path: str) -> User:
         if key not in data:
             raise r.fail(f"{path}.{key}", "is required")
     handle = r.pattern(
-        data["handle"], f"{path}.handle", HANDLE_PATTERN, "a Twitter/X handle: 1-30 of A-Z a-z 0-9 _, no '@'"
+        data["handle"],
+        f"{path}.handle",
+        CARD_HANDLE_PATTERN,
+        "a Twitter/X handle: 1-30 of A-Z a-z 0-9 _, no '@'",
     )
     return User(
         handle=handle,

@@ -25,9 +25,10 @@ from typing import Any, Literal
 
 from publisher.card import layouts
 from publisher.card.check import TEMPLATE_MARKER, FrontMatterError, split_front_matter
-from publisher.card.model import HANDLE_PATTERN, Card, card_from_dict
+from publisher.card.model import Card, card_from_dict
 from publisher.card.render import html_attribute, html_text, render_card
 from publisher.errors import ManifestError, UnsupportedLayoutError
+from publisher.naming import CARD_HANDLE_PATTERN, default_repo_id
 from publisher.text import MOJIBAKE_REPAIRED, fix_encoding
 
 AVATAR_BLOCK = '<div class="inline-flex flex-col" style="line-height: 1.5;">'
@@ -206,7 +207,7 @@ def _handles(values: dict[str, str], family: str, source: str | None) -> list[st
             "notebook of 2021-05-07 18:33-20:04 lost its card values); there is no card data to recover",
             source,
         )
-    if not all(HANDLE_PATTERN.match(h) for h in handles):
+    if not all(CARD_HANDLE_PATTERN.match(h) for h in handles):
         raise _unsupported(f"the handle line '@{line}' is not handles joined by '-'", source)
     return handles
 
@@ -291,7 +292,7 @@ def parse_card(text: str, *, source: str | None = None, repair: bool = True) -> 
     if repo is None:
         match = _REPO_ID.search(body)
         repo = match.group(1) if match else None
-    if repo and repo != "huggingtweets/" + "-".join(sorted(handles)):
+    if repo and repo != default_repo_id(handles):
         data["repo_id"] = repo
     try:
         card = card_from_dict(data, repair=repair)

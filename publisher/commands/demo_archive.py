@@ -23,7 +23,7 @@ from publisher.output import info
 def command(out: str, handle: str, name: str, n_tweets: int, seed: int) -> None:
     """Write a synthetic X archive: a zip when OUT ends with .zip, else an extracted folder."""
     from publisher.data.demo import write_demo_archive
-    from publisher.data.records import normalize_handle
+    from publisher.naming import normalize_handle
 
     path = write_demo_archive(out, handle=normalize_handle(handle), name=name, n_tweets=n_tweets, seed=seed)
     info(f"wrote {path} ({n_tweets} synthetic tweets of @{normalize_handle(handle)})")

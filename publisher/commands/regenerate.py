@@ -14,8 +14,8 @@ import click
 
 from publisher import defaults
 from publisher.errors import BadInputError, error_object
+from publisher.naming import part_problem, repo_id_problem
 from publisher.output import emit_json, info, warn
-from publisher.repo_ids import part_problem, repo_id_problem
 from publisher.settings import environment_epilog
 
 _EPILOG = """\b

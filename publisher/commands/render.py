@@ -47,7 +47,7 @@ def command(manifest: str, template: str, output: str, run_check: bool, namespac
     from publisher.card.model import load_manifest
     from publisher.card.render import render_card
     from publisher.errors import BadInputError
-    from publisher.repo_ids import part_problem
+    from publisher.naming import part_problem
     from publisher.settings import Settings
 
     namespace = namespace or Settings.from_env().namespace

@@ -19,8 +19,9 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 from publisher.data.jsstream import MAX_SMALL_FILE_BYTES, JSPayloadReader, read_small_js
-from publisher.data.records import ImportedSource, Tweet, UserInfo, https_or_none, normalize_handle, order_key
+from publisher.data.records import ImportedSource, Tweet, UserInfo, https_or_none, order_key
 from publisher.errors import DataError
+from publisher.naming import normalize_handle
 
 TWEET_FILE = re.compile(r"^tweets?(-part\d+)?\.js$")
 _PART_NUMBER = re.compile(r"-part(\d+)\.js$")

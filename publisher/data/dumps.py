@@ -19,8 +19,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from publisher.data.records import ImportedSource, Tweet, UserInfo, https_or_none, normalize_handle, order_key
+from publisher.data.records import ImportedSource, Tweet, UserInfo, https_or_none, order_key
 from publisher.errors import DataError
+from publisher.naming import normalize_handle
 
 TEXT_KEYS = ("text", "full_text", "tweet", "rawContent", "content")
 ID_KEYS = ("id", "id_str", "tweet_id")

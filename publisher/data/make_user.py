@@ -1,7 +1,7 @@
 """`make publish USER=...`: the USER value turned into the run name, once, with `prepare`'s handle rule.
 
 The Makefile runs `python3 -m publisher.data.make_user "$USER"` while it reads itself, before the virtualenv may
-exist, so this module needs nothing but the standard library and `publisher.data.records` (whose
+exist, so this module needs nothing but the standard library and `publisher.naming` (whose
 `normalize_handle` is the rule every importer applies: one leading `@` dropped, lowercased, 1-15 of
 A-Z a-z 0-9 _). The handles are sorted and joined by `-`, as `prepare` names a run and the Hub repo.
 
@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import sys
 
-from publisher.data.records import normalize_handle
 from publisher.errors import DataError
+from publisher.naming import model_name, normalize_handle
 
 USAGE = "USER is handle[-handle...], e.g. USER=demo or USER=alice-bob"
 
@@ -33,7 +33,7 @@ def run_name(user: str) -> str:
         if handle in handles:
             raise DataError(f"USER={user!r}: @{handle} is given twice")
         handles.append(handle)
-    return "-".join(sorted(handles))
+    return model_name(handles)
 
 
 def main(argv: list[str]) -> int:

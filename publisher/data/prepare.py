@@ -15,6 +15,7 @@ from publisher.data import rundir
 from publisher.data.counting import DEFAULT_MAX_TWEETS, UserData, process_users
 from publisher.data.dataset import EPOCHS, EVAL_FRACTION, Dataset, build_dataset
 from publisher.data.readers import read_input
+from publisher.naming import model_name
 from publisher.settings import Settings
 
 
@@ -39,7 +40,7 @@ class PrepareResult:
 
 def default_run_name(users: list[UserData]) -> str:
     """huggingtweets' model name: the handles sorted and joined by '-'."""
-    return "-".join(sorted(u.user.handle for u in users))
+    return model_name(u.user.handle for u in users)
 
 
 def card_user(data: UserData) -> dict[str, Any]:

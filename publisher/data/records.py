@@ -6,12 +6,7 @@ memory between import and the "most recent N" cap.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-
-from publisher.errors import DataError
-
-HANDLE_PATTERN = re.compile(r"^[A-Za-z0-9_]{1,15}$")
 
 
 @dataclass(slots=True)
@@ -44,17 +39,6 @@ class ImportedSource:
     tweets: list[Tweet]
     superseded_ids: set[str] = field(default_factory=set)  # earlier revisions of edited tweets
     files: list[str] = field(default_factory=list)  # which tweet files were read (archive members)
-
-
-def normalize_handle(raw: str, *, source: str = "") -> str:
-    """huggingtweets' handle normalization (strip, drop one leading @, lowercase), then validation."""
-    handle = raw.strip()
-    handle = handle[1:] if handle.startswith("@") else handle
-    handle = handle.lower().strip()
-    if not HANDLE_PATTERN.match(handle):
-        where = f"{source}: " if source else ""
-        raise DataError(f"{where}invalid handle {raw!r}: a handle is 1 to 15 of A-Z, a-z, 0-9 and _")
-    return handle
 
 
 def https_or_none(url: object) -> str | None:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from publisher.localhub.rules import repo_key_problem
 from publisher.localhub.storage import RepoKey, warn_once
-from publisher.repo_ids import part_problem
+from publisher.naming import part_problem
 
 
 class RepoIndex:

@@ -14,7 +14,7 @@ from publisher.localhub.pages import Pages
 from publisher.localhub.repo_view import HubContext, RepoView
 from publisher.localhub.rules import path_problem, revision_problem
 from publisher.localhub.storage import RepoKey
-from publisher.repo_ids import repo_id_problem
+from publisher.naming import repo_id_problem
 
 PLURAL = {"models": "model", "datasets": "dataset", "spaces": "space"}
 _REPO_API_HEADS = frozenset(

@@ -2,7 +2,7 @@
 
 The local hub checks them first, before authentication, locks or any disk access, and only a value that
 passed them ever becomes part of a filesystem path (storage.py re-checks the repo key as a second line).
-Repo ids follow the project's one rule (`publisher.repo_ids`, = huggingface_hub's `validate_repo_id`).
+Repo ids follow the project's one rule (`publisher.naming`, = huggingface_hub's `validate_repo_id`).
 
 File paths follow what the client refuses (`_validate_path_in_repo`: `..` segments, a `.git` folder) plus
 what git itself cannot store or check out, which the Hub refuses too: control characters (newlines
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from publisher.repo_ids import part_problem
+from publisher.naming import part_problem
 
 REPO_TYPES = ("model", "dataset", "space")
 MAX_PATH_BYTES = 4096

@@ -386,7 +386,7 @@ def convert_bin_to_safetensors(run_dir: Path, out_dir: Path) -> Path:
 
 def resolve_repo_id(card: Any, repo_id: str | None, namespace: str) -> str:
     """--repo-id, else the card's repo_id, else namespace/<handles>; always `namespace/name`."""
-    from publisher.repo_ids import repo_id_problem
+    from publisher.naming import repo_id_problem
 
     chosen = repo_id or card.effective_repo_id(namespace)
     if "/" not in chosen:

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from publisher import defaults
+from publisher.naming import model_name
 from publisher.output import info, warn
 from publisher.settings import Settings
 
@@ -129,7 +130,7 @@ def log_preprocess(
 ) -> dict[str, Any]:
     """The preprocess run: config (seed data, options), per-user stats, raw and train dataset artifacts."""
     handles = [u.user.handle for u in users]
-    model_name = "-".join(sorted(handles))
+    name = model_name(handles)
     run, mode = start_run(
         run_root,
         settings,
@@ -151,10 +152,10 @@ def log_preprocess(
             for key, value in user["stats"].items():
                 run.summary[f"{user['handle']}/{key}"] = value
         data_dir = run_root / "dataset"
-        raw = wandb.Artifact(f"raw-{model_name}", type="raw-dataset", metadata={"users": info["users"]})
+        raw = wandb.Artifact(f"raw-{name}", type="raw-dataset", metadata={"users": info["users"]})
         raw.add_file(str(data_dir / "tweets.jsonl"))
         run.log_artifact(raw)
-        train = wandb.Artifact(f"dataset-{model_name}", type="train-dataset", metadata=info["dataset"])
+        train = wandb.Artifact(f"dataset-{name}", type="train-dataset", metadata=info["dataset"])
         train.add_file(str(data_dir / "train.txt"))
         train.add_file(str(data_dir / "eval.txt"))
         run.log_artifact(train)
@@ -178,7 +179,7 @@ def log_model(run: Any, model_dir: Path, handles: list[str], metadata: dict[str,
     """The model artifact: weights, configs and tokenizer files of the trained model."""
     import wandb
 
-    artifact = wandb.Artifact(f"model-{'-'.join(sorted(handles))}", type="model", metadata=metadata)
+    artifact = wandb.Artifact(f"model-{model_name(handles)}", type="model", metadata=metadata)
     for path in sorted(model_dir.iterdir()):
         if path.is_file():
             artifact.add_file(str(path))

@@ -10,7 +10,7 @@ from publisher.localhub.http import HTTPError, Request, Response, json_response,
 from publisher.localhub.model_meta import EXPAND, NEUTRAL
 from publisher.localhub.repo_view import RepoView
 from publisher.localhub.storage import REPO_TYPES, RepoKey
-from publisher.repo_ids import repo_id_problem
+from publisher.naming import repo_id_problem
 
 _CARD_FIELDS = frozenset({"cardData", "tags", "pipeline_tag", "library_name"})
 _SETTINGS_KEYS = frozenset({"private", "visibility", "gated"})

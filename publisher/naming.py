@@ -1,18 +1,29 @@
-"""The one rule for Hub repo ids, namespaces and repo names, shared by the card, publish, regenerate and the local hub.
+"""The one naming rule of the project: Hub repo ids, namespaces and repo names, and Twitter/X handles and the
+model name made of them; shared by the card, prepare, publish, regenerate and the local hub.
 
-It accepts exactly what huggingface_hub's `validate_repo_id` accepts (the client mirrors the Hub's own
-`Names.ts`), so a name the client refuses never reaches the Hub and a name the client accepts is never refused
+Repo ids: the rule accepts exactly what huggingface_hub's `validate_repo_id` accepts (the client mirrors the
+Hub's own `Names.ts`), so a name the client refuses never reaches the Hub and a name the client accepts is never refused
 here: every part is 1-96 ASCII letters, digits, `_`, `-` or `.`, starts and ends with a letter, digit or `_`
 (`huggingtweets/_mohamads`, `huggingtweets/__frye` are real), contains no `--` or `..`, and the id does not end
 in `.git`. Plain `re`, no huggingface_hub import: the local hub and the fast CLI paths stay light.
 
 Where the real Hub is stricter than this rule (which the tests document): a namespace must also be an existing
 user or organisation, whose own sign-up rules are stricter; the Hub compares ids case-insensitively.
+
+Handles. An importer normalises what it reads as huggingtweets did (strip, drop one leading `@`, lowercase)
+and accepts X's 1-15 of `A-Z a-z 0-9 _`; a card (card.json, or a parsed legacy card) accepts the wider
+1-30, so no card already published is refused. A model is named by its users' handles sorted and joined by `-`
+(`huggingtweets/alice-bob`), in the repo id, the run folder, the card's @ line and the W&B artifacts.
+Standard library only: the Makefile runs publisher.data.make_user before the virtualenv exists.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+
+from publisher import defaults
+from publisher.errors import DataError
 
 MAX_PART_LENGTH = 96
 _PART = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.\-]{0,94}[A-Za-z0-9_])?", re.ASCII)
@@ -76,3 +87,32 @@ def check_namespace(namespace: object) -> str:
         raise RepoIdError(problem)
     assert isinstance(namespace, str)
     return namespace
+
+
+# ------------------------------------------------------------------------------------------------- handles
+
+HANDLE_PATTERN = re.compile(r"^[A-Za-z0-9_]{1,15}$")
+"""A handle an importer accepts (X's own rule)."""
+CARD_HANDLE_PATTERN = re.compile(r"^[A-Za-z0-9_]{1,30}$")
+"""A handle a card accepts: wider than X's rule, so no published card is refused."""
+
+
+def normalize_handle(raw: str, *, source: str = "") -> str:
+    """huggingtweets' handle normalization (strip, drop one leading @, lowercase), then validation."""
+    handle = raw.strip()
+    handle = handle[1:] if handle.startswith("@") else handle
+    handle = handle.lower().strip()
+    if not HANDLE_PATTERN.match(handle):
+        where = f"{source}: " if source else ""
+        raise DataError(f"{where}invalid handle {raw!r}: a handle is 1 to 15 of A-Z, a-z, 0-9 and _")
+    return handle
+
+
+def model_name(handles: Iterable[str]) -> str:
+    """huggingtweets' model name: the handles sorted and joined by '-'."""
+    return "-".join(sorted(handles))
+
+
+def default_repo_id(handles: Iterable[str], namespace: str = defaults.NAMESPACE) -> str:
+    """The repo id a card without its own gets: `namespace/<model name>`."""
+    return f"{namespace}/{model_name(handles)}"
