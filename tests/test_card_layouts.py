@@ -215,7 +215,7 @@ def test_a_hand_edit_in_any_layout_is_detected(layout, case, text):
 @pytest.mark.parametrize("case", ["six users, emoji and a pipe", "one user, logo thumbnail"])
 def test_a_card_garbled_as_a_whole_renders_back_and_regenerates_repaired(decoding, case):
     """Real cards read "ğŸ¤– AI CYBORG ğŸ¤–": the whole file was once decoded with the wrong code page."""
-    from publisher.text import mis_decode
+    from publisher.card.text import mis_decode
 
     original = _classic(case)
     garbled = mis_decode(original, decoding)
@@ -230,7 +230,7 @@ def test_a_card_garbled_as_a_whole_renders_back_and_regenerates_repaired(decodin
 
 
 def test_a_single_user_card_garbled_as_a_whole_renders_back():
-    from publisher.text import mis_decode
+    from publisher.card.text import mis_decode
 
     garbled = mis_decode(_single("prose-2020-09-18"), "cp1252")
     card = parse_card(garbled, repair=False)
@@ -247,7 +247,7 @@ def test_cli_parse_then_render_with_the_layout_gives_the_card_back(tmp_path, lay
     import subprocess
     import sys
 
-    from publisher.text import mis_decode
+    from publisher.card.text import mis_decode
 
     if case == "garbled":
         text = mis_decode(_classic("two users, a BOT name, quotes and ampersands"), "cp1254")

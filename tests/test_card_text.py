@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from publisher.text import repair_mojibake
+from publisher.card.text import repair_mojibake
 
 
 @pytest.mark.parametrize(

@@ -13,9 +13,9 @@ import pytest
 from click.testing import CliRunner
 from test_card_layouts import _all_cards
 
+from publisher.card.text import mis_decode
 from publisher.cli import cli
 from publisher.regenerate.pipeline import COMMIT_TITLE
-from publisher.text import mis_decode
 
 ORG = "layouts-org"
 UNKNOWN = "---\nlicense: mit\n---\n\n# my-bot\n\nA card in a layout of its own.\n"

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from publisher.card.render import _builtin_source
-from publisher.text import CARD_MOJIBAKE, mis_decode
+from publisher.card.text import CARD_MOJIBAKE, mis_decode
 
 REPO_TOKEN = "{{ repo_id }}"
 _FILL_BLOCK = re.compile(
@@ -91,7 +91,7 @@ def body_pattern(name: str, decoding: str | None = None) -> re.Pattern[str]:
     """The anchored expression of a layout's body: literal text as is, each placeholder a one-line group.
 
     A placeholder that occurs again must carry the same text again (a back-reference). `decoding`: the body
-    as a card garbled as a whole reads (publisher.text.CARD_MOJIBAKE)."""
+    as a card garbled as a whole reads (publisher.card.text.CARD_MOJIBAKE)."""
     sk = skeleton(name)
     if decoding:
         sk = Skeleton(mis_decode(sk.body, decoding), sk.order)

@@ -20,9 +20,9 @@ from urllib.parse import urlsplit
 
 from publisher import defaults
 from publisher.card.check import KNOWN_LICENSES
+from publisher.card.text import CARD_MOJIBAKE, repair_mojibake
 from publisher.errors import ManifestError
 from publisher.naming import CARD_HANDLE_PATTERN, default_repo_id, model_name, repo_id_problem
-from publisher.text import CARD_MOJIBAKE, repair_mojibake
 
 SCHEMA_VERSION = 1
 # A manifest may list many users (real huggingtweets cards have up to 6); new models are still trained on 1 to 3
@@ -62,7 +62,7 @@ class User:
 
 @dataclass(frozen=True)
 class WandbInfo:
-    """W&B references as ids; URLs are built by publisher.wandb_links so the app base can change."""
+    """W&B references as ids; URLs are built by publisher.card.wandb_links so the app base can change."""
 
     app_url: str = defaults.WANDB_APP_URL
     entity: str | None = None

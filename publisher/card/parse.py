@@ -27,9 +27,9 @@ from publisher.card import layouts
 from publisher.card.check import TEMPLATE_MARKER, FrontMatterError, split_front_matter
 from publisher.card.model import Card, card_from_dict
 from publisher.card.render import html_attribute, html_text, render_card
+from publisher.card.text import MOJIBAKE_REPAIRED, fix_encoding
 from publisher.errors import ManifestError, UnsupportedLayoutError
 from publisher.naming import CARD_HANDLE_PATTERN, default_repo_id
-from publisher.text import MOJIBAKE_REPAIRED, fix_encoding
 
 AVATAR_BLOCK = '<div class="inline-flex flex-col" style="line-height: 1.5;">'
 _BOT_LINE = re.compile(r"\S+ AI (BOT|CYBORG) \S+</div>")  # the emoji may arrive as mojibake ("ğŸ¤–")

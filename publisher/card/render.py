@@ -42,9 +42,9 @@ from markupsafe import escape
 
 from publisher import defaults
 from publisher.card.model import Card
+from publisher.card.text import mis_decode
+from publisher.card.wandb_links import run_artifacts_url, run_url
 from publisher.errors import TemplateError
-from publisher.text import mis_decode
-from publisher.wandb_links import run_artifacts_url, run_url
 
 TEMPLATE_PACKAGE = "publisher.templates"
 TEMPLATE_SUFFIXES = (".md.j2", ".md.jinja", ".j2", ".jinja")
