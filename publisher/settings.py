@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from publisher import defaults
+
+
+def environ() -> Mapping[str, str]:
+    """The process environment, for code that needs the whole mapping (the Hub client's token variables,
+    HF_HOME, offline flags, a child's environment): read here, so settings.py stays its only reader."""
+    return os.environ
 
 
 def _truthy(value: str | None) -> bool:

@@ -7,7 +7,8 @@ import json
 import pytest
 
 from publisher.errors import BadInputError
-from publisher.hubclient.pacing import CommitPacer, RateGate, retry_after_seconds
+from publisher.hubclient.pacing import CommitPacer, RateGate
+from publisher.hubclient.retry import retry_after_seconds
 from publisher.regenerate.journal import Journal
 from publisher.regenerate.sharding import in_shard, matches, parse_shard, select, shard_of
 

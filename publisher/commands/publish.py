@@ -1,7 +1,7 @@
 """`publisher publish RUN_DIR`: weights + card in one commit, verified after the commit.
 
 Only option parsing here; the work is publisher.publish.run.publish. huggingface_hub is imported after the target
-is resolved and HF_ENDPOINT set (publisher.hubclient.ops.connect), because the clients read it at import time.
+is resolved and HF_ENDPOINT set (publisher.hubclient.target.connect), because the clients read it at import time.
 """
 
 from __future__ import annotations

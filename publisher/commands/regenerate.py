@@ -224,7 +224,7 @@ def _read_only_namespaces(bulk, target, namespaces: set[str]) -> set[str]:
 
 def _run(run_dirs, author, repos_file, pattern, shard_spec, template, force, create_pr, concurrency,
          max_commits_per_hour, journal_path, state_spec, dry_run, hub, hub_root, namespace, progress):  # fmt: skip
-    from publisher.hubclient.ops import _is_loopback, connect, resolve_target
+    from publisher.hubclient.target import connect, is_loopback, resolve_target
     from publisher.regenerate.pipeline import Options, Target, local_targets, run
     from publisher.regenerate.sharding import in_shard, matches
     from publisher.settings import Settings
@@ -269,7 +269,7 @@ def _run(run_dirs, author, repos_file, pattern, shard_spec, template, force, cre
             else set()
         )
         if max_commits_per_hour is None:  # no quota on a local hub; the Hub's hourly one is ~128
-            max_commits_per_hour = 0 if connected.is_local or _is_loopback(connected.endpoint) else 100
+            max_commits_per_hour = 0 if connected.is_local or is_loopback(connected.endpoint) else 100
         options = Options(template=template, force=force, create_pr=create_pr, concurrency=concurrency,
                           max_commits_per_hour=max_commits_per_hour or None, dry_run=dry_run,
                           read_only_namespaces=frozenset(read_only))  # fmt: skip

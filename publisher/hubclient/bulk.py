@@ -16,7 +16,8 @@ the endpoint passed explicitly, so the module also works when HF_ENDPOINT was fi
 
 Retries: 429 never fails a repo. It pauses every worker through the shared RateGate for what Retry-After /
 RateLimit asks, and does not count as an attempt. 5xx and dropped connections are retried with the backoff
-of `publisher.hubclient.ops.retry_delay`; other errors are mapped by `publisher.hubclient.ops.map_hub_error`.
+of `publisher.hubclient.retry.retry_delay`, through the one retrier (`publisher.hubclient.retry.retrying`);
+other errors are mapped by `publisher.hubclient.errors.map_hub_error`.
 """
 
 from __future__ import annotations
@@ -29,15 +30,9 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from publisher.errors import HubError, PublisherError
-from publisher.hubclient.ops import (
-    DEFAULT_RETRY,
-    RetryPolicy,
-    is_connection_error,
-    map_hub_error,
-    retry_delay,
-    server_wait_seconds,
-)
+from publisher.hubclient.errors import is_connection_error, status_of
 from publisher.hubclient.pacing import ApiBudget, RateGate, Stop
+from publisher.hubclient.retry import DEFAULT_RETRY, RetryPolicy, ratelimit_reset_wait, retrying
 from publisher.regenerate.decide import CARD_JSON, README, RepoSnapshot
 
 T = TypeVar("T")
@@ -87,11 +82,6 @@ class CommitConflict(PublisherError):
         self.uncertain = uncertain
 
 
-def _status(exc: BaseException) -> int | None:
-    status = getattr(getattr(exc, "response", None), "status_code", None)
-    return status if isinstance(status, int) else None
-
-
 def _names_commit_quota(text: str) -> bool:
     """A 429 about the hourly commit quota (not the API window): its message speaks of commits and a quota."""
     import re
@@ -107,10 +97,6 @@ def _server_text(exc: BaseException) -> str:
     except Exception:  # noqa: BLE001 - a streamed or closed body: the exception's own words will do
         body = ""
     return f"{getattr(exc, 'server_message', '') or ''} {body} {exc}"
-
-
-def _headers(exc: BaseException) -> Any:
-    return getattr(getattr(exc, "response", None), "headers", None) or {}
 
 
 class BulkHub:
@@ -153,40 +139,31 @@ class BulkHub:
 
         `resource` is the Hub's rate-limit bucket the call counts against ("api", or "resolvers" for file reads).
         """
-        attempt = 0
-        while True:
+
+        def _before_try() -> None:
             self.gate.wait()
             self.budget.spend(resource)
             self.gate.wait()
-            try:
-                with self._slots:
-                    return fn()
-            except PublisherError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - retried or mapped below
-                if on_error is not None:
-                    on_error(exc)
-                status = _status(exc)
-                if status == 429:
-                    asked = server_wait_seconds(
-                        _headers(exc).get("retry-after"), _headers(exc).get("ratelimit")
-                    )
-                    self.rate_limited += 1
-                    if what.startswith("commit ") and _names_commit_quota(_server_text(exc)):
-                        self._note(f"{what}: the Hub's hourly commit quota is reached")
-                        raise CommitQuotaExceeded(
-                            f"{what}: hourly commit quota reached (429)", wait=asked
-                        ) from exc
-                    self.gate.pause(asked + 0.5 if asked is not None else self.policy.base_wait * 2)
-                    self._note(f"{what}: 429 rate limited, waiting {asked if asked is not None else 2:.0f}s")
-                    continue
-                attempt += 1
-                delay = retry_delay(exc, attempt, self.policy)
-                if delay is None:
-                    raise map_hub_error(exc, what, self.endpoint) from exc
-                self.retries += 1
-                self._note(f"{what}: {status or 'connection lost'}, retrying in {delay:.1f}s")
-                self._sleep(delay)
+
+        def _in_a_slot() -> T:
+            with self._slots:
+                return fn()
+
+        def _rate_limited(exc: BaseException, asked: float | None) -> None:
+            self.rate_limited += 1
+            if what.startswith("commit ") and _names_commit_quota(_server_text(exc)):
+                self._note(f"{what}: the Hub's hourly commit quota is reached")
+                raise CommitQuotaExceeded(f"{what}: hourly commit quota reached (429)", wait=asked) from exc
+            self.gate.pause(asked + 0.5 if asked is not None else self.policy.base_wait * 2)
+            self._note(f"{what}: 429 rate limited, waiting {asked if asked is not None else 2:.0f}s")
+
+        def _retrying(exc: BaseException, delay: float, _attempt: int) -> None:
+            self.retries += 1
+            self._note(f"{what}: {status_of(exc) or 'connection lost'}, retrying in {delay:.1f}s")
+
+        return retrying(what, _in_a_slot, policy=self.policy, where=self.endpoint, sleep=self._sleep,
+                        before_try=_before_try, on_error=on_error, on_rate_limit=_rate_limited,
+                        on_retry=_retrying)  # fmt: skip
 
     def _note(self, message: str) -> None:
         if self._on_retry is not None:
@@ -236,7 +213,7 @@ class BulkHub:
     def _watch_rate_limit(self, headers: Any) -> None:
         """Every answer updates the window's budget; one that says it is spent (`r=0;t=N`) pauses everyone."""
         self.budget.observe(headers)
-        asked = server_wait_seconds(None, headers.get("ratelimit"))
+        asked = ratelimit_reset_wait(headers.get("ratelimit"))
         if asked:
             self.gate.pause(asked)
 
@@ -286,7 +263,7 @@ class BulkHub:
         doubt = {"uncertain": False}
 
         def _remember(exc: BaseException) -> None:
-            status = _status(exc)
+            status = status_of(exc)
             if is_connection_error(exc) or (status is not None and status >= 500):
                 doubt["uncertain"] = True
 
@@ -298,7 +275,7 @@ class BulkHub:
                 return post(repo_id, files, parent_commit=parent_commit, message=message,
                             description=description, create_pr=create_pr)  # fmt: skip
             except Exception as exc:
-                if _status(exc) == 412:
+                if status_of(exc) == 412:
                     raise CommitConflict(
                         f"commit {repo_id}: the branch moved since it was read (412)",
                         uncertain=doubt["uncertain"],

@@ -18,33 +18,9 @@ Every wait is announced (`on_wait`), and every sleep ends at once on Ctrl-C (Sto
 from __future__ import annotations
 
 import collections
-import email.utils
-import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-
-_RATELIMIT_FIELD = re.compile(r";\s*([rt])\s*=\s*(\d+)")
-
-
-def retry_after_seconds(headers: Mapping[str, str] | None, *, now: float | None = None) -> float | None:
-    """Seconds the Hub asks us to wait, from `Retry-After` (seconds or HTTP date) or `RateLimit` (r=0;t=N)."""
-    if not headers:
-        return None
-    value = headers.get("retry-after") or headers.get("Retry-After")
-    if value:
-        value = value.strip()
-        if value.isdigit():
-            return float(value)
-        parsed = email.utils.parsedate_to_datetime(value) if value else None
-        if parsed is not None:
-            return max(0.0, parsed.timestamp() - (time.time() if now is None else now))
-    ratelimit = headers.get("ratelimit") or headers.get("RateLimit")
-    if ratelimit:
-        fields = dict(_RATELIMIT_FIELD.findall(ratelimit))
-        if fields.get("r") == "0" and "t" in fields:
-            return float(fields["t"])
-    return None
 
 
 class Interrupted(Exception):

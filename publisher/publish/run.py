@@ -25,7 +25,9 @@ from typing import Any
 
 from publisher import defaults
 from publisher.errors import BadInputError, CardCheckError, HubError, PublisherError, VerificationError
-from publisher.hubclient import ops as client
+from publisher.hubclient import ops
+from publisher.hubclient.retry import call_with_retries
+from publisher.hubclient.target import HubTarget, connect, hub_api, resolve_target
 from publisher.output import info, warn
 from publisher.publish import files as runfiles
 from publisher.settings import Settings
@@ -129,7 +131,7 @@ class LocalFile:
             self.cache.put(self.source, kind, value, stamp_before=before)
         return value
 
-    def matches(self, remote: client.RemoteFile) -> bool:
+    def matches(self, remote: ops.RemoteFile) -> bool:
         """True if the Hub already has exactly this content at this path."""
         if remote.size != self.size:
             return False
@@ -501,7 +503,7 @@ class Plan:
 
     repo_id: str
     revision: str
-    remote: client.RemoteState
+    remote: ops.RemoteState
     entries: list[PlanEntry]
     to_send: list[LocalFile]
 
@@ -517,7 +519,7 @@ class Plan:
         return [{"path": e.path, "status": e.status, "size": e.size} for e in self.entries]
 
 
-def plan_publish(prepared: PreparedRun, remote: client.RemoteState) -> Plan:
+def plan_publish(prepared: PreparedRun, remote: ops.RemoteState) -> Plan:
     """Compare every local file with the Hub's copy; only added or changed files are sent."""
     entries: list[PlanEntry] = []
     to_send: list[LocalFile] = []
@@ -672,7 +674,7 @@ def publish(options: PublishOptions, result: PublishResult | None = None) -> Pub
 
     result = result if result is not None else PublishResult(status="planned")
     result.repo_id = options.repo_id or result.repo_id
-    target = client.resolve_target(options.hub, hub_root=options.hub_root)
+    target = resolve_target(options.hub, hub_root=options.hub_root)
     result.hub = target.kind
     hashes = HashCache.default()
     with _workdir() as work:
@@ -691,9 +693,9 @@ def publish(options: PublishOptions, result: PublishResult | None = None) -> Pub
         )
         result.repo_id = prepared.repo_id
         try:
-            with client.connect(target) as target:
+            with connect(target) as target:
                 result.endpoint = target.endpoint
-                result.model_url = client.model_page_url(target.endpoint, prepared.repo_id)
+                result.model_url = ops.model_page_url(target.endpoint, prepared.repo_id)
                 try:
                     return _publish_to(target, prepared, options, result)
                 finally:
@@ -718,14 +720,14 @@ def _point_urls_at_make_hub(result: PublishResult, endpoint: str) -> None:
 
 
 def _publish_to(
-    target: client.HubTarget, prepared: PreparedRun, options: PublishOptions, result: PublishResult
+    target: HubTarget, prepared: PreparedRun, options: PublishOptions, result: PublishResult
 ) -> PublishResult:
-    api = client.hub_api(target)
+    api = hub_api(target)
     ep = target.endpoint
-    client.check_write_access(api, prepared.namespace, target=target)
-    remote = client.remote_state(api, prepared.repo_id, revision=options.revision, endpoint=ep)
+    ops.check_write_access(api, prepared.namespace, target=target)
+    remote = ops.remote_state(api, prepared.repo_id, revision=options.revision, endpoint=ep)
     if remote.exists and remote.head is None and options.revision != "main":
-        base = client.remote_state(api, prepared.repo_id, revision="main", endpoint=ep)
+        base = ops.remote_state(api, prepared.repo_id, revision="main", endpoint=ep)
         remote = replace(base, revision=options.revision)
     plan = plan_publish(prepared, remote)
     info(format_plan(plan, prepared.skipped))
@@ -741,7 +743,7 @@ def _publish_to(
     if not plan.changes:
         result.status = "unchanged"
         result.commit_sha = remote.head
-        result.commit_url = client.commit_page_url(ep, prepared.repo_id, remote.head) if remote.head else None
+        result.commit_url = ops.commit_page_url(ep, prepared.repo_id, remote.head) if remote.head else None
         info(f"unchanged: {prepared.repo_id} already holds this model and card ({(remote.head or '')[:12]})")
     elif options.create_pr and (existing := _identical_open_pr(api, prepared, plan, options.revision, ep)):
         result.status, result.commit_sha, result.pr_url, result.pr_existing = (
@@ -750,7 +752,7 @@ def _publish_to(
             existing.url,
             True,
         )
-        result.commit_url = client.commit_page_url(ep, prepared.repo_id, existing.head)
+        result.commit_url = ops.commit_page_url(ep, prepared.repo_id, existing.head)
         info(f"unchanged: pull request #{existing.number} already holds this model and card: {existing.url}")
     else:
         _commit_plan(api, target, prepared, plan, options, result)
@@ -758,7 +760,7 @@ def _publish_to(
     if options.tag and options.create_pr:
         info(f"--tag {options.tag} ignored: a pull request is not a release (tag after merging)")
     if options.tag and sha and not options.create_pr:
-        created = client.tag_commit(
+        created = ops.tag_commit(
             api, prepared.repo_id, options.tag, sha, message=result_title(prepared), endpoint=ep
         )
         result.tag = options.tag
@@ -786,21 +788,21 @@ def _apply_private(api: Any, repo_id: str, dry_run: bool, endpoint: str, result:
     if dry_run:
         info(f"dry run: would make {repo_id} private (it is public)")
         return
-    client.make_private(api, repo_id, endpoint=endpoint)
+    ops.make_private(api, repo_id, endpoint=endpoint)
     result.private, result.visibility_changed = True, True
     info(f"visibility: {repo_id} was public and is now private (--private)")
 
 
 def _identical_open_pr(
     api: Any, prepared: PreparedRun, plan: Plan, base: str, endpoint: str
-) -> client.OpenPullRequest | None:
+) -> ops.OpenPullRequest | None:
     """An open PR against `base` whose head already holds every planned file (same oids): re-running
     `--create-pr` must not open a second PR. Its README.md carries this tool's template marker, so equal
     content means this tool made it."""
     if not plan.remote.exists:
         return None
-    for pr in client.open_pull_requests(api, prepared.repo_id, base=base, endpoint=endpoint):
-        files = client.list_files(api, prepared.repo_id, revision=pr.head, endpoint=endpoint)
+    for pr in ops.open_pull_requests(api, prepared.repo_id, base=base, endpoint=endpoint):
+        files = ops.list_files(api, prepared.repo_id, revision=pr.head, endpoint=endpoint)
         head = replace(plan.remote, head=pr.head, revision=f"refs/pr/{pr.number}", files=files)
         if not plan_publish(prepared, head).changes:
             return pr
@@ -809,7 +811,7 @@ def _identical_open_pr(
 
 def _check_tag_is_free(api: Any, repo_id: str, tag: str, allowed_sha: str | None, endpoint: str) -> None:
     """Before uploading: a release tag that already names another commit would fail after the commit (409)."""
-    refs = client.call_with_retries("list refs", api.list_repo_refs, repo_id, where=endpoint)
+    refs = call_with_retries("list refs", api.list_repo_refs, repo_id, where=endpoint)
     for existing in refs.tags:
         if existing.name == tag and existing.target_commit != allowed_sha:
             raise BadInputError(
@@ -824,15 +826,15 @@ def result_title(prepared: PreparedRun) -> str:
 
 def _dry_run(
     api: Any,
-    target: client.HubTarget,
+    target: HubTarget,
     prepared: PreparedRun,
-    remote: client.RemoteState,
+    remote: ops.RemoteState,
     result: PublishResult,
 ) -> PublishResult:
     """Plan + README diff; reads only (no create_repo, no validate-yaml, no commit)."""
     remote_readme = None
     if remote.head and README in remote.files:
-        remote_readme = client.download_text(
+        remote_readme = ops.download_text(
             api, prepared.repo_id, README, revision=remote.head, endpoint=target.endpoint
         )
     diff = readme_diff(remote_readme, prepared.readme, prepared.repo_id)
@@ -844,7 +846,7 @@ def _dry_run(
 
 def _commit_plan(
     api: Any,
-    target: client.HubTarget,
+    target: HubTarget,
     prepared: PreparedRun,
     plan: Plan,
     options: PublishOptions,
@@ -858,9 +860,9 @@ def _commit_plan(
             runfiles.assert_unchanged(local.source, local.identity)
     created_head: str | None = None
     if not remote.exists:
-        client.ensure_repo(api, prepared.repo_id, private=options.private, endpoint=ep)
+        ops.ensure_repo(api, prepared.repo_id, private=options.private, endpoint=ep)
         # A new repo gets an initial commit (.gitattributes); plan against it so parent_commit is right.
-        remote = client.remote_state(api, prepared.repo_id, revision="main", endpoint=ep)
+        remote = ops.remote_state(api, prepared.repo_id, revision="main", endpoint=ep)
         plan = plan_publish(prepared, replace(remote, revision=options.revision))
         created_head = remote.head or ""
     try:
@@ -880,15 +882,15 @@ def _commit_plan(
 
 
 def _send_commit(
-    api: Any, prepared: PreparedRun, plan: Plan, remote: client.RemoteState, options: PublishOptions, ep: str
-) -> client.CommitResult:
+    api: Any, prepared: PreparedRun, plan: Plan, remote: ops.RemoteState, options: PublishOptions, ep: str
+) -> ops.CommitResult:
     """The branch (if one is asked for) and the one commit, pinned to the head the plan was made against."""
     if options.revision != "main" and not options.create_pr:
-        client.ensure_branch(api, prepared.repo_id, options.revision, endpoint=ep)
+        ops.ensure_branch(api, prepared.repo_id, options.revision, endpoint=ep)
     message = options.commit_message or default_commit_message(prepared, plan.to_send)
     info(f"committing {len(plan.to_send)} file(s), {human_size(plan.bytes_to_send)} to {prepared.repo_id}")
     try:
-        return client.commit(
+        return ops.commit(
             api,
             prepared.repo_id,
             [f.operation() for f in plan.to_send],
@@ -906,9 +908,9 @@ def _remove_unused_new_repo(api: Any, repo_id: str, created_head: str, ep: str, 
     """The first publish of a repo failed: delete the repo it created, if nothing was committed to it since,
     so no empty repo is left behind. Either way the error says what became of the repo."""
     try:
-        now = client.remote_state(api, repo_id, revision="main", endpoint=ep)
+        now = ops.remote_state(api, repo_id, revision="main", endpoint=ep)
         if now.exists and now.head == (created_head or None) and set(now.files) <= {".gitattributes"}:
-            client.call_with_retries("delete repo", api.delete_repo, repo_id, where=ep)
+            call_with_retries("delete repo", api.delete_repo, repo_id, where=ep)
             outcome = (
                 f"the new repo {repo_id} created for this publish was deleted again (nothing was published)"
             )
@@ -928,14 +930,14 @@ def _remove_unused_new_repo(api: Any, repo_id: str, created_head: str, ep: str, 
 
 def _landed_despite(
     exc: HubError, api: Any, prepared: PreparedRun, options: PublishOptions, endpoint: str
-) -> client.CommitResult:
+) -> ops.CommitResult:
     """A 412 after a retry can mean our own commit landed and only its answer was lost: check the head."""
     if exc.status != 412 or options.create_pr:
         raise exc
-    now = client.remote_state(api, prepared.repo_id, revision=options.revision, endpoint=endpoint)
+    now = ops.remote_state(api, prepared.repo_id, revision=options.revision, endpoint=endpoint)
     if now.head and not plan_publish(prepared, now).changes:
         info("the commit had landed although its answer was lost; the repo holds this model")
-        return client.CommitResult(now.head, client.commit_page_url(endpoint, prepared.repo_id, now.head))
+        return ops.CommitResult(now.head, ops.commit_page_url(endpoint, prepared.repo_id, now.head))
     raise HubError(
         f"{prepared.repo_id} moved while publishing (someone else committed): {exc.message}",
         status=412,
@@ -943,7 +945,7 @@ def _landed_despite(
     ) from exc
 
 
-def _verify(target: client.HubTarget, prepared: PreparedRun, sha: str, result: PublishResult) -> None:
+def _verify(target: HubTarget, prepared: PreparedRun, sha: str, result: PublishResult) -> None:
     from publisher.publish.verify import verify_published
 
     verification = verify_published(target, prepared.repo_id, sha, prompt=prepared.widget_prompt)

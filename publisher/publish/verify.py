@@ -41,7 +41,7 @@ class Verification:
 def verify_published(
     target: Any, repo_id: str, sha: str, *, prompt: str, timeout: float = DEFAULT_TIMEOUT
 ) -> Verification:
-    """Run the child check against `target` (a hubclient.ops.HubTarget) and return its verdict."""
+    """Run the child check against `target` (a hubclient.target.HubTarget) and return its verdict."""
     with tempfile.TemporaryDirectory(prefix="publisher-verify-") as hf_home:
         env = target.child_env(hf_home=hf_home)
         cmd = [sys.executable, "-m", "publisher.publish.verify", repo_id, sha, "--prompt", prompt]

@@ -51,7 +51,7 @@ def resolve(base_model: str) -> tuple[str, bool]:
 def _after_failed_lookup(base_model: str, endpoint: str, exc: Exception) -> tuple[str, bool]:
     from huggingface_hub.errors import GatedRepoError, HFValidationError, RepositoryNotFoundError
 
-    from publisher.hubclient.ops import hub_message, is_connection_error
+    from publisher.hubclient.errors import hub_message, is_connection_error
 
     status = getattr(getattr(exc, "response", None), "status_code", None)
     if isinstance(exc, GatedRepoError):
