@@ -29,21 +29,26 @@ def _known_secrets() -> set[str]:
     return {s for s in found | _registered if s and len(s) >= 4}
 
 
-def redact(text: str) -> str:
+def _secret_pattern() -> re.Pattern[str]:
+    """One pattern for every known secret (longest first) and every hf_… token."""
+    secrets = sorted(_known_secrets(), key=len, reverse=True)
+    return re.compile("|".join([*map(re.escape, secrets), _TOKEN_PATTERN.pattern]))
+
+
+def redact(text: str, pattern: re.Pattern[str] | None = None) -> str:
     """Replace every known secret and every hf_… token in `text` with ***."""
-    for secret in sorted(_known_secrets(), key=len, reverse=True):
-        text = text.replace(secret, REDACTED)
-    return _TOKEN_PATTERN.sub(REDACTED, text)
+    return (pattern or _secret_pattern()).sub(REDACTED, text)
 
 
-def redact_obj(value: Any) -> Any:
-    """Redact every string inside a JSON-like value."""
+def redact_obj(value: Any, pattern: re.Pattern[str] | None = None) -> Any:
+    """Redact every string inside a JSON-like value (the pattern is built once, not per string)."""
+    pattern = pattern or _secret_pattern()
     if isinstance(value, str):
-        return redact(value)
+        return pattern.sub(REDACTED, value)
     if isinstance(value, dict):
-        return {k: redact_obj(v) for k, v in value.items()}
+        return {k: redact_obj(v, pattern) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [redact_obj(v) for v in value]
+        return [redact_obj(v, pattern) for v in value]
     return value
 
 

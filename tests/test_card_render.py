@@ -16,7 +16,8 @@ from publisher.card.check import check_card_text, parse_front_matter, split_fron
 from publisher.card.layouts import LAYOUT_NAMES
 from publisher.card.model import Card, Sample, User, UserStats, card_from_dict, load_manifest
 from publisher.card.parse import parse_card
-from publisher.card.render import available_templates, html_attribute, html_text, render_card
+from publisher.card.render import html_attribute, html_text, render_card
+from publisher.card.templates import available_templates
 from publisher.errors import TemplateError
 
 ROOT = Path(__file__).resolve().parents[1]

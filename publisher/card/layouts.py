@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from publisher.card.render import _builtin_source
+from publisher.card.templates import builtin_source
 from publisher.card.text import CARD_MOJIBAKE, mis_decode
 
 REPO_TOKEN = "{{ repo_id }}"
@@ -71,7 +71,7 @@ class Skeleton:
 
 @cache
 def skeleton(name: str) -> Skeleton:
-    source = _builtin_source(name)
+    source = builtin_source(name)
     match = _FILL_BLOCK.search(source or "")
     if not match:
         raise ValueError(f"template {name!r} has no fill block")

@@ -31,8 +31,6 @@ import html
 import json
 import re
 from functools import lru_cache
-from importlib import resources
-from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -42,12 +40,11 @@ from markupsafe import escape
 
 from publisher import defaults
 from publisher.card.model import Card
+from publisher.card.templates import available_templates, builtin_source
 from publisher.card.text import mis_decode
 from publisher.card.wandb_links import run_artifacts_url, run_url
 from publisher.errors import TemplateError
 
-TEMPLATE_PACKAGE = "publisher.templates"
-TEMPLATE_SUFFIXES = (".md.j2", ".md.jinja", ".j2", ".jinja")
 _NEWLINES = re.compile(r"\r\n|[\r\n\u2028\u2029\x85]")
 _LINE_BREAKS = re.compile(r"\r\n|[\r\n]")  # what breaks a line of HTML; U+2028 and NEL do not
 
@@ -229,25 +226,11 @@ FILTERS = {
 # ------------------------------------------------------------------------------------------------ loading
 
 
-def template_root() -> Traversable:
-    """The built-in templates: the `publisher.templates` package (the top-level templates/ folder)."""
-    return resources.files(TEMPLATE_PACKAGE)
-
-
-def _builtin_source(name: str) -> str | None:
-    package = template_root()
-    for suffix in ("", *TEMPLATE_SUFFIXES):
-        candidate = package.joinpath(name + suffix)
-        if name and "/" not in name and candidate.is_file():
-            return candidate.read_text(encoding="utf-8")
-    return None
-
-
 class _CardLoader(jinja2.BaseLoader):
     """Built-in names first (classic, huggingtweets), then file paths; so a custom template can extend one."""
 
     def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str | None, Any]:
-        source = _builtin_source(template)
+        source = builtin_source(template)
         if source is not None:
             return source, None, lambda: True
         path = Path(template)
@@ -271,17 +254,6 @@ def environment() -> jinja2.Environment:
     )
     env.filters.update(FILTERS)
     return env
-
-
-def available_templates() -> list[str]:
-    """Names of the built-in templates (usable as --template NAME)."""
-    names = set()
-    for entry in template_root().iterdir():
-        for suffix in TEMPLATE_SUFFIXES:
-            if entry.name.endswith(suffix) and not entry.name.startswith(("_", ".")):
-                names.add(entry.name[: -len(suffix)])
-                break
-    return sorted(names)
 
 
 def _load(template: str) -> jinja2.Template:

@@ -48,7 +48,15 @@ def _read_repo_file(path: str) -> list[str]:
 
 
 def _check_template(template: str) -> None:
-    """Fail before any request when the template is unknown or broken (exit 2)."""
+    """Fail before any request when the template is unknown or broken (exit 2).
+
+    A built-in template is known to render (the test suite renders each one), so it is only looked up:
+    compiling it here would put Jinja's import on the path of a re-run that renders nothing.
+    """
+    from publisher.card.templates import builtin_source
+
+    if builtin_source(template) is not None:
+        return
     from publisher.card.model import card_from_dict
     from publisher.card.render import render_card
 

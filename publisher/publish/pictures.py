@@ -54,7 +54,7 @@ def resolve_url(endpoint: str, repo_id: str, revision: str, path: str) -> str:
 
 def wants_pictures(template: str) -> bool:
     """The default template and custom template files show pictures; the built-in legacy layouts do not."""
-    from publisher.card.render import available_templates
+    from publisher.card.templates import available_templates
 
     return template == defaults.TEMPLATE or template not in available_templates()
 

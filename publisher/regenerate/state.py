@@ -26,7 +26,7 @@ def decision_context(template: str, *, force: bool) -> str:
     """A digest of everything a decision depends on besides the repo: templates, rendering code, --force."""
     import publisher.card
     import publisher.regenerate.decide
-    from publisher.card.render import template_root
+    from publisher.card.templates import template_root
 
     digest = hashlib.sha256(f"force={force};template={template}".encode())
     sources = sorted(Path(publisher.card.__file__).parent.glob("*.py"))
