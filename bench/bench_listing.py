@@ -28,7 +28,8 @@ README = b"---\nlicense: mit\ntags:\n- huggingtweets\n---\n\n# A card\n\nSome te
 
 
 def seed(storage, namespace: str, count: int) -> None:
-    from publisher.localhub.storage import FileEntry, RepoKey
+    from publisher.localhub.rules import RepoKey
+    from publisher.localhub.storage import FileEntry
 
     sha256, sha1, size = storage.put_bytes(README)
     for index in range(count):

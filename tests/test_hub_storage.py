@@ -18,7 +18,8 @@ import pytest
 from hang_guard import HANG_GUARD
 
 from publisher.localhub import DEFAULT_LOCAL_TOKEN, HubServer
-from publisher.localhub.storage import RepoKey, Storage
+from publisher.localhub.rules import RepoKey
+from publisher.localhub.storage import Storage
 
 WEIGHTS = bytes(range(256)) * 4096  # 1 MiB with NUL bytes: the server picks LFS for it
 

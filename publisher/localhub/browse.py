@@ -25,7 +25,8 @@ from urllib.parse import quote, urlsplit
 
 from publisher.localhub.http import HTTPError, Request, Response
 from publisher.localhub.repo_view import RepoView
-from publisher.localhub.storage import Commit, RepoKey
+from publisher.localhub.rules import RepoKey
+from publisher.localhub.storage import Commit
 
 if TYPE_CHECKING:
     from publisher.localhub.auth import User

@@ -15,8 +15,8 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-from publisher.localhub.rules import repo_key_problem
-from publisher.localhub.storage import RepoKey, warn_once
+from publisher.localhub.log import warn_once
+from publisher.localhub.rules import RepoKey, repo_key_problem
 from publisher.naming import part_problem
 
 

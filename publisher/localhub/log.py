@@ -1,11 +1,22 @@
-"""The request log: one JSON object per request, kept in memory and optionally appended to a JSON-lines file."""
+"""What the local hub reports: the request log (one JSON object per request, kept in memory and optionally
+appended to a JSON-lines file), and one-time warnings about oddities on disk."""
 
 from __future__ import annotations
 
 import json
+import sys
 import threading
 from pathlib import Path
 from typing import Any
+
+_warned: set[str] = set()
+
+
+def warn_once(message: str) -> None:
+    """One stderr line per distinct oddity on disk (a listing must not print it on every request)."""
+    if message not in _warned:
+        _warned.add(message)
+        print(f"local hub: {message}", file=sys.stderr)
 
 
 class RequestLog:

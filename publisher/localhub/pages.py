@@ -22,7 +22,8 @@ from markdown_it import MarkdownIt
 from publisher.localhub.browse import Browse, size_text
 from publisher.localhub.http import Request, Response
 from publisher.localhub.repo_view import RepoView
-from publisher.localhub.storage import Commit, RepoKey
+from publisher.localhub.rules import RepoKey
+from publisher.localhub.storage import Commit
 
 _FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n.*?\r?\n---[ \t]*(\r?\n|\Z)", re.S)
 _STYLE_PROPERTIES = {

@@ -24,8 +24,8 @@ from publisher.localhub.model_meta import (
     safetensors_parameters,
     transformers_info,
 )
-from publisher.localhub.rules import repo_key_problem
-from publisher.localhub.storage import Commit, FileEntry, RepoKey, Storage
+from publisher.localhub.rules import RepoKey, repo_key_problem
+from publisher.localhub.storage import Commit, FileEntry, Storage
 
 URL_PREFIX = {"model": "", "dataset": "datasets/", "space": "spaces/"}
 _CARD_CACHE_SIZE = 8192

@@ -12,8 +12,7 @@ from publisher.localhub.handlers.upload import Upload
 from publisher.localhub.http import Handler, HTTPError, Request, Response
 from publisher.localhub.pages import Pages
 from publisher.localhub.repo_view import HubContext, RepoView
-from publisher.localhub.rules import path_problem, revision_problem
-from publisher.localhub.storage import RepoKey
+from publisher.localhub.rules import RepoKey, path_problem, revision_problem
 from publisher.naming import repo_id_problem
 
 PLURAL = {"models": "model", "datasets": "dataset", "spaces": "space"}

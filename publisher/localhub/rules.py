@@ -13,6 +13,7 @@ the commit) a file and a folder of the same name. Ref names follow `git check-re
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from publisher.naming import part_problem
 
@@ -24,6 +25,20 @@ FORBIDDEN_FOLDERS = (".git",)
 COMMIT_PREFIX = re.compile(r"[0-9a-fA-F]{7,40}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _REF_FORBIDDEN = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]")
+
+
+@dataclass(frozen=True)
+class RepoKey:
+    """A repo as the rules see it: type, namespace, name (each checked by repo_key_problem before use)."""
+
+    type: str
+    namespace: str
+    name: str
+
+    @property
+    def id(self) -> str:
+        """`namespace/name`; a canonical (namespace-less) id such as `gpt2` is just the name."""
+        return f"{self.namespace}/{self.name}" if self.namespace else self.name
 
 
 def repo_key_problem(repo_type: str, namespace: str, name: str) -> str | None:

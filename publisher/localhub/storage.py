@@ -19,7 +19,6 @@ import hashlib
 import json
 import os
 import shutil
-import sys
 import threading
 import uuid
 from collections import OrderedDict
@@ -30,8 +29,9 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from publisher._util.proc import pid_alive
-from publisher.localhub.rules import REPO_TYPES as REPO_TYPES
-from publisher.localhub.rules import path_problem, repo_key_problem
+from publisher.localhub.index import RepoIndex
+from publisher.localhub.log import warn_once
+from publisher.localhub.rules import RepoKey, path_problem, repo_key_problem
 
 INITIAL_GITATTRIBUTES = (
     b"*.bin filter=lfs diff=lfs merge=lfs -text\n"
@@ -133,28 +133,6 @@ class Commit:
         )
 
 
-@dataclass(frozen=True)
-class RepoKey:
-    type: str
-    namespace: str
-    name: str
-
-    @property
-    def id(self) -> str:
-        """`namespace/name`; a canonical (namespace-less) id such as `gpt2` is just the name."""
-        return f"{self.namespace}/{self.name}" if self.namespace else self.name
-
-
-_warned: set[str] = set()
-
-
-def warn_once(message: str) -> None:
-    """One stderr line per distinct oddity on disk (a listing must not print it on every request)."""
-    if message not in _warned:
-        _warned.add(message)
-        print(f"local hub: {message}", file=sys.stderr)
-
-
 def check_key(key: RepoKey) -> RepoKey:
     """The key itself if every segment follows the Hub's rules; no filesystem path is built from any other."""
     problem = repo_key_problem(key.type, key.namespace, key.name)
@@ -229,8 +207,6 @@ class Storage:
         for d in (self.blobs, self.repos, self.tmp):
             d.mkdir(parents=True, exist_ok=True)
         self._clear_partial_writes()
-        from publisher.localhub.index import RepoIndex
-
         self.index = RepoIndex(self.repos)
         self._locks: dict[RepoKey, threading.Lock] = {}
         self._commit_cache: OrderedDict[tuple[RepoKey, str], Commit] = OrderedDict()

@@ -11,15 +11,8 @@ from publisher.localhub.handlers.discussions import open_discussion
 from publisher.localhub.http import MAX_COMMIT_LINE, HTTPError, Request, Response, json_response
 from publisher.localhub.lfs import is_sha256
 from publisher.localhub.repo_view import RepoView, is_pull_request, revision_not_found
-from publisher.localhub.rules import file_folder_conflict, parent_commit_problem
-from publisher.localhub.storage import (
-    Commit,
-    FileEntry,
-    RepoKey,
-    Storage,
-    clean_repo_path,
-    decode_regular_file,
-)
+from publisher.localhub.rules import RepoKey, file_folder_conflict, parent_commit_problem
+from publisher.localhub.storage import Commit, FileEntry, Storage, clean_repo_path, decode_regular_file
 
 
 class Commits:

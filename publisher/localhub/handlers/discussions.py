@@ -15,7 +15,8 @@ from typing import Any
 
 from publisher.localhub.http import HTTPError, Request, Response, json_response
 from publisher.localhub.repo_view import RepoView, is_pull_request
-from publisher.localhub.storage import RepoKey, Storage, now_iso
+from publisher.localhub.rules import RepoKey
+from publisher.localhub.storage import Storage, now_iso
 
 PAGE_SIZE = 50
 STATUSES = ("open", "closed")

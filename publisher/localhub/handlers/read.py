@@ -12,7 +12,8 @@ from urllib.parse import quote
 from publisher.localhub.cards import card_text_problems
 from publisher.localhub.http import HTTPError, Request, Response, json_response, next_link, page, truthy
 from publisher.localhub.repo_view import RepoView, entry_not_found
-from publisher.localhub.storage import Commit, FileEntry, RepoKey
+from publisher.localhub.rules import RepoKey
+from publisher.localhub.storage import Commit, FileEntry
 
 _LAST_COMMIT_DEPTH = 2000
 

@@ -7,8 +7,7 @@ from typing import Any
 from publisher.localhub.handlers.commit import commit_target
 from publisher.localhub.http import HTTPError, Request, Response, json_response
 from publisher.localhub.repo_view import RepoView, is_pull_request, revision_not_found
-from publisher.localhub.rules import ref_name_problem, revision_problem
-from publisher.localhub.storage import RepoKey
+from publisher.localhub.rules import RepoKey, ref_name_problem, revision_problem
 
 
 class Refs:

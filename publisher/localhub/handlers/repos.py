@@ -9,7 +9,7 @@ from typing import Any
 from publisher.localhub.http import HTTPError, Request, Response, json_response, next_link, page, truthy
 from publisher.localhub.model_meta import EXPAND, NEUTRAL
 from publisher.localhub.repo_view import RepoView
-from publisher.localhub.storage import REPO_TYPES, RepoKey
+from publisher.localhub.rules import REPO_TYPES, RepoKey
 from publisher.naming import repo_id_problem
 
 _CARD_FIELDS = frozenset({"cardData", "tags", "pipeline_tag", "library_name"})

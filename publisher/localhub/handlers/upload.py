@@ -10,7 +10,8 @@ from typing import Any
 from publisher.localhub.http import HTTPError, Request, Response, json_response
 from publisher.localhub.lfs import is_sha256
 from publisher.localhub.repo_view import RepoView
-from publisher.localhub.storage import Commit, RepoKey, clean_repo_path, decode_regular_file
+from publisher.localhub.rules import RepoKey
+from publisher.localhub.storage import Commit, clean_repo_path, decode_regular_file
 
 LFS_SUFFIXES = (
     ".safetensors",
