@@ -172,7 +172,7 @@ def cards():
 
 
 def _snapshot(repo):
-    from publisher.regenerate.decide import RepoSnapshot
+    from publisher.hubclient.snapshot import RepoSnapshot
 
     return RepoSnapshot(repo.repo_id, "a" * 40, repo.readme, repo.card_json)
 
@@ -210,14 +210,16 @@ def test_decide_force_regenerates_an_edited_card(cards):
 
 
 def test_decide_reports_an_invalid_card_json_as_failed_naming_the_file():
-    from publisher.regenerate.decide import RepoSnapshot, decide
+    from publisher.hubclient.snapshot import RepoSnapshot
+    from publisher.regenerate.decide import decide
 
     decision = decide(RepoSnapshot("org/x", "a" * 40, b"# x\n", b'{"users": []}'), template="huggingtweets")
     assert decision.status == "failed" and "org/x/card.json" in decision.reason and "users" in decision.reason
 
 
 def test_decide_without_readme_or_card_json_is_unsupported():
-    from publisher.regenerate.decide import RepoSnapshot, decide
+    from publisher.hubclient.snapshot import RepoSnapshot
+    from publisher.regenerate.decide import decide
 
     assert (
         decide(RepoSnapshot("org/x", "a" * 40, None, None), template="huggingtweets").status == "unsupported"
@@ -225,7 +227,7 @@ def test_decide_without_readme_or_card_json_is_unsupported():
 
 
 def _legacy_snapshot(text: str):
-    from publisher.hubclient.bulk import RepoSnapshot
+    from publisher.hubclient.snapshot import RepoSnapshot
 
     return RepoSnapshot("huggingtweets/k_saifullaah", "a" * 40, text.encode("utf-8"), None)
 
@@ -258,3 +260,12 @@ def test_decide_leaves_a_hand_edited_table_header_alone_unless_forced():
     )
     assert decide(_legacy_snapshot(text), template="huggingtweets").status == "edited"
     assert decide(_legacy_snapshot(text), template="huggingtweets", force=True).status == "changed"
+
+
+def test_a_readme_whose_front_matter_the_hub_would_reject_is_not_committed():
+    from publisher.errors import CardCheckError
+    from publisher.regenerate.decide import check_readme_offline
+
+    check_readme_offline("org/x", _reference_card().encode("utf-8"))  # a rendered card passes
+    with pytest.raises(CardCheckError, match="org/x/README.md: invalid front matter, not committed"):
+        check_readme_offline("org/x", b"---\nlanguage: en\nno closing line\n")

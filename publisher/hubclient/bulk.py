@@ -5,8 +5,9 @@ Request budget per repo (the listing, with `expand=sha,siblings,private`, is sha
                            revision when the listing gave no sha); + GET card.json at that sha only when
                            the listing's siblings say the repo has one (or there was no listing);
   commit a changed card    + 1 request: the commit POST itself (NDJSON, both files inline), with
-                           parent_commit = the sha that was read. No validate-yaml (the README is checked
-                           offline with `publisher check`'s rules, the ones the local hub's validate-yaml uses)
+                           parent_commit = the sha that was read. No validate-yaml (the caller checks the
+                           README offline with `publisher check`'s rules, the ones the local hub's
+                           validate-yaml uses: regenerate.decide.check_readme_offline)
                            and no preupload (a card is a small UTF-8 text file, which the Hub stores as a
                            regular file; anything else goes through huggingface_hub's create_commit).
 At most `concurrency` requests are in flight at once, whatever the number of worker threads: every request
@@ -26,44 +27,28 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from publisher.errors import HubError, PublisherError
 from publisher.hubclient.errors import is_connection_error, status_of
 from publisher.hubclient.pacing import ApiBudget, RateGate, Stop
 from publisher.hubclient.retry import DEFAULT_RETRY, RetryPolicy, ratelimit_reset_wait, retrying
-from publisher.regenerate.decide import CARD_JSON, README, RepoSnapshot
+from publisher.hubclient.snapshot import (
+    CARD_FILES,
+    CARD_JSON,
+    README,
+    CommitOutcome,
+    ListedRepo,
+    RepoSnapshot,
+)
 
 T = TypeVar("T")
 
-TOOL_MARKER = "publisher regenerate"
-"""Every commit and PR this tool makes carries this in its title, so its own open PRs can be recognised."""
 READ_TIMEOUT = 60.0
 COMMIT_TIMEOUT = 120.0
 INLINE_LIMIT = 1_000_000
 """Files up to this size, UTF-8 text without NUL, are committed inline (the Hub's regular files)."""
 LISTING_EXPAND = ("sha", "siblings", "private")
-
-
-@dataclass(frozen=True)
-class ListedRepo:
-    """One repo from the model listing; `sha` and `files` are None when the listing did not include them."""
-
-    repo_id: str
-    sha: str | None = None
-    files: frozenset[str] | None = None
-    private: bool | None = None
-
-
-@dataclass(frozen=True)
-class CommitOutcome:
-    """`noop`: the Hub already held these bytes at the head, so huggingface_hub made no commit."""
-
-    sha: str
-    url: str
-    pr_url: str | None = None
-    noop: bool = False
 
 
 class CommitQuotaExceeded(PublisherError):
@@ -255,11 +240,9 @@ class BulkHub:
         A 412 raises CommitConflict. A retry after a lost answer cannot commit twice: its parent is stale, so it
         gets 412 too, and `uncertain` tells the caller to check whether the first try landed.
         """
-        unexpected = set(files) - {README, CARD_JSON}
+        unexpected = set(files) - CARD_FILES
         if unexpected or not files:
             raise ValueError(f"regenerate commits README.md and card.json only, got {sorted(files)}")
-        if README in files:
-            check_readme_offline(repo_id, files[README])
         doubt = {"uncertain": False}
 
         def _remember(exc: BaseException) -> None:
@@ -328,11 +311,12 @@ class BulkHub:
 
     # ------------------------------------------------------------------------------------------------ PRs
 
-    def find_open_pr(self, repo_id: str, files: dict[str, bytes]) -> str | None:
-        """URL of an open PR made by this tool whose README.md and card.json equal `files`, else None.
+    def find_open_pr(self, repo_id: str, files: dict[str, bytes], *, marker: str) -> str | None:
+        """URL of an open PR whose title carries `marker` and whose files equal `files`, else None.
 
         PRs are found through the repo's refs (refs/pr/N, newest first); one counts when its discussion is
-        open, its title carries TOOL_MARKER, and the files read at refs/pr/N are byte-equal to `files`.
+        open, its title carries `marker` (the caller's tool name), and the files read at refs/pr/N are
+        byte-equal to `files`.
         """
         refs = self._call(
             f"list refs of {repo_id}", lambda: self.api.list_repo_refs(repo_id, include_pull_requests=True)
@@ -342,7 +326,7 @@ class BulkHub:
             details = self._call(
                 f"PR #{number} of {repo_id}", lambda n=number: self.api.get_discussion_details(repo_id, n)
             )
-            if details.status != "open" or TOOL_MARKER not in (details.title or ""):
+            if details.status != "open" or marker not in (details.title or ""):
                 continue
             if all(self._read_at(repo_id, path, ref.ref) == content for path, content in files.items()):
                 return f"{self.endpoint}/{repo_id}/discussions/{number}"
@@ -352,17 +336,6 @@ class BulkHub:
         return self._call(
             f"read {repo_id}/{path}@{revision}", lambda: self._get_file(repo_id, path, revision)
         )[0]
-
-
-def check_readme_offline(repo_id: str, readme: bytes) -> None:
-    """The rules of the Hub's validate-yaml, applied here (publisher check): an invalid card fails its repo."""
-    from publisher.card import check
-    from publisher.errors import CardCheckError
-
-    problems = [p for p in check.check_card_text(readme.decode("utf-8", "replace")) if p.severity == "error"]
-    if problems:
-        detail = "; ".join(f"line {p.line}: {p.message}" if p.line else p.message for p in problems[:5])
-        raise CardCheckError(f"{repo_id}/{README}: invalid front matter, not committed: {detail}")
 
 
 def _inline_ok(content: bytes) -> bool:

@@ -16,21 +16,10 @@ import difflib
 import json
 from dataclasses import dataclass, field
 
-from publisher.errors import PublisherError, UnsupportedLayoutError
+from publisher.errors import CardCheckError, PublisherError, UnsupportedLayoutError
+from publisher.hubclient.snapshot import CARD_JSON, README, RepoSnapshot
 
-README = "README.md"
-CARD_JSON = "card.json"
 MOJIBAKE_PREFIX = "mojibake repaired"
-
-
-@dataclass(frozen=True)
-class RepoSnapshot:
-    """What was read from one repo at one revision (`sha`); None means the file does not exist."""
-
-    repo_id: str
-    sha: str | None
-    readme: bytes | None
-    card_json: bytes | None
 
 
 @dataclass
@@ -118,6 +107,17 @@ def _card_for(snapshot: RepoSnapshot, *, force: bool, local_card):
             "edited", reason=f"the card was edited by hand (parse -> render {trip.layout} differs)"
         )
     return trip.card, None
+
+
+def check_readme_offline(repo_id: str, readme: bytes) -> None:
+    """The rules of the Hub's validate-yaml, applied before the commit (publisher check's), instead of one more
+    request: an invalid card fails its repo."""
+    from publisher.card import check
+
+    problems = [p for p in check.check_card_text(readme.decode("utf-8", "replace")) if p.severity == "error"]
+    if problems:
+        detail = "; ".join(f"line {p.line}: {p.message}" if p.line else p.message for p in problems[:5])
+        raise CardCheckError(f"{repo_id}/{README}: invalid front matter, not committed: {detail}")
 
 
 def unified_diff(repo_id: str, old: bytes | None, new: bytes | None, path: str = README) -> str:

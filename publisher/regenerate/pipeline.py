@@ -23,14 +23,17 @@ from typing import Any
 from publisher import defaults
 from publisher.errors import PublisherError
 from publisher.hubclient.pacing import CommitPacer
-from publisher.regenerate.decide import CARD_JSON, README, Decision, decide, render_files, unified_diff
+from publisher.hubclient.snapshot import CARD_JSON, README
+from publisher.regenerate.decide import Decision, check_readme_offline, decide, render_files, unified_diff
 from publisher.regenerate.journal import INTENT, Journal
 from publisher.regenerate.state import RepoState, status_note
 from publisher.settings import Settings
 
 STATUSES = ("changed", "unchanged", "edited", "unsupported", "conflict", "failed")
 FAILING = frozenset({"failed", "conflict"})
-COMMIT_TITLE = "Regenerate model card (publisher regenerate)"
+TOOL_MARKER = "publisher regenerate"
+"""Every commit and PR this tool makes carries this in its title, so its own open PRs can be recognised."""
+COMMIT_TITLE = f"Regenerate model card ({TOOL_MARKER})"
 QUOTA_WAIT = 60.0
 """Seconds to wait after a commit-quota 429 that says nothing of its reset (the pacer's cap then holds)."""
 
@@ -240,7 +243,7 @@ class _Run:
                 README: decision.new_readme,
                 CARD_JSON: decision.files.get(CARD_JSON, snapshot.card_json),
             }
-            existing = self.hub.find_open_pr(repo_id, wanted)
+            existing = self.hub.find_open_pr(repo_id, wanted, marker=TOOL_MARKER)
             if existing:
                 result.pr_url, result.note = (
                     existing,
@@ -255,6 +258,8 @@ class _Run:
             self.journal_result(
                 RepoResult(repo_id, INTENT, old_sha=snapshot.sha, files=sorted(decision.files))
             )
+            if README in decision.files:
+                check_readme_offline(repo_id, decision.files[README])
             try:
                 outcome = self.hub.commit(
                     repo_id,
