@@ -14,7 +14,8 @@ from regen_seed import make_cards, seed_hub
 
 from publisher.hubclient.bulk import BulkHub
 from publisher.hubclient.pacing import ApiBudget, CommitPacer, Interrupted, RateGate, Stop
-from publisher.regenerate.pipeline import COMMIT_TITLE, Options, Target, run
+from publisher.regenerate.pipeline import COMMIT_TITLE, Options, run
+from publisher.regenerate.sources import Target
 
 
 class FakeClock:

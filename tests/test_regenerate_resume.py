@@ -16,7 +16,8 @@ from regen_seed import make_cards, seed_hub
 from publisher.hubclient.bulk import BulkHub
 from publisher.hubclient.pacing import RateGate
 from publisher.regenerate.journal import Journal
-from publisher.regenerate.pipeline import COMMIT_TITLE, Options, Target, run
+from publisher.regenerate.pipeline import COMMIT_TITLE, Options, run
+from publisher.regenerate.sources import Target
 
 OWNER = "regen-nobody"
 MIX = {"legacy": 24, "mojibake": 2, "edited": 3, "current": 3, "unsupported": 2}

@@ -8,13 +8,12 @@ one report on stdout. Exit 1 when any repo failed or conflicted, 2 on bad input.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import click
 
 from publisher import defaults
 from publisher.errors import BadInputError, error_object
-from publisher.naming import part_problem, repo_id_problem
+from publisher.naming import part_problem
 from publisher.output import emit_json, info, warn
 from publisher.settings import environment_epilog
 
@@ -27,24 +26,6 @@ Examples:
   publisher regenerate --author huggingtweets --shard 1/4 --journal regen-1.jsonl
   publisher regenerate --repos ids.txt --dry-run
 """
-
-
-def _read_repo_file(path: str) -> list[str]:
-    """One repo id per line; blank lines and # comments ignored; each id must be 'namespace/name'."""
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise BadInputError(f"--repos {path}: cannot read ({exc.strerror})") from exc
-    repos = []
-    for number, line in enumerate(lines, start=1):
-        repo_id = line.split("#", 1)[0].strip()
-        if not repo_id:
-            continue
-        problem = repo_id_problem(repo_id)
-        if problem:
-            raise BadInputError(f"{path}:{number}: expected a repo id like 'namespace/name': {problem}")
-        repos.append(repo_id)
-    return repos
 
 
 def _check_template(template: str) -> None:
@@ -233,8 +214,9 @@ def _read_only_namespaces(bulk, target, namespaces: set[str]) -> set[str]:
 def _run(run_dirs, author, repos_file, pattern, shard_spec, template, force, create_pr, concurrency,
          max_commits_per_hour, journal_path, state_spec, dry_run, hub, hub_root, namespace, progress):  # fmt: skip
     from publisher.hubclient.target import connect, is_loopback, resolve_target
-    from publisher.regenerate.pipeline import Options, Target, local_targets, run
+    from publisher.regenerate.pipeline import Options, run
     from publisher.regenerate.sharding import in_shard, matches
+    from publisher.regenerate.sources import Target, listed_targets, local_targets, read_repo_file
     from publisher.settings import Settings
 
     settings = Settings.from_env()
@@ -262,9 +244,9 @@ def _run(run_dirs, author, repos_file, pattern, shard_spec, template, force, cre
                        on_retry=lambda m: notes[0].note(m) if notes else None)  # fmt: skip
         bulk.whoami()  # a bad token fails here once (exit 2), not once per repo
         if author:
-            targets = [Target(r.repo_id, r.sha, r.files) for r in bulk.list_models(author)]
+            targets = listed_targets(bulk.list_models(author))
         elif repos_file:
-            targets = [Target(r) for r in _read_repo_file(repos_file)]
+            targets = [Target(r) for r in read_repo_file(repos_file)]
         else:
             targets = local_targets(run_dirs, namespace=namespace or settings.namespace, settings=settings)
         targets = [t for t in dict((t.repo_id, t) for t in targets).values()

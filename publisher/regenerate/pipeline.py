@@ -14,38 +14,26 @@ from __future__ import annotations
 import queue
 import sys
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from publisher import defaults
 from publisher.errors import PublisherError
 from publisher.hubclient.pacing import CommitPacer
 from publisher.hubclient.snapshot import CARD_JSON, README
-from publisher.regenerate.decide import Decision, check_readme_offline, decide, render_files, unified_diff
+from publisher.regenerate.decide import Decision, check_readme_offline, decide, unified_diff
 from publisher.regenerate.journal import INTENT, Journal
+from publisher.regenerate.report import RepoResult, Report
+from publisher.regenerate.sources import Target
 from publisher.regenerate.state import RepoState, status_note
-from publisher.settings import Settings
 
-STATUSES = ("changed", "unchanged", "edited", "unsupported", "conflict", "failed")
-FAILING = frozenset({"failed", "conflict"})
 TOOL_MARKER = "publisher regenerate"
 """Every commit and PR this tool makes carries this in its title, so its own open PRs can be recognised."""
 COMMIT_TITLE = f"Regenerate model card ({TOOL_MARKER})"
 QUOTA_WAIT = 60.0
 """Seconds to wait after a commit-quota 429 that says nothing of its reset (the pacer's cap then holds)."""
-
-
-@dataclass(frozen=True)
-class Target:
-    """One repo to process; `sha`/`files` come from the listing, `local_card` from a run directory."""
-
-    repo_id: str
-    sha: str | None = None
-    files: frozenset[str] | None = None
-    local_card: Any = None
 
 
 @dataclass(frozen=True)
@@ -58,80 +46,6 @@ class Options:
     dry_run: bool = False
     read_only_namespaces: frozenset[str] = frozenset()
     """Namespaces the token may not write (whoami); a dry run reports their changed repos as failed."""
-
-
-@dataclass
-class RepoResult:
-    repo: str
-    status: str
-    old_sha: str | None = None
-    new_sha: str | None = None
-    error: str | None = None
-    pr_url: str | None = None
-    files: list[str] = field(default_factory=list)
-    mojibake_repaired: int = 0
-    note: str | None = None
-    diff: str | None = None
-    journaled: bool = False
-
-    def journal_record(self) -> dict[str, Any]:
-        record = {
-            "repo": self.repo, "status": self.status, "old_sha": self.old_sha, "new_sha": self.new_sha,
-            "error": self.error, "pr_url": self.pr_url, "files": self.files,
-            "mojibake_repaired": self.mojibake_repaired,
-        }  # fmt: skip
-        if self.note:
-            record["note"] = self.note
-        return record
-
-    def to_json(self) -> dict[str, Any]:
-        data = self.journal_record()
-        if self.diff is not None:
-            data["diff"] = self.diff
-        return data
-
-
-@dataclass
-class Report:
-    results: list[RepoResult]
-    skipped: list[str]
-    dry_run: bool
-    template: str
-    elapsed: float = 0.0
-    rate_limited: int = 0
-    retries: int = 0
-    commit_wait: float = 0.0
-    from_state: int = 0
-
-    @property
-    def counts(self) -> dict[str, int]:
-        found = Counter(r.status for r in self.results)
-        return {status: found.get(status, 0) for status in STATUSES}
-
-    @property
-    def mojibake_repaired(self) -> int:
-        """Repos whose card had mis-decoded names that this run repaired."""
-        return sum(1 for r in self.results if r.mojibake_repaired)
-
-    @property
-    def exit_code(self) -> int:
-        return 1 if any(r.status in FAILING for r in self.results) else 0
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "dry_run": self.dry_run,
-            "template": self.template,
-            "total": len(self.results) + len(self.skipped),
-            "processed": len(self.results),
-            "skipped_from_journal": len(self.skipped),
-            "settled_from_state": self.from_state,
-            "counts": self.counts,
-            "mojibake_repaired": self.mojibake_repaired,
-            "rate_limited": self.rate_limited,
-            "retries": self.retries,
-            "elapsed_seconds": round(self.elapsed, 3),
-            "repos": [r.to_json() for r in self.results],
-        }
 
 
 @dataclass
@@ -458,32 +372,3 @@ def _remember(repo_state: RepoState, result: RepoResult, *, create_pr: bool) -> 
             repo_state.record(result.repo, result.new_sha, "unchanged")
         return
     repo_state.record(result.repo, result.old_sha, result.status)
-
-
-def local_targets(run_dirs: Iterable[str], *, namespace: str, settings: Settings) -> list[Target]:
-    """Targets from local run directories: each card.json names its repo and supplies the card data
-    (`settings` says where else the runs' W&B folders may be: WANDB_DIR)."""
-    import json
-    from pathlib import Path
-
-    from publisher.card.model import card_from_dict
-    from publisher.errors import ManifestError
-    from publisher.training.wandb_runs import settle_links
-
-    targets = []
-    for run_dir in run_dirs:
-        path = Path(run_dir) / "card.json"
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ManifestError("no card.json in this run directory", source=str(run_dir)) from None
-        except (OSError, ValueError) as exc:
-            raise ManifestError(f"not readable JSON ({exc})", source=str(path)) from exc
-        card = settle_links(
-            card_from_dict(data, source=str(path)), Path(run_dir), settings, sync=False
-        )  # synced runs get links
-        targets.append(Target(card.effective_repo_id(namespace), local_card=card))
-    return targets
-
-
-__all__ = ["Options", "Report", "RepoResult", "Target", "local_targets", "render_files", "run"]
