@@ -76,11 +76,12 @@ def _q(path: str) -> str:
 
 def size_text(n: int) -> str:
     """A file size as the pages show it: bytes, then kB/MB/GB in 1000s."""
+    value: float = n
     for unit in ("B", "kB", "MB", "GB"):
-        if n < 1000 or unit == "GB":
-            return f"{n} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1000
-    return str(n)
+        if value < 1000 or unit == "GB":
+            return f"{value} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    return str(value)
 
 
 def document(title: str, body: str, head: str = "") -> Response:

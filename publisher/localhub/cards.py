@@ -21,7 +21,8 @@ def card_data(text: str) -> dict[str, Any]:
 
 def card_text_problems(text: str) -> tuple[list[str], list[str]]:
     """(errors, warnings) for a README, from `publisher check`'s rules, each with its line when known."""
-    errors, warnings = [], []
+    errors: list[str] = []
+    warnings: list[str] = []
     for problem in check.check_card_text(text, require_default_fields=False):
         message = f"line {problem.line}: {problem.message}" if problem.line else problem.message
         (errors if problem.severity == "error" else warnings).append(message)

@@ -9,7 +9,7 @@ import json
 from collections.abc import Callable, Iterator
 from email.message import Message
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, Protocol
 from urllib.parse import parse_qs, urlencode
 
 from publisher.localhub.auth import User
@@ -19,6 +19,14 @@ MAX_COMMIT_BODY = 4 * 1024**3
 MAX_COMMIT_LINE = 1024**3  # one inline (regular) file, base64: use LFS (upload mode auto) for bigger ones
 MAX_LFS_OBJECT = 50 * 1000**3  # the Hub's per-file limit
 MAX_CHUNK_LINE = 1024
+
+
+class RequestStream(Protocol):
+    """The connection's input as the body reads it (the handler's rfile)."""
+
+    def read(self, size: int, /) -> bytes: ...
+
+    def readline(self, size: int, /) -> bytes: ...
 
 
 class HTTPError(Exception):
@@ -40,7 +48,7 @@ class HTTPError(Exception):
 class _ChunkedReader:
     """Decodes a `Transfer-Encoding: chunked` body as it is read, so nothing is buffered ahead of the handler."""
 
-    def __init__(self, rfile: BinaryIO) -> None:
+    def __init__(self, rfile: RequestStream) -> None:
         self._rfile = rfile
         self._left = 0  # bytes left in the current chunk
         self.done = False
@@ -90,7 +98,7 @@ class Body:
     over it is a 413 before it is read (Content-Length) or as soon as it grows past it (chunked).
     """
 
-    def __init__(self, rfile: BinaryIO, length: int | None) -> None:
+    def __init__(self, rfile: RequestStream, length: int | None) -> None:
         self._chunked = _ChunkedReader(rfile) if length is None else None
         self._rfile = rfile
         self.declared = length  # None for chunked

@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import os
 import time
+from typing import TypeGuard
 
 UPLOAD_URL_TTL_S = 3600
 
@@ -37,5 +38,5 @@ class UrlSigner:
         return None
 
 
-def is_sha256(value: object) -> bool:
+def is_sha256(value: object) -> TypeGuard[str]:
     return isinstance(value, str) and len(value) == 64 and all(c in "0123456789abcdef" for c in value)

@@ -290,7 +290,7 @@ def metadata_box(card_data: dict[str, Any] | None, pipeline_tag: str | None = No
     for item in widget if isinstance(widget, list) else []:
         if not isinstance(item, dict) or not isinstance(item.get("text"), str):
             continue
-        output = item.get("output") if isinstance(item.get("output"), dict) else {}
+        output = item["output"] if isinstance(item.get("output"), dict) else {}
         sample = output.get("text") if isinstance(output.get("text"), str) else None
         title = f"<b>{_e(item['example_title'])}</b>: " if isinstance(item.get("example_title"), str) else ""
         shown = (

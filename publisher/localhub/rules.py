@@ -13,6 +13,7 @@ the commit) a file and a folder of the same name. Ref names follow `git check-re
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from publisher.naming import part_problem
@@ -104,7 +105,7 @@ def parent_commit_problem(value: object) -> str | None:
     return None
 
 
-def file_folder_conflict(paths: set[str] | dict[str, object]) -> str | None:
+def file_folder_conflict(paths: Collection[str]) -> str | None:
     """A path that is both a file and a folder (`a` and `a/b`), which git cannot store; else None."""
     folders: set[str] = set()
     for path in paths:

@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, Protocol
 
 from publisher._util.proc import pid_alive
 from publisher.localhub.index import RepoIndex
@@ -48,6 +48,12 @@ INITIAL_GITATTRIBUTES = (
 _CHUNK = 1024 * 1024
 _COMMIT_CACHE_SIZE = 16384
 _STATE_CACHE_SIZE = 65536
+
+
+class ByteSource(Protocol):
+    """Where put_stream reads an upload from: a request body, a file."""
+
+    def read(self, n: int, /) -> bytes: ...
 
 
 class StorageError(Exception):
@@ -262,7 +268,7 @@ class Storage:
         return sha256, sha1, len(content)
 
     def put_stream(
-        self, stream: BinaryIO, size: int, expected_sha256: str | None = None
+        self, stream: ByteSource, size: int, expected_sha256: str | None = None
     ) -> tuple[str, str, int]:
         """Stream `size` bytes to disk (bounded memory), hashing on the way; reject a wrong sha256.
 

@@ -107,7 +107,7 @@ class Read:
         formatted = "formatted" in req.query.get("expand[]", []) + req.query.get("expand", []) or req.flag(
             "formatted"
         )
-        rows = []
+        rows: list[dict[str, Any]] = []
         for c in self.storage.history(key, start):
             if len(rows) == size:
                 return json_response(rows, headers=next_link(req, c.id))

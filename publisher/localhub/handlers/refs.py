@@ -100,9 +100,7 @@ class Refs:
     def super_squash(self, req: Request, key: RepoKey, rev: str) -> Response:
         """Replace a branch's (or PR's) history by one root commit holding its current files."""
         body = req.json()
-        message = (
-            body.get("message") if isinstance(body, dict) and isinstance(body.get("message"), str) else ""
-        )
+        message = body["message"] if isinstance(body, dict) and isinstance(body.get("message"), str) else ""
         user = self.view.require_user(req, f"squash {key.id}")
         with self.storage.lock(key):
             state = self.view.writable_state(req, key)

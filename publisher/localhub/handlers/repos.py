@@ -37,9 +37,7 @@ class Repos:
         repo_type = body.get("type") or "model"
         if repo_type not in REPO_TYPES:
             raise HTTPError(400, f"invalid repo type {repo_type!r}; one of {', '.join(REPO_TYPES)}")
-        for label, value in (("name", name), ("organization", org)):
-            if not isinstance(value, str):
-                raise HTTPError(400, f"invalid repo {label}: expected a string, not {type(value).__name__}")
+        name, org = _text("name", name), _text("organization", org)
         problem = repo_id_problem(f"{org}/{name}")
         if problem:
             raise HTTPError(400, f"invalid repo id: {problem}")
@@ -107,12 +105,12 @@ class Repos:
         namespace = namespace or user.name
         if not user.can_write(namespace):
             raise HTTPError(403, f"You are not a member of {namespace!r}")
-        rows = []
+        rows: list[dict[str, Any]] = []
         for repo_type in REPO_TYPES:
             for key in self.storage.index.keys_after(repo_type, namespace, None):
                 state = self.storage.load_state(key)
                 commit = self.storage.load_commit(key, state["branches"].get("main", "")) if state else None
-                if commit is None:
+                if state is None or commit is None:
                     continue
                 rows.append(
                     {
@@ -196,10 +194,10 @@ class Repos:
             )
         sort = req.param("sort")
         if sort in ("lastModified", "createdAt"):
-            rows = [info for key in self.storage.index.keys_after(repo_type, req.param("author") or None, None)
-                    if (info := self._listed(req, key)) is not None]  # fmt: skip
-            rows.sort(key=lambda info: info.get(sort) or "", reverse=req.param("direction") == "-1")
-            items, link = page(req, self.view.hub.page_size, rows)
+            every = [info for key in self.storage.index.keys_after(repo_type, req.param("author") or None, None)
+                     if (info := self._listed(req, key)) is not None]  # fmt: skip
+            every.sort(key=lambda info: info.get(sort) or "", reverse=req.param("direction") == "-1")
+            items, link = page(req, self.view.hub.page_size, every)
             return json_response(items, headers=link)
         try:
             size = max(1, min(self.view.hub.page_size, int(req.param("limit") or self.view.hub.page_size)))
@@ -249,6 +247,13 @@ class Repos:
         if not req.flag("cardData") and not req.flag("full"):
             info.pop("cardData", None)
         return info
+
+
+def _text(label: str, value: Any) -> str:
+    """A repo name or organization from the request body: a string, else a 400 naming it."""
+    if not isinstance(value, str):
+        raise HTTPError(400, f"invalid repo {label}: expected a string, not {type(value).__name__}")
+    return value
 
 
 def _space_readme(key: RepoKey, body: dict[str, Any]) -> bytes | None:

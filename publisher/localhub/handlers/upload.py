@@ -78,7 +78,8 @@ class Upload:
                 raise HTTPError(
                     400, f"files[{number}]: 'size' must be a non-negative integer and 'sample' base64 text"
                 )
-            cleaned = clean_repo_path(path)
+            cleaned = clean_repo_path(path)  # refuses anything but a string
+            assert isinstance(path, str)
             mode = self.upload_mode_for(cleaned, size, decode_regular_file(sample_b64))
             existing = commit.files.get(cleaned) if commit else None
             oid = None if existing is None else (existing.sha256 if mode == "lfs" else existing.sha1)
