@@ -6,13 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from publisher.card.check import (
-    FrontMatterError,
-    check_card_text,
-    has_errors,
-    parse_front_matter,
-    split_front_matter,
-)
+from publisher.card.check import check_card_text, has_errors
+from publisher.card.frontmatter import FrontMatterError, parse_front_matter, split_front_matter
 
 GOLDEN = Path(__file__).parent / "fixtures" / "cards"
 

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from publisher.card.check import check_card_text, parse_front_matter, split_front_matter
+from publisher.card.check import check_card_text
+from publisher.card.frontmatter import parse_front_matter, split_front_matter
 from publisher.card.layouts import LAYOUT_NAMES
 from publisher.card.model import Card, Sample, User, UserStats, card_from_dict, load_manifest
 from publisher.card.parse import parse_card

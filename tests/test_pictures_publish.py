@@ -15,7 +15,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from huggingface_hub import HfApi
 
-from publisher.card.check import parse_front_matter
+from publisher.card.frontmatter import parse_front_matter
 from publisher.pictures.curve import training_curve_png
 from publisher.pictures.png import png_chunks, png_size
 

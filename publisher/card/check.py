@@ -7,21 +7,12 @@ imports it.
 Public contract (stable):
     Problem(severity: "error" | "warning", message: str, line: int | None)
     check_card_text(text, *, require_default_fields=False) -> list[Problem]
-    split_front_matter(text) -> (metadata dict | None, body, body_start_line)   # FrontMatterError if invalid
-    parse_front_matter(text) -> dict                                          # the Hub's cardData
 
-The front matter comes from anyone who can push a README, so its one parser (`_parse_yaml`, used by all of
-the above, by `publisher parse`, the local hub's cardData, listing, pages and validate-yaml, and the publish
-verifier) is bounded: at most MAX_FRONT_MATTER_BYTES, at most MAX_YAML_DEPTH levels of nesting, and no YAML
-aliases (`*name`) at all. An alias repeats a node without repeating its text, so 7 levels of
-`&a [*a, *a, ...]` in 408 bytes stand for 10^7 values once serialised as JSON; the Hub's model cards never
-need aliases, so refusing them outright is simpler and safer than counting expansions. The data is then
-held to what JSON can carry (cardData is served as JSON): dates become ISO strings, sets and binary refused.
+The front matter itself is read by the project's one bounded parser, publisher.card.frontmatter.
 """
 
 from __future__ import annotations
 
-import datetime
 import re
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -30,10 +21,8 @@ from urllib.parse import urlsplit
 import yaml
 
 from publisher import defaults
+from publisher.card.frontmatter import FrontMatterError, find_block, line_of, parse_yaml
 from publisher.naming import is_repo_id
-
-# The Hub's front-matter block (huggingface_hub.repocard.REGEX_YAML_BLOCK, 2.4).
-FRONT_MATTER = re.compile(r"^(\s*---(?:\r\n|\r|\n))([\S\s]*?)((?:\r\n|\r|\n)---[ \t]*(\r\n|\n|$))")
 
 # Hub license ids (huggingface.co/docs/hub/repositories-licenses).
 KNOWN_LICENSES = frozenset(
@@ -75,10 +64,6 @@ LANGUAGE_CODE = re.compile(r"^(?:[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*|multilingual)$
 # The marker comment a publisher template writes right after the front matter: `publisher check` is strict
 # (require_default_fields) for cards that claim the default template.
 TEMPLATE_MARKER = re.compile(r"<!-- publisher:template=([\w.\-]+)")
-# Bounds of the front-matter parser (see the module docstring). Real cards' front matter is a few kB; the
-# largest (long model-index evaluation tables) stay well under 100 kB.
-MAX_FRONT_MATTER_BYTES = 1024 * 1024
-MAX_YAML_DEPTH = 64
 WIDGET_KEYS = frozenset({"text", "src", "example_title", "output", "context", "table", "structured_data"})
 
 
@@ -96,15 +81,6 @@ class Problem:
         return {"severity": self.severity, "message": self.message, "line": self.line}
 
 
-class FrontMatterError(ValueError):
-    """The front matter is not valid YAML, or not a mapping; `line` is 1-based in the whole card."""
-
-    def __init__(self, message: str, line: int | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.line = line
-
-
 def template_claimed(text: str) -> str | None:
     """The template name a rendered card declares in its `<!-- publisher:template=NAME` marker, if any."""
     match = TEMPLATE_MARKER.search(text)
@@ -117,125 +93,6 @@ def claims_default_template(text: str) -> bool:
 
 def has_errors(problems: list[Problem]) -> bool:
     return any(p.severity == "error" for p in problems)
-
-
-# --------------------------------------------------------------------------------------- front matter
-
-
-def _line_of(text: str, offset: int) -> int:
-    return text.count("\n", 0, offset) + 1
-
-
-def _find_block(text: str) -> tuple[re.Match[str] | None, str]:
-    text = text[1:] if text.startswith("\ufeff") else text
-    return FRONT_MATTER.search(text), text
-
-
-def split_front_matter(text: str) -> tuple[dict[str, Any] | None, str, int]:
-    """(metadata or None when there is no block, body text, 1-based line where the body starts)."""
-    match, text = _find_block(text)
-    if not match:
-        return None, text, 1
-    start_line = _line_of(text, match.start(2))
-    data = _load_yaml(match.group(2), start_line)
-    return data, text[match.end() :], _line_of(text, match.end())
-
-
-def parse_front_matter(text: str) -> dict[str, Any]:
-    """What the Hub stores as cardData: the front matter mapping, {} when the card has none."""
-    data, _, _ = split_front_matter(text)
-    return data or {}
-
-
-_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: same rules, faster
-
-
-def _parse_yaml(block: str, start_line: int) -> tuple[dict[str, Any], yaml.Node | None]:
-    """The front matter as data (safe_load semantics) plus its node tree, for line numbers; one parse.
-
-    Bounded (module docstring): size, nesting depth, no aliases; every failure is a FrontMatterError."""
-    size = len(block.encode("utf-8", "surrogatepass"))
-    if size > MAX_FRONT_MATTER_BYTES:
-        raise FrontMatterError(
-            f"front matter is {size} bytes, more than the {MAX_FRONT_MATTER_BYTES} accepted", start_line
-        )
-    loader = _FAST_LOADER(block)
-    try:
-        node = loader.get_single_node()
-        if node is not None:
-            _check_node_tree(node, block, start_line)
-        data = loader.construct_document(node) if node is not None else None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = start_line + mark.line if mark is not None else None
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise FrontMatterError(f"invalid YAML in front matter: {problem}", line) from None
-    except (ValueError, OverflowError) as exc:  # an int of 5,000 digits, a 30th of February
-        if isinstance(exc, FrontMatterError):
-            raise
-        raise FrontMatterError(f"invalid value in front matter: {exc}", start_line) from None
-    finally:
-        loader.dispose()
-    if data is None:
-        return {}, node
-    if not isinstance(data, dict):
-        raise FrontMatterError("front matter must be a YAML mapping (key: value lines)", start_line)
-    return _json_compatible(data, start_line), node
-
-
-def _check_node_tree(root: yaml.Node, block: str, start_line: int) -> None:
-    """Refuse aliases (a node reached twice) and nesting deeper than MAX_YAML_DEPTH, in one linear walk."""
-    seen: set[int] = set()
-    stack: list[tuple[yaml.Node, int]] = [(root, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if id(node) in seen:
-            raise FrontMatterError(
-                "YAML aliases (*name) are not accepted in front matter; write the value out",
-                _alias_line(block, start_line),
-            )
-        seen.add(id(node))
-        if isinstance(node, (yaml.SequenceNode, yaml.MappingNode)):
-            if depth > MAX_YAML_DEPTH:
-                raise FrontMatterError(
-                    f"front matter nests deeper than {MAX_YAML_DEPTH} levels",
-                    start_line + node.start_mark.line,
-                )
-            children = (
-                node.value if isinstance(node, yaml.SequenceNode) else [n for kv in node.value for n in kv]
-            )
-            stack.extend((child, depth + 1) for child in children)
-
-
-def _alias_line(block: str, start_line: int) -> int:
-    """The line of the first alias in `block` (a second, event-level pass, run only to report it)."""
-    try:
-        for event in yaml.parse(block, Loader=_FAST_LOADER):
-            if isinstance(event, yaml.AliasEvent):
-                return start_line + event.start_mark.line
-    except yaml.YAMLError:
-        pass
-    return start_line
-
-
-def _json_compatible(value: Any, start_line: int) -> Any:
-    """`value` as JSON can carry it (cardData is JSON): dates as ISO strings; sets and binary refused."""
-    if isinstance(value, dict):
-        return {_json_compatible(k, start_line): _json_compatible(v, start_line) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_json_compatible(v, start_line) for v in value]
-    if isinstance(value, (datetime.date, datetime.datetime)):
-        return value.isoformat()
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    raise FrontMatterError(
-        f"front matter holds a {type(value).__name__} (a YAML !!set or !!binary), which a card cannot use",
-        start_line,
-    )
-
-
-def _load_yaml(block: str, start_line: int) -> dict[str, Any]:
-    return _parse_yaml(block, start_line)[0]
 
 
 # --------------------------------------------------------------------------------------- line numbers
@@ -439,7 +296,7 @@ def check_card_text(text: str, *, require_default_fields: bool = False) -> list[
     require_default_fields: the card claims the default template, so library_name and pipeline_tag must be
     present and non-https URLs are errors rather than warnings.
     """
-    match, text = _find_block(text)
+    match, text = find_block(text)
     strict = require_default_fields
     if match is None:
         if text.lstrip().startswith("---"):
@@ -449,9 +306,9 @@ def check_card_text(text: str, *, require_default_fields: bool = False) -> list[
         if strict:
             _check_required(c, {})
         return c.problems
-    start_line = _line_of(text, match.start(2))
+    start_line = line_of(text, match.start(2))
     try:
-        data, root = _parse_yaml(match.group(2), start_line)
+        data, root = parse_yaml(match.group(2), start_line)
     except FrontMatterError as exc:
         return [Problem("error", exc.message, exc.line)]
     c = _Checker(_Lines(root, start_line), strict)

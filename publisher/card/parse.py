@@ -24,7 +24,8 @@ from itertools import combinations
 from typing import Any, Literal
 
 from publisher.card import layouts
-from publisher.card.check import TEMPLATE_MARKER, FrontMatterError, split_front_matter
+from publisher.card.check import TEMPLATE_MARKER
+from publisher.card.frontmatter import FrontMatterError, split_front_matter
 from publisher.card.model import Card, card_from_dict
 from publisher.card.render import html_attribute, html_text, render_card
 from publisher.card.text import MOJIBAKE_REPAIRED, fix_encoding

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from publisher.card import check
+from publisher.card import check, frontmatter
 
 
 def card_data(text: str) -> dict[str, Any]:
     """The README's YAML front matter as a dict ({} when absent or invalid), as the Hub's cardData."""
     try:
-        return check.parse_front_matter(text)
+        return frontmatter.parse_front_matter(text)
     except Exception:  # noqa: BLE001 - an invalid card simply has no cardData (validate-yaml reports why)
         return {}
 

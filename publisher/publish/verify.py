@@ -69,7 +69,7 @@ def _card_widget(repo_id: str, sha: str) -> str | None:
     """The card at the commit must exist; its first widget prompt is returned (None if it has none)."""
     from huggingface_hub import hf_hub_download
 
-    from publisher.card.check import parse_front_matter  # the one bounded front-matter parser
+    from publisher.card.frontmatter import parse_front_matter  # the one bounded front-matter parser
 
     with open(hf_hub_download(repo_id, "README.md", revision=sha), encoding="utf-8") as handle:
         text = handle.read()
