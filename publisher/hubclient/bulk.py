@@ -29,8 +29,8 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
-from publisher.errors import HubError, PublisherError
-from publisher.hubclient.errors import is_connection_error, status_of
+from publisher.errors import HubError
+from publisher.hubclient.errors import CommitConflict, CommitQuotaExceeded, is_connection_error, status_of
 from publisher.hubclient.pacing import ApiBudget, RateGate, Stop
 from publisher.hubclient.retry import DEFAULT_RETRY, RetryPolicy, ratelimit_reset_wait, retrying
 from publisher.hubclient.snapshot import (
@@ -49,22 +49,6 @@ COMMIT_TIMEOUT = 120.0
 INLINE_LIMIT = 1_000_000
 """Files up to this size, UTF-8 text without NUL, are committed inline (the Hub's regular files)."""
 LISTING_EXPAND = ("sha", "siblings", "private")
-
-
-class CommitQuotaExceeded(PublisherError):
-    """A 429 that names the hourly commit quota: the caller waits for the reset (`wait`, if the Hub said)."""
-
-    def __init__(self, message: str, *, wait: float | None) -> None:
-        super().__init__(message)
-        self.wait = wait
-
-
-class CommitConflict(PublisherError):
-    """The branch moved since the read (412). `uncertain`: an earlier try may have landed (lost answer)."""
-
-    def __init__(self, message: str, *, uncertain: bool) -> None:
-        super().__init__(message)
-        self.uncertain = uncertain
 
 
 def _names_commit_quota(text: str) -> bool:

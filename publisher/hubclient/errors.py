@@ -1,5 +1,6 @@
-"""What a failed Hub call says, read from huggingface_hub / httpx2 exceptions, and the one mapping of such an
-exception to a PublisherError (its message and exit code).
+"""What a failed Hub call says, read from huggingface_hub / httpx2 exceptions, the one mapping of such an
+exception to a PublisherError (its message and exit code), and the two refusals of a commit a bulk session
+reports as such (the hourly quota, a moved branch).
 
 Why apart from the retrier: retrying and reporting read the same facts (status, headers, "the connection
 dropped"), and the bulk session and the single calls must agree on them.
@@ -11,6 +12,22 @@ from typing import Any
 
 from publisher.errors import AuthError, CardCheckError, HubError, PublisherError
 from publisher.output import redact
+
+
+class CommitQuotaExceeded(PublisherError):
+    """A 429 that names the hourly commit quota: the caller waits for the reset (`wait`, if the Hub said)."""
+
+    def __init__(self, message: str, *, wait: float | None) -> None:
+        super().__init__(message)
+        self.wait = wait
+
+
+class CommitConflict(PublisherError):
+    """The branch moved since the read (412). `uncertain`: an earlier try may have landed (lost answer)."""
+
+    def __init__(self, message: str, *, uncertain: bool) -> None:
+        super().__init__(message)
+        self.uncertain = uncertain
 
 
 def status_of(exc: BaseException) -> int | None:

@@ -21,6 +21,7 @@ from typing import Any
 
 from publisher import defaults
 from publisher.errors import PublisherError
+from publisher.hubclient.errors import CommitConflict, CommitQuotaExceeded
 from publisher.hubclient.pacing import CommitPacer
 from publisher.hubclient.snapshot import CARD_JSON, README
 from publisher.regenerate.decide import Decision, check_readme_offline, decide, unified_diff
@@ -127,8 +128,6 @@ class _Run:
         return _Pending(target, decision, snapshot, intent, attempt)
 
     def _commit(self, pending: _Pending) -> RepoResult:
-        from publisher.hubclient.bulk import CommitConflict
-
         target, snapshot = pending.target, pending.snapshot
         try:
             return self._write(target.repo_id, pending.decision, snapshot)
@@ -165,8 +164,6 @@ class _Run:
                 )
                 self.journal_result(result)
                 return result
-        from publisher.hubclient.bulk import CommitQuotaExceeded
-
         while True:
             self.pacer.acquire()  # (the commit pool itself bounds the commits in flight)
             self.journal_result(

@@ -13,6 +13,7 @@ import difflib
 from pathlib import Path
 
 from publisher.errors import BadInputError, HubError
+from publisher.hubclient.errors import hub_message, is_connection_error, status_of
 
 # seconds for the one look-up: a reachable Hub answers model_info in well under a second
 LOOKUP_TIMEOUT = 10.0
@@ -51,9 +52,7 @@ def resolve(base_model: str) -> tuple[str, bool]:
 def _after_failed_lookup(base_model: str, endpoint: str, exc: Exception) -> tuple[str, bool]:
     from huggingface_hub.errors import GatedRepoError, HFValidationError, RepositoryNotFoundError
 
-    from publisher.hubclient.errors import hub_message, is_connection_error
-
-    status = getattr(getattr(exc, "response", None), "status_code", None)
+    status = status_of(exc)
     if isinstance(exc, GatedRepoError):
         raise BadInputError(
             f"--base-model {base_model}: gated on {endpoint}",
