@@ -51,6 +51,7 @@ if "huggingface_hub" in sys.modules:  # it would have frozen the wrong endpoint
     )
 
 import pytest  # noqa: E402
+from helpers import hf_api, write_card  # noqa: E402
 
 
 class HubHandle:
@@ -107,3 +108,20 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from publisher.training.tiny_model import save_tiny_model
 
     return save_tiny_model(tmp_path_factory.mktemp("tiny_model"))
+
+
+@pytest.fixture
+def api(hub):
+    """The real huggingface_hub client on the session hub, with its default (writing) token."""
+    return hf_api(hub)
+
+
+@pytest.fixture
+def run_dir(tmp_path: Path, tiny_model_dir: Path) -> Path:
+    """A trained run directory: the session's tiny model plus a card.json (helpers.write_card)."""
+    import shutil
+
+    run = tmp_path / "run"
+    shutil.copytree(tiny_model_dir, run)
+    write_card(run)
+    return run

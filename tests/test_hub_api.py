@@ -6,17 +6,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-
-
-def unique(name: str) -> str:
-    return f"local/{name}-{uuid.uuid4().hex[:8]}"
-
-
-@pytest.fixture
-def api(hub):
-    from huggingface_hub import HfApi
-
-    return HfApi(endpoint=hub.url, token=hub.token)
+from helpers import unique
 
 
 @pytest.fixture

@@ -174,7 +174,7 @@ def pictures_repo(hub) -> str:
     from publisher.pictures.preview import PreviewUser, preview_png
 
     sys.path.insert(0, str(Path(__file__).parent))
-    from pictures_helpers import history
+    from helpers import history
 
     repo_id = f"local/pictures-{uuid.uuid4().hex[:8]}"
     preview = preview_png(

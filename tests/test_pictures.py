@@ -17,7 +17,8 @@ from publisher.pictures.png import png_size
 from publisher.pictures.preview import PreviewUser, avatar_files, bot_label, preview_png, wrap_words
 
 sys.path.insert(0, str(Path(__file__).parent))
-from pictures_helpers import assert_pixels_only, history  # noqa: E402
+import helpers  # noqa: E402
+from helpers import assert_pixels_only, history  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures" / "cards"
 ARABIC, JAPANESE, EMOJI = "محمد بن سلمان", "山田太郎", "Khalid 🍂🤖 Saifullah 👩‍💻"
@@ -41,7 +42,7 @@ def test_training_curve_is_a_1000x500_png_with_pixels_only_and_the_same_bytes_tw
 
 def test_training_curve_is_the_same_bytes_in_a_fresh_interpreter():
     code = (
-        "import sys, math\nsys.path.insert(0, 'tests')\nfrom pictures_helpers import history\n"
+        f"import sys, math\nsys.path.insert(0, {str(Path(helpers.__file__).parent)!r})\nfrom helpers import history\n"
         "from publisher.pictures.curve import training_curve_png\nsys.stdout.buffer.write(training_curve_png(history()))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True).stdout

@@ -20,7 +20,7 @@ from publisher.pictures.curve import training_curve_png
 from publisher.pictures.png import png_chunks, png_size
 
 sys.path.insert(0, str(Path(__file__).parent))
-from pictures_helpers import assert_pixels_only, history  # noqa: E402
+from helpers import assert_pixels_only, history  # noqa: E402
 
 CARD = {
     "users": [{"handle": "alice", "name": "محمد 🤖"}, {"handle": "bob", "name": "山田太郎"}],

@@ -16,7 +16,7 @@ from publisher.pictures.png import png_size
 from publisher.publish.pictures import draw_preview
 
 sys.path.insert(0, str(Path(__file__).parent))
-from pictures_helpers import assert_pixels_only  # noqa: E402
+from helpers import assert_pixels_only  # noqa: E402
 
 
 def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:

@@ -3,69 +3,20 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from hang_guard import HANG_GUARD
+from helpers import hf_api, publish, routes, statuses, write_card
 from huggingface_hub import HfApi
 
 FAKE_TOKEN = "hf_RecognizableFakeToken0123456789"
 
 
-def write_card(run: Path, **changes) -> None:
-    card = {
-        "users": [{"handle": "demo", "name": "Demo User"}],
-        "wandb": {"entity": "wandb", "project": "huggingtweets", "train_run": "abc123"},
-        "widget": ["My dream is"],
-    }
-    card.update(changes)
-    (run / "card.json").write_text(json.dumps(card, indent=2))
-
-
-@pytest.fixture
-def run_dir(tmp_path: Path, tiny_model_dir: Path) -> Path:
-    """A trained run directory: the session's tiny model plus a card.json."""
-    run = tmp_path / "run"
-    shutil.copytree(tiny_model_dir, run)
-    write_card(run)
-    return run
-
-
-def publish(hub, run: Path, repo_id: str, *args: str, env: dict | None = None, verify: bool = False):
-    """Run `publisher publish --json` against the session hub; returns (exit code, JSON document, stderr)."""
-    cmd = [
-        sys.executable,
-        "-m",
-        "publisher",
-        "publish",
-        str(run),
-        "--hub",
-        "hf",
-        "--repo-id",
-        repo_id,
-        "--json",
-    ]
-    cmd += [] if verify else ["--no-verify"]
-    proc = subprocess.run(
-        [*cmd, *args], env=env or hub.env(), capture_output=True, text=True, timeout=HANG_GUARD
-    )
-    doc = json.loads(proc.stdout) if proc.stdout.strip() else None
-    return proc.returncode, doc, proc.stderr
-
-
-def api(hub) -> HfApi:
-    return HfApi(endpoint=hub.url, token=hub.token)
-
-
 def commit_count(hub, repo_id: str, revision: str = "main") -> int:
-    return len(api(hub).list_repo_commits(repo_id, revision=revision))
-
-
-def routes(hub) -> list[str]:
-    return [entry["route"] for entry in hub.server.requests]
+    return len(hf_api(hub).list_repo_commits(repo_id, revision=revision))
 
 
 def assert_hub_untouched(hub) -> None:
@@ -74,16 +25,12 @@ def assert_hub_untouched(hub) -> None:
     assert not touched & set(routes(hub)), routes(hub)
 
 
-def statuses(doc: dict) -> dict[str, str]:
-    return {f["path"]: f["status"] for f in doc["files"]}
-
-
 def test_publish_new_repo_verifies_and_republish_unchanged_makes_no_commit(hub_clean, run_dir):
     code, doc, err = publish(hub_clean, run_dir, "huggingtweets/pub-new", verify=True)
     assert code == 0, err
     assert doc["status"] == "published" and len(doc["commit_sha"]) == 40
     assert doc["verification"]["ok"] is True and doc["verification"]["sample"].startswith("My dream is")
-    files = set(api(hub_clean).list_repo_files("huggingtweets/pub-new"))
+    files = set(hf_api(hub_clean).list_repo_files("huggingtweets/pub-new"))
     assert {"README.md", "card.json", "model.safetensors", "config.json", "tokenizer.json"} <= files
     commits = commit_count(hub_clean, "huggingtweets/pub-new")
 
@@ -107,10 +54,10 @@ def test_card_only_change_commits_readme_and_card_json_only(hub_clean, run_dir):
     assert changed == {"README.md", "card.json"}
     assert "lfs-put" not in routes(hub_clean)
     readme = Path(
-        api(hub_clean).hf_hub_download("huggingtweets/pub-card", "README.md", revision=doc["commit_sha"])
+        hf_api(hub_clean).hf_hub_download("huggingtweets/pub-card", "README.md", revision=doc["commit_sha"])
     )
     assert "Demo limitations, revised." in readme.read_text()
-    titles = [c.title for c in api(hub_clean).list_repo_commits("huggingtweets/pub-card")]
+    titles = [c.title for c in hf_api(hub_clean).list_repo_commits("huggingtweets/pub-card")]
     assert titles[0] == "Update model card"  # a card-only commit has its own title
     assert titles[1].startswith("Publish huggingtweets/pub-card: model trained on @demo's tweets")
 
@@ -131,20 +78,20 @@ def test_create_pr_leaves_main_untouched(hub_clean, run_dir):
     code, doc, err = publish(hub_clean, run_dir, "huggingtweets/pub-pr", "--create-pr")
     assert code == 0, err
     assert doc["pr_url"] and "/discussions/" in doc["pr_url"]
-    assert api(hub_clean).model_info("huggingtweets/pub-pr").sha == main_sha
+    assert hf_api(hub_clean).model_info("huggingtweets/pub-pr").sha == main_sha
 
 
 def test_tag_points_at_the_new_commit(hub_clean, run_dir):
     code, doc, err = publish(hub_clean, run_dir, "huggingtweets/pub-tag", "--tag", "v1")
     assert code == 0, err
-    tags = {t.name: t.target_commit for t in api(hub_clean).list_repo_refs("huggingtweets/pub-tag").tags}
+    tags = {t.name: t.target_commit for t in hf_api(hub_clean).list_repo_refs("huggingtweets/pub-tag").tags}
     assert tags["v1"] == doc["commit_sha"] and doc["tag"] == "v1"
 
 
 def test_private_repo_is_hidden_from_anonymous_readers(hub_clean, run_dir):
     code, doc, err = publish(hub_clean, run_dir, "huggingtweets/pub-private", "--private")
     assert code == 0, err
-    assert api(hub_clean).model_info("huggingtweets/pub-private").private is True
+    assert hf_api(hub_clean).model_info("huggingtweets/pub-private").private is True
     from huggingface_hub.errors import RepositoryNotFoundError
 
     with pytest.raises(RepositoryNotFoundError):
@@ -178,7 +125,7 @@ def test_wrong_token_is_exit_2_and_uploads_nothing(hub_clean, run_dir):
     assert code == 2 and doc["status"] == "failed"
     assert "401" in err and "Invalid credentials" in err
     assert FAKE_TOKEN not in err + json.dumps(doc)
-    assert not api(hub_clean).repo_exists("huggingtweets/pub-badtoken")
+    assert not hf_api(hub_clean).repo_exists("huggingtweets/pub-badtoken")
 
 
 def test_foreign_namespace_is_exit_2_and_uploads_nothing(hub_clean, run_dir):
@@ -187,7 +134,7 @@ def test_foreign_namespace_is_exit_2_and_uploads_nothing(hub_clean, run_dir):
     code, doc, err = publish(hub_clean, run_dir, "huggingtweets/pub-foreign", env=env)
     assert code == 2
     assert "'alice' may not write to namespace 'huggingtweets'" in err
-    assert not api(hub_clean).repo_exists("huggingtweets/pub-foreign")
+    assert not hf_api(hub_clean).repo_exists("huggingtweets/pub-foreign")
 
 
 def test_invalid_card_is_exit_2_naming_the_field(hub_clean, run_dir):
@@ -221,7 +168,7 @@ def test_pickle_weights_are_converted_to_safetensors(hub_clean, run_dir):
     torch.save(model.state_dict(), run_dir / "pytorch_model.bin")
     code, doc, err = publish(hub_clean, run_dir, "huggingtweets/pub-bin", verify=True)
     assert code == 0, err
-    files = set(api(hub_clean).list_repo_files("huggingtweets/pub-bin"))
+    files = set(hf_api(hub_clean).list_repo_files("huggingtweets/pub-bin"))
     assert "model.safetensors" in files and "pytorch_model.bin" not in files
     assert doc["verification"]["ok"] is True
     assert "--allow-pickle" in err
@@ -249,7 +196,7 @@ def test_revision_commits_to_a_new_branch_and_leaves_main(hub_clean, run_dir):
     assert code == 0, err
     assert {p for p, s in statuses(doc).items() if s != "unchanged"} == {"README.md", "card.json"}
     branches = {
-        b.name: b.target_commit for b in api(hub_clean).list_repo_refs("huggingtweets/pub-branch").branches
+        b.name: b.target_commit for b in hf_api(hub_clean).list_repo_refs("huggingtweets/pub-branch").branches
     }
     assert branches["staging"] == doc["commit_sha"] and branches["main"] == main_sha
 
@@ -343,7 +290,7 @@ def test_existing_tag_on_another_commit_is_refused_before_upload(hub_clean, run_
     write_card(run_dir, widget=["Second release"])
     code, doc, err = publish(hub_clean, run_dir, "huggingtweets/pub-tag-twice", "--tag", "v1")
     assert code == 2 and "tag 'v1' already exists" in err
-    assert api(hub_clean).model_info("huggingtweets/pub-tag-twice").sha == first["commit_sha"]
+    assert hf_api(hub_clean).model_info("huggingtweets/pub-tag-twice").sha == first["commit_sha"]
 
 
 def test_unreachable_hub_is_one_line_exit_1(run_dir, tmp_path):
@@ -438,9 +385,9 @@ def test_create_pr_twice_with_the_same_content_opens_one_pr(hub_clean, run_dir):
     assert again["status"] == "unchanged" and again["pr_existing"] is True
     assert again["pr_url"] == first["pr_url"] and again["commit_sha"] == first["commit_sha"]
     assert f"pull request #1 already holds this model and card: {first['pr_url']}" in err
-    refs = api(hub_clean).list_repo_refs(repo, include_pull_requests=True)
+    refs = hf_api(hub_clean).list_repo_refs(repo, include_pull_requests=True)
     assert [r.ref for r in refs.pull_requests] == ["refs/pr/1"]
-    assert api(hub_clean).model_info(repo).sha == main_sha
+    assert hf_api(hub_clean).model_info(repo).sha == main_sha
 
     write_card(run_dir, widget=["Twice upon a time"])  # other content: a PR of its own
     code, other, err = publish(hub_clean, run_dir, repo, "--create-pr")
@@ -461,7 +408,7 @@ def test_private_on_an_existing_public_repo_with_nothing_to_change_makes_it_priv
     assert code == 0, err
     assert doc["status"] == "unchanged" and doc["private"] is True and doc["visibility_changed"] is True
     assert f"visibility: {repo} was public and is now private" in err
-    assert api(hub_clean).model_info(repo).private is True
+    assert hf_api(hub_clean).model_info(repo).private is True
     with pytest.raises(RepositoryNotFoundError):
         HfApi(endpoint=hub_clean.url, token=False).model_info(repo)
     code, again, err = publish(hub_clean, run_dir, repo)  # without --private a private repo stays private

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -13,18 +12,10 @@ from pathlib import Path
 
 import pytest
 from hang_guard import HANG_GUARD
+from helpers import hf_api, publish, routes, statuses, write_card
 from huggingface_hub import HfApi
-from test_publish import api, publish, routes, statuses, write_card
 
 FAKE_TOKEN = "hf_NeverPrintMeFakeToken4242424242"
-
-
-@pytest.fixture
-def run_dir(tmp_path: Path, tiny_model_dir: Path) -> Path:
-    run = tmp_path / "run"
-    shutil.copytree(tiny_model_dir, run)
-    write_card(run)
-    return run
 
 
 @pytest.mark.parametrize(
@@ -49,7 +40,7 @@ def test_publish_succeeds_after_retries(hub_clean, run_dir, name, faults):
     assert doc["status"] == "published"
     injected = [e for e in hub_clean.server.requests if e.get("fault")]
     assert injected, "no fault fired"
-    files = set(api(hub_clean).list_repo_files(f"huggingtweets/pub-faults-{name}"))
+    files = set(hf_api(hub_clean).list_repo_files(f"huggingtweets/pub-faults-{name}"))
     assert {"README.md", "card.json", "model.safetensors"} <= files
     hub_clean.server.set_faults(None)
     again = publish(hub_clean, run_dir, f"huggingtweets/pub-faults-{name}")[1]
@@ -96,7 +87,7 @@ def test_kill_9_mid_upload_leaves_previous_commit_and_rerun_completes(hub_clean,
     hub_clean.server.set_latency(0)
     assert {"lfs-put", "lfs-batch"} & set(routes(hub_clean)), "the upload never started"
     assert "commit" not in routes(hub_clean)
-    assert api(hub_clean).model_info(repo).sha == first["commit_sha"]  # nothing half-published
+    assert hf_api(hub_clean).model_info(repo).sha == first["commit_sha"]  # nothing half-published
 
     code, doc, err = publish(hub_clean, run_dir, repo, verify=True)
     assert code == 0, err
@@ -168,15 +159,15 @@ def test_concurrent_commit_during_publish_is_a_clear_412_and_rerun_publishes(hub
     deadline = time.monotonic() + HANG_GUARD
     while time.monotonic() < deadline and "tree" not in routes(hub_clean):
         time.sleep(0.02)
-    other = api(hub_clean).create_commit(  # someone else pushes between the plan and the commit
+    other = hf_api(hub_clean).create_commit(  # someone else pushes between the plan and the commit
         repo, [CommitOperationAdd("notes.txt", b"hello")], commit_message="a concurrent edit"
     )
     _, err = proc.communicate(timeout=120)
     hub_clean.server.set_latency(0)
     assert proc.returncode == 1, err
     assert "moved while publishing (someone else committed)" in err and "run the publish again" in err
-    assert api(hub_clean).model_info(repo).sha == other.oid
+    assert hf_api(hub_clean).model_info(repo).sha == other.oid
 
     code, doc, err = publish(hub_clean, run_dir, repo)
     assert code == 0 and doc["status"] == "published", err
-    assert "notes.txt" in api(hub_clean).list_repo_files(repo)  # the other commit is kept
+    assert "notes.txt" in hf_api(hub_clean).list_repo_files(repo)  # the other commit is kept

@@ -1,6 +1,6 @@
 """`publisher regenerate` over one card of every historical layout, pristine and hand-edited, on the local hub.
 
-Pristine cards (as the notebooks wrote them, tests/test_card_layouts.py) are upgraded to the default template
+Pristine cards (as the notebooks wrote them, tests/layout_cards.py) are upgraded to the default template
 (`changed`), hand-edited ones are left alone (`edited`), a card of no known layout is `unsupported`; a second
 run changes nothing.
 """
@@ -11,7 +11,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from test_card_layouts import _all_cards
+from layout_cards import all_cards
 
 from publisher.card.text import mis_decode
 from publisher.cli import cli
@@ -28,10 +28,10 @@ def _edit(text: str) -> str:
 def _seed_cards() -> dict[str, tuple[str, str, str]]:
     """repo id -> (README text, expected status, layout)."""
     cards: dict[str, tuple[str, str, str]] = {}
-    for index, (layout, _case, text) in enumerate(_all_cards()):
+    for index, (layout, _case, text) in enumerate(all_cards()):
         cards[f"{ORG}/pristine-{index:02d}-{layout}"] = (text, "changed", layout)
         cards[f"{ORG}/edited-{index:02d}-{layout}"] = (_edit(text), "edited", layout)
-    garbled = mis_decode(_all_cards()[3][2], "cp1254")
+    garbled = mis_decode(all_cards()[3][2], "cp1254")
     cards[f"{ORG}/garbled-classic"] = (garbled, "changed", "classic")
     cards[f"{ORG}/unknown-layout"] = (UNKNOWN, "unsupported", "")
     return cards

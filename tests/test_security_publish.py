@@ -13,17 +13,9 @@ import struct
 from pathlib import Path
 
 import pytest
-from test_publish import api, publish, write_card
+from helpers import hf_api, publish, write_card
 
 CANARY_TOKEN = "hf_CanaryTokenMustNeverLeave7777777"
-
-
-@pytest.fixture
-def run_dir(tmp_path: Path, tiny_model_dir: Path) -> Path:
-    run = tmp_path / "run"
-    shutil.copytree(tiny_model_dir, run)
-    write_card(run)
-    return run
 
 
 @pytest.fixture
@@ -51,7 +43,7 @@ def assert_refused(hub, run: Path, repo: str, env: dict, name: str) -> str:
     assert code == 2, err
     assert doc["status"] == "failed"
     assert name in err, err
-    assert not api(hub).repo_exists(repo)
+    assert not hf_api(hub).repo_exists(repo)
     assert not [e for e in hub.server.requests if e["method"] not in ("GET", "HEAD")], hub.server.requests
     assert not hub_holds(hub, CANARY_TOKEN.encode())
     assert CANARY_TOKEN not in err + json.dumps(doc)
@@ -146,7 +138,7 @@ def test_files_outside_the_upload_list_may_be_symlinks(hub_clean, canary_env, ru
     (run_dir / "notes.txt").symlink_to("/etc/passwd")
     code, doc, err = publish(hub_clean, run_dir, "huggingtweets/sec-other-links", env=canary_env)
     assert code == 0, err
-    assert "notes.txt" not in api(hub_clean).list_repo_files("huggingtweets/sec-other-links")
+    assert "notes.txt" not in hf_api(hub_clean).list_repo_files("huggingtweets/sec-other-links")
 
 
 def test_a_file_changed_after_it_was_hashed_is_refused(tiny_model_dir, tmp_path):
@@ -187,7 +179,7 @@ def test_a_failed_first_publish_deletes_the_repo_it_created(hub_clean, run_dir):
     assert "was deleted again" in err
     assert "create" in [e["route"] for e in hub_clean.server.requests]
     hub_clean.server.set_faults(None)
-    assert not api(hub_clean).repo_exists("huggingtweets/sec-first-fails")
+    assert not hf_api(hub_clean).repo_exists("huggingtweets/sec-first-fails")
 
 
 def test_a_failed_first_publish_says_when_the_empty_repo_could_not_be_deleted(hub_clean, run_dir):
@@ -198,7 +190,7 @@ def test_a_failed_first_publish_says_when_the_empty_repo_could_not_be_deleted(hu
     assert code == 1, err
     assert "left EMPTY" in err and "sec-first-stays" in err
     hub_clean.server.set_faults(None)
-    assert api(hub_clean).repo_exists("huggingtweets/sec-first-stays")
+    assert hf_api(hub_clean).repo_exists("huggingtweets/sec-first-stays")
 
 
 def test_a_failed_publish_to_an_existing_repo_keeps_it(hub_clean, run_dir):
@@ -210,4 +202,4 @@ def test_a_failed_publish_to_an_existing_repo_keeps_it(hub_clean, run_dir):
     )
     assert code == 1 and "deleted" not in err
     hub_clean.server.set_faults(None)
-    assert api(hub_clean).repo_exists("huggingtweets/sec-second-fails")
+    assert hf_api(hub_clean).repo_exists("huggingtweets/sec-second-fails")
