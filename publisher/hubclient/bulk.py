@@ -23,11 +23,12 @@ other errors are mapped by `publisher.hubclient.errors.map_hub_error`.
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from publisher.errors import HubError
 from publisher.hubclient.errors import CommitConflict, CommitQuotaExceeded, is_connection_error, status_of
@@ -42,13 +43,16 @@ from publisher.hubclient.snapshot import (
     RepoSnapshot,
 )
 
+if TYPE_CHECKING:
+    from huggingface_hub.hf_api import ExpandModelProperty_T
+
 T = TypeVar("T")
 
 READ_TIMEOUT = 60.0
 COMMIT_TIMEOUT = 120.0
 INLINE_LIMIT = 1_000_000
 """Files up to this size, UTF-8 text without NUL, are committed inline (the Hub's regular files)."""
-LISTING_EXPAND = ("sha", "siblings", "private")
+LISTING_EXPAND: tuple[ExpandModelProperty_T, ...] = ("sha", "siblings", "private")
 
 
 def _names_commit_quota(text: str) -> bool:
@@ -308,7 +312,8 @@ class BulkHub:
         for ref in sorted(refs.pull_requests or [], key=lambda r: _pr_number(r.ref), reverse=True):
             number = _pr_number(ref.ref)
             details = self._call(
-                f"PR #{number} of {repo_id}", lambda n=number: self.api.get_discussion_details(repo_id, n)
+                f"PR #{number} of {repo_id}",
+                functools.partial(self.api.get_discussion_details, repo_id, number),
             )
             if details.status != "open" or marker not in (details.title or ""):
                 continue

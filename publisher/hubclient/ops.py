@@ -116,7 +116,7 @@ def list_files(api: HfApi, repo_id: str, *, revision: str, endpoint: str = "") -
             lfs = getattr(entry, "lfs", None)
             out[entry.path] = RemoteFile(
                 path=entry.path,
-                size=int(entry.size or 0),
+                size=int(getattr(entry, "size", 0) or 0),
                 git_oid=entry.blob_id,
                 lfs_sha256=getattr(lfs, "sha256", None) if lfs else None,
             )

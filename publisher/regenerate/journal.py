@@ -13,7 +13,7 @@ import os
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from publisher.errors import BadInputError
 
@@ -32,7 +32,7 @@ class Journal:
         self._commit_times: list[float] = []
         self.torn_lines = 0
         self._load()
-        self._handle = None
+        self._handle: BinaryIO | None = None
 
     def _load(self) -> None:
         if not self.path.exists():
@@ -63,7 +63,7 @@ class Journal:
 
     def is_done(self, repo_id: str) -> bool:
         record = self._last.get(repo_id)
-        return bool(record) and record.get("status") in DONE_STATUSES
+        return record is not None and record.get("status") in DONE_STATUSES
 
     def pending_intent(self, repo_id: str) -> dict[str, Any] | None:
         """The `committing` record left by a run that died between deciding and journaling the commit."""
@@ -90,7 +90,7 @@ class Journal:
             if record.get("status") == "changed":
                 self._commit_times.append(record["time"])
 
-    def _open(self):
+    def _open(self) -> BinaryIO:
         if self._handle is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             torn = self.path.exists() and self.path.stat().st_size > 0 and not self._ends_with_newline()

@@ -299,7 +299,8 @@ def run(
     from the state file with no request; every outcome that holds at a known sha is recorded there.
     """
     started = time.monotonic()
-    todo, skipped, settled, order = [], [], [], {}
+    todo, skipped, settled = [], [], []
+    order: dict[str, int] = {}
     for target in targets:
         order.setdefault(target.repo_id, len(order))
         if journal is not None and journal.is_done(target.repo_id):

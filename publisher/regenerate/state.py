@@ -15,6 +15,7 @@ import json
 import os
 import threading
 from pathlib import Path
+from typing import BinaryIO
 
 from publisher.errors import BadInputError
 
@@ -60,7 +61,7 @@ class RepoState:
         self.context = context
         self._lock = threading.Lock()
         self._known: dict[str, tuple[str, str]] = {}
-        self._handle = None
+        self._handle: BinaryIO | None = None
         self._fresh = not self._load()
 
     def _load(self) -> bool:
@@ -110,7 +111,7 @@ class RepoState:
             handle.flush()  # no fsync per record: a record lost to a crash only costs a read next time
             self._known[repo_id] = (sha, status)
 
-    def _open(self):
+    def _open(self) -> BinaryIO:
         if self._handle is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             if self._fresh:  # a new file (or another context's): the header goes in atomically
