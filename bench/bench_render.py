@@ -21,7 +21,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from publisher.card.check import check_card_text  # noqa: E402
-from publisher.card.model import Card, User, UserStats, load_manifest  # noqa: E402
+from publisher.card.manifest import load_manifest  # noqa: E402
+from publisher.card.model import Card, User, UserStats  # noqa: E402
 from publisher.card.parse import parse_card  # noqa: E402
 from publisher.card.render import render_card  # noqa: E402
 

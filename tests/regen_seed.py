@@ -107,7 +107,7 @@ def _hand_edit(readme: str, rng: random.Random) -> str:
 def make_cards(namespace: str, owner: str, *, mix: dict[str, int] | None = None, seed: int = 0,
                template: str = "huggingtweets") -> Seed:  # fmt: skip
     """The repos to seed, with their exact README/card.json bytes (no Hub access)."""
-    from publisher.card.model import card_from_dict
+    from publisher.card.manifest import card_from_dict
     from publisher.card.render import render_card
     from publisher.regenerate.decide import render_files
 

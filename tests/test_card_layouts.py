@@ -21,7 +21,7 @@ from layout_cards import (
 )
 
 from publisher.card.layouts import LAYOUT_NAMES
-from publisher.card.model import dumps_manifest, loads_manifest
+from publisher.card.manifest import dumps_manifest, loads_manifest
 from publisher.card.parse import parse_card, round_trip
 from publisher.card.render import render_card
 

@@ -9,9 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from publisher.card.model import (
-    Card,
-    User,
+from publisher.card.manifest import (
     card_from_dict,
     card_to_dict,
     dumps_manifest,
@@ -19,6 +17,7 @@ from publisher.card.model import (
     loads_manifest,
     write_manifest,
 )
+from publisher.card.model import Card, User
 from publisher.errors import EXIT_BAD_INPUT, ManifestError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "cards"

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from publisher.card.model import Card, User, UserStats, WandbInfo, load_manifest
+from publisher.card.manifest import load_manifest
+from publisher.card.model import Card, User, UserStats, WandbInfo
 from publisher.card.parse import classic_round_trip, parse_card
 from publisher.card.render import render_card
 from publisher.errors import EXIT_BAD_INPUT, UnsupportedLayoutError

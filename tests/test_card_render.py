@@ -15,7 +15,8 @@ import pytest
 from publisher.card.check import check_card_text
 from publisher.card.frontmatter import parse_front_matter, split_front_matter
 from publisher.card.layouts import LAYOUT_NAMES
-from publisher.card.model import Card, Sample, User, UserStats, card_from_dict, load_manifest
+from publisher.card.manifest import card_from_dict, load_manifest
+from publisher.card.model import Card, Sample, User, UserStats
 from publisher.card.parse import parse_card
 from publisher.card.render import html_attribute, html_text, render_card
 from publisher.card.templates import available_templates
@@ -201,7 +202,7 @@ def test_mojibake_manifest_renders_real_emoji():
 
 def test_rendering_is_deterministic_across_processes():
     script = (
-        "import sys; from publisher.card.model import load_manifest; from publisher.card.render import render_card;"
+        "import sys; from publisher.card.manifest import load_manifest; from publisher.card.render import render_card;"
         f"sys.stdout.buffer.write(render_card(load_manifest({str(FIXTURES / 'full.json')!r})).encode())"
     )
     outputs = {
@@ -273,7 +274,7 @@ def test_installed_wheel_ships_the_templates_and_renders_outside_the_source_tree
         [*pip, "install", "--no-deps", "--no-compile", "--target", str(target), str(wheel)], check=True
     )
     script = (
-        "import publisher.card.render as r, sys; from publisher.card.model import load_manifest;"
+        "import publisher.card.render as r, sys; from publisher.card.manifest import load_manifest;"
         "assert r.__file__.startswith(sys.argv[2]), r.__file__;"
         "sys.stdout.write(r.render_card(load_manifest(sys.argv[1]), 'classic'))"
     )
@@ -301,7 +302,7 @@ def test_yaml_lookalike_values_stay_strings_in_front_matter(template):
 
 def test_card_without_base_model_claims_no_pretrained_base():
     from publisher.card.check import check_card_text
-    from publisher.card.model import card_from_dict
+    from publisher.card.manifest import card_from_dict
     from publisher.card.render import render_card
 
     card = card_from_dict({"users": [{"handle": "demo", "name": "Demo"}], "base_model": None})

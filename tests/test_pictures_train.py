@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from publisher.card.model import load_manifest
+from publisher.card.manifest import load_manifest
 from publisher.pictures.png import png_size
 from publisher.publish.pictures import draw_preview
 

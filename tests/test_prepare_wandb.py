@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from hang_guard import HANG_GUARD
 
-from publisher.card.model import load_manifest
+from publisher.card.manifest import load_manifest
 from publisher.data.demo import write_demo_archive
 from publisher.settings import Settings
 from publisher.training.wandb_runs import wandb_mode

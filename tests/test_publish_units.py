@@ -126,7 +126,7 @@ class _FakeWandb:
 
 
 def _prepared_with_wandb():
-    from publisher.card.model import card_from_dict
+    from publisher.card.manifest import card_from_dict
     from publisher.publish.run import PreparedRun
 
     card = card_from_dict(

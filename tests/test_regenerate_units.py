@@ -235,7 +235,7 @@ def _legacy_snapshot(text: str):
 def _reference_card() -> str:
     from pathlib import Path
 
-    from publisher.card.model import load_manifest
+    from publisher.card.manifest import load_manifest
     from publisher.card.render import render_card
 
     fixtures = Path(__file__).parent / "fixtures" / "cards"

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from hang_guard import HANG_GUARD
 from huggingface_hub import CommitOperationAdd, HfApi, hf_hub_download
 
-from publisher.card.model import card_from_dict
+from publisher.card.manifest import card_from_dict
 from publisher.card.parse import parse_card
 from publisher.card.render import render_card
 from publisher.cli import cli

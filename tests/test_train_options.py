@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from publisher.card.model import load_manifest
+from publisher.card.manifest import load_manifest
 from publisher.data.demo import write_demo_archive
 from publisher.data.prepare import PrepareOptions, prepare_run
 from publisher.errors import BadInputError, PublisherError

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from hang_guard import HANG_GUARD
 
-from publisher.card.model import load_manifest
+from publisher.card.manifest import load_manifest
 
 
 def run_cli(

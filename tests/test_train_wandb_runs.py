@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from publisher.card.model import card_from_dict
+from publisher.card.manifest import card_from_dict
 from publisher.settings import Settings
 from publisher.training.wandb_runs import is_online, wandb_mode
 

@@ -26,7 +26,8 @@ from typing import Any, Literal
 from publisher.card import layouts
 from publisher.card.check import TEMPLATE_MARKER
 from publisher.card.frontmatter import FrontMatterError, split_front_matter
-from publisher.card.model import Card, card_from_dict
+from publisher.card.manifest import card_from_dict
+from publisher.card.model import Card
 from publisher.card.render import html_attribute, html_text, render_card
 from publisher.card.text import MOJIBAKE_REPAIRED, fix_encoding
 from publisher.errors import ManifestError, UnsupportedLayoutError

@@ -23,7 +23,7 @@ from publisher.output import info, warn
 def command(card: str, output: str, repair: bool) -> None:
     """Recover the card.json manifest from an existing huggingtweets card (any known layout, recorded as
     "layout"; `publisher render card.json --template LAYOUT` gives the card back)."""
-    from publisher.card.model import dumps_manifest, write_manifest
+    from publisher.card.manifest import dumps_manifest, write_manifest
     from publisher.card.parse import round_trip
     from publisher.commands.check import read_card_file
 

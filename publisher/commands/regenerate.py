@@ -38,7 +38,7 @@ def _check_template(template: str) -> None:
 
     if builtin_source(template) is not None:
         return
-    from publisher.card.model import card_from_dict
+    from publisher.card.manifest import card_from_dict
     from publisher.card.render import render_card
 
     probe = card_from_dict({"users": [{"handle": "probe", "name": "Probe"}]})

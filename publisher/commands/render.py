@@ -17,7 +17,7 @@ def _write(text: str, output: str) -> None:
         sys.stdout.buffer.write(text.encode("utf-8"))
         sys.stdout.flush()
         return
-    from publisher.card.model import atomic_write_text
+    from publisher.card.manifest import atomic_write_text
 
     atomic_write_text(output, text)
     info(f"wrote {output}")
@@ -44,7 +44,7 @@ def _write(text: str, output: str) -> None:
 @click.option("--namespace", default=None, help="Namespace of the default repo id [env PUBLISHER_NAMESPACE].")
 def command(manifest: str, template: str, output: str, run_check: bool, namespace: str | None) -> None:
     """Render README.md from a card.json manifest and a template."""
-    from publisher.card.model import load_manifest
+    from publisher.card.manifest import load_manifest
     from publisher.card.render import render_card
     from publisher.errors import BadInputError
     from publisher.naming import part_problem

@@ -112,11 +112,11 @@ def write_tweets_jsonl(path: Path, users: list[UserData]) -> None:
 def write_card(path: Path, card: dict[str, Any]) -> None:
     """Validate through the card model when it is available, and write atomically."""
     try:
-        from publisher.card import model as card_model
+        from publisher.card import manifest as card_manifest
     except ImportError:
         rundir.write_json_atomic(path, card)
         return
-    card_model.write_manifest(card_model.card_from_dict(card, source=str(path)), path)
+    card_manifest.write_manifest(card_manifest.card_from_dict(card, source=str(path)), path)
     rundir.use_default_permissions(path)
 
 

@@ -425,7 +425,7 @@ def prepare_run(
     (publisher.publish.pictures). The card links only W&B runs that
     exist online; `sync_wandb` (W&B online) first syncs the offline ones with `wandb sync` (the one network
     call here). `settings`: the environment as publisher reads it (default: this process's)."""
-    from publisher.card.model import dumps_manifest, load_manifest
+    from publisher.card.manifest import dumps_manifest, load_manifest
     from publisher.training.wandb_runs import settle_links
 
     run = Path(run_dir)

@@ -34,7 +34,7 @@ class Decision:
 
 def render_files(card, repo_id: str, template: str) -> tuple[bytes, bytes]:
     """README.md and card.json bytes for `card` published as `repo_id` (the seeding helper uses it too)."""
-    from publisher.card.model import dumps_manifest
+    from publisher.card.manifest import dumps_manifest
     from publisher.card.render import render_card
 
     namespace = repo_id.split("/", 1)[0]
@@ -44,7 +44,7 @@ def render_files(card, repo_id: str, template: str) -> tuple[bytes, bytes]:
 
 
 def _card_from_json(raw: bytes, repo_id: str):
-    from publisher.card.model import card_from_dict
+    from publisher.card.manifest import card_from_dict
 
     source = f"{repo_id}/{CARD_JSON}"
     try:

@@ -52,7 +52,7 @@ def read_repo_file(path: str) -> list[str]:
 def local_targets(run_dirs: Iterable[str], *, namespace: str, settings: Settings) -> list[Target]:
     """Targets from local run directories: each card.json names its repo and supplies the card data
     (`settings` says where else the runs' W&B folders may be: WANDB_DIR)."""
-    from publisher.card.model import card_from_dict
+    from publisher.card.manifest import card_from_dict
     from publisher.training.wandb_runs import settle_links
 
     targets = []

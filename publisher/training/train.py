@@ -103,9 +103,9 @@ def read_prepared(run_dir: Path) -> tuple[dict[str, Any], str, str]:
     for path in (card_path, train_path):
         if not path.is_file():
             raise BadInputError(f"{path}: missing; {run_dir} is not a prepared run (run `publisher prepare`)")
-    from publisher.card import model as card_model
+    from publisher.card import manifest as card_manifest
 
-    card = card_model.card_to_dict(card_model.load_manifest(card_path))
+    card = card_manifest.card_to_dict(card_manifest.load_manifest(card_path))
     eval_path = run_dir / rundir.DATASET / rundir.EVAL_TXT
     eval_text = eval_path.read_text(encoding="utf-8") if eval_path.is_file() else ""
     return card, train_path.read_text(encoding="utf-8"), eval_text
@@ -405,9 +405,9 @@ def complete_card(
 
 
 def _write_card(path: Path, card: dict[str, Any]) -> None:
-    from publisher.card import model as card_model
+    from publisher.card import manifest as card_manifest
 
-    card_model.write_manifest(card_model.card_from_dict(card, source=str(path)), path)
+    card_manifest.write_manifest(card_manifest.card_from_dict(card, source=str(path)), path)
     rundir.use_default_permissions(path)
 
 
