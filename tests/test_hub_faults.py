@@ -90,6 +90,36 @@ def test_dropped_lfs_put_is_retried_by_the_client(hub_clean):
     assert "w.bin" in api.list_repo_files(repo_id)
 
 
+def test_after_lets_the_first_requests_through():
+    after = Faults("commit:503:after=2")
+    assert [after.pick("commit") is not None for _ in range(4)] == [False, False, True, True]
+
+
+def test_a_held_request_is_unanswered_until_the_faults_change_then_dropped(hub_clean):
+    import threading
+
+    hub_clean.server.set_faults("list:hold:nth=1")
+    outcome: list[object] = []
+
+    def call() -> None:
+        try:
+            outcome.append(_get(hub_clean.url, "/api/models").status)
+        except (OSError, http.client.HTTPException) as exc:
+            outcome.append(type(exc).__name__)
+
+    caller = threading.Thread(target=call)
+    caller.start()
+    assert hub_clean.server.wait_held(1, timeout=60)
+    assert outcome == [] and caller.is_alive()  # held: no answer yet
+    hub_clean.server.set_faults(None)  # releases it
+    caller.join(timeout=60)
+    assert outcome and outcome[0] != 200  # dropped, never answered
+    assert _get(hub_clean.url, "/api/models").status == 200
+    assert ("list", 0, "hold") in [
+        (e["route"], e["status"], e.get("fault")) for e in hub_clean.server.requests
+    ]
+
+
 def test_latency_is_added_to_every_request(hub_clean):
     hub_clean.server.set_latency(150)
     started = time.perf_counter()

@@ -65,7 +65,7 @@ def test_kill_9_mid_upload_leaves_previous_commit_and_rerun_completes(hub_clean,
     write_card(run_dir, widget=["Breaking news:"])
 
     hub_clean.server.clear_requests()
-    hub_clean.server.set_latency(400)
+    hub_clean.server.set_faults("lfs-put:hold")  # the server holds the upload: kill while it is in flight
     cmd = [
         sys.executable,
         "-m",
@@ -79,13 +79,11 @@ def test_kill_9_mid_upload_leaves_previous_commit_and_rerun_completes(hub_clean,
         "--no-verify",
     ]
     proc = subprocess.Popen(cmd, env=hub_clean.env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + HANG_GUARD
-    while time.monotonic() < deadline and not {"lfs-put", "lfs-batch"} & set(routes(hub_clean)):
-        time.sleep(0.02)
+    held = hub_clean.server.wait_held(1, timeout=HANG_GUARD)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=30)
-    hub_clean.server.set_latency(0)
-    assert {"lfs-put", "lfs-batch"} & set(routes(hub_clean)), "the upload never started"
+    hub_clean.server.set_faults(None)
+    assert held and {"lfs-put", "lfs-batch"} & set(routes(hub_clean)), "the upload never started"
     assert "commit" not in routes(hub_clean)
     assert hf_api(hub_clean).model_info(repo).sha == first["commit_sha"]  # nothing half-published
 

@@ -96,10 +96,11 @@ def test_kill_9_mid_run_then_resume_processes_every_repo_exactly_once(hub_clean,
     cmd = [sys.executable, "-m", "publisher", "regenerate", "--author", "regen-kill", "--journal", str(journal),
            "--concurrency", "3", "--max-commits-per-hour", "0", "--no-progress", "--json"]  # fmt: skip
     env = hub_clean.env()
-    hub_clean.server.set_latency(40)  # slow enough to be killed in the middle
+    hub_clean.server.set_faults("commit:hold:after=6")  # six commits land, the server holds every later one
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert hub_clean.server.wait_held(1, timeout=HANG_GUARD), "the run never reached its seventh commit"
     deadline = time.monotonic() + HANG_GUARD
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline:  # the six answered commits reach the journal; no later one can
         done = (
             sum(1 for s in _journal_statuses(journal).values() if s == "changed") if journal.exists() else 0
         )
@@ -108,7 +109,7 @@ def test_kill_9_mid_run_then_resume_processes_every_repo_exactly_once(hub_clean,
         time.sleep(0.05)
     os.kill(proc.pid, signal.SIGKILL)
     proc.communicate(timeout=30)
-    hub_clean.server.set_latency(0)
+    hub_clean.server.set_faults(None)
     first = _journal_statuses(journal)
     assert 0 < len(first) < len(seed.repos), "the run was not killed in the middle"
 

@@ -91,7 +91,11 @@ class _Handler(BaseHTTPRequestHandler):
         if hub.latency_ms > 0:
             time.sleep(hub.latency_ms / 1000)
         fault = hub.faults.pick(route)
-        if fault is not None and fault.kind == "drop":
+        if fault is not None and fault.kind == "hold":
+            hub.faults.hold()  # until the faults change or the server stops
+            self._drop()
+            entry.update(status=0, fault="hold")
+        elif fault is not None and fault.kind == "drop":
             self._drop()
             entry.update(status=0, fault="drop")
         else:
@@ -255,6 +259,7 @@ class HubServer:
 
     def stop(self) -> None:
         """Stop accepting, close the socket and the log. Safe to call twice."""
+        self.faults.release()  # a held request must not keep its handler thread waiting
         if self._serving:
             self._serving = False
             self._httpd.shutdown()
@@ -276,6 +281,10 @@ class HubServer:
 
     def set_faults(self, spec: str | None) -> None:
         self.faults.set(spec)
+
+    def wait_held(self, count: int = 1, timeout: float = 3600.0) -> bool:
+        """True once `count` requests are held by a `hold` fault (a test's cue to kill its client)."""
+        return self.faults.wait_held(count, timeout)
 
     def add_user(self, name: str, token: str, orgs: list[str] | tuple[str, ...] = ()) -> None:
         self.users.add(User(name, token, tuple(orgs)))
