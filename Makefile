@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint render clean bench conformance
+.PHONY: install test test-random lint render clean bench conformance
 
 # A misspelt variable (DRYRUN=1 for DRY_RUN=1) is an error before anything runs, never silently ignored.
 KNOWN_VARIABLES := USER HUB HUB_ROOT HUB_PORT ARCHIVE BASE_MODEL PRIVATE TAG DRY_RUN CARD TEMPLATE OUT PYTHON VENV STAMP
@@ -29,6 +29,11 @@ install: $(STAMP)
 
 test: install
 	$(PY) -m pytest
+
+# The same suite in a shuffled order (pytest-randomly prints its seed; -p randomly --randomly-seed=N repeats
+# one order). `$(PY) -m pytest --reverse-order` runs it last to first.
+test-random: install
+	$(PY) -m pytest -p randomly
 
 # huggingface_hub's own test suite (sdist of the installed version) against a fresh local hub; failures allowed only
 # for conformance/exclusions.toml. make conformance [FILES="test_hf_api.py ..."] (README "Hub conformance")

@@ -125,3 +125,16 @@ def run_dir(tmp_path: Path, tiny_model_dir: Path) -> Path:
     shutil.copytree(tiny_model_dir, run)
     write_card(run)
     return run
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--reverse-order",
+        action="store_true",
+        help="run the collected tests last to first: a check that no test needs another to have run before it",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--reverse-order"):
+        items.reverse()

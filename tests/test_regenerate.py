@@ -1,8 +1,9 @@
 """`publisher regenerate` against the local hub seeded with 220+ repos made from classic cards.
 
-The tests of this module share one seeded namespace and run in order: dry run (writes nothing), real run
-(every status right, only changed cards committed), re-run (all unchanged, no empty commit), shards, force,
-pull-request mode.
+The tests share one seeded namespace and pass in any order: the dry run over the pristine org and the one real
+run are module fixtures (the real run after the dry run), and each test that checks what happened after the run
+asks for `first_run`; the tests that write (force, pull-request mode, a run directory) seed a small org of their
+own, so nothing they commit changes what another test reads.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from publisher.cli import cli
 from publisher.regenerate.pipeline import COMMIT_TITLE
 
 ORG = "regen-org"
+OWN_ORGS = ("regen-force", "regen-pr", "regen-rundir")  # one per writing test; the bot may write them too
 OWNER = "regen-stranger"
 BOT_TOKEN = "hf_regenbotsecrettoken0001"
 OWNER_TOKEN = "hf_regenstrangertoken00001"
@@ -28,13 +30,35 @@ WRITE_METHODS = {"POST", "PUT", "DELETE", "PATCH"}
 @pytest.fixture(scope="module")
 def seeded(hub, tmp_path_factory):
     """220 repos in ORG (+ a few of another user), seeded once for the module; the bot may write ORG only."""
-    hub.server.add_user("regen-bot", BOT_TOKEN, [ORG])
+    hub.server.add_user("regen-bot", BOT_TOKEN, [ORG, *OWN_ORGS])
     hub.server.add_user(OWNER, OWNER_TOKEN, [])
     seed = seed_hub(hub.url, hub.token, make_cards(ORG, OWNER), owner_token=OWNER_TOKEN)
     repos_file = tmp_path_factory.mktemp("regen") / "repos.txt"
     repos_file.write_text("\n".join(seed.ids()) + "\n", encoding="utf-8")
     seed.repos_file = str(repos_file)
     return seed
+
+
+@pytest.fixture(scope="module")
+def dry_run(hub, seeded):
+    """The module's first regenerate: a dry run over the pristine org; (exit code, report, stderr, requests)."""
+    hub.server.clear_requests()
+    code, report, stderr = regenerate(hub, "--repos", seeded.repos_file, "--dry-run")
+    return code, report, stderr, list(hub.server.requests)
+
+
+@pytest.fixture(scope="module")
+def first_run(hub, seeded, dry_run):
+    """The one real run over the org, after the dry run; (exit code, report, stderr, requests)."""
+    hub.server.clear_requests()
+    code, report, stderr = regenerate(hub, "--repos", seeded.repos_file, "--max-commits-per-hour", "0")
+    return code, report, stderr, list(hub.server.requests)
+
+
+def own_org(hub, namespace: str, **mix: int):
+    """A few repos in an org of the test's own (one of OWN_ORGS), so what the test writes no other test reads."""
+    assert namespace in OWN_ORGS
+    return seed_hub(hub.url, hub.token, make_cards(namespace, OWNER, mix=mix), owner_token=OWNER_TOKEN)
 
 
 def regenerate(hub, *args: str, token: str = BOT_TOKEN) -> tuple[int, dict, str]:
@@ -79,12 +103,12 @@ def requests_per_repo(entries: list[dict]) -> dict[str, int]:
     return counts
 
 
-def test_dry_run_reports_every_status_and_makes_no_write_request(hub_clean, seeded):
-    code, report, stderr = regenerate(hub_clean, "--repos", seeded.repos_file, "--dry-run")
+def test_dry_run_reports_every_status_and_makes_no_write_request(seeded, dry_run):
+    code, report, stderr, requests = dry_run
     errors = {r["error"] for r in report["repos"] if r["status"] == "failed"}
     assert statuses(report) == seeded.expected(), errors
     assert code == 1  # the repos of the other user fail (no access), even in a dry run
-    assert not [e for e in hub_clean.server.requests if e["method"] in WRITE_METHODS]
+    assert not [e for e in requests if e["method"] in WRITE_METHODS]
     changed = [r for r in report["repos"] if r["status"] == "changed"]
     assert all(
         r["diff"].startswith("--- a/") and "+library_name: transformers" in r["diff"]
@@ -94,9 +118,9 @@ def test_dry_run_reports_every_status_and_makes_no_write_request(hub_clean, seed
     assert "dry run: nothing was written" in stderr
 
 
-def test_run_commits_only_changed_cards_and_leaves_the_rest_untouched(hub_clean, seeded):
-    code, report, stderr = regenerate(hub_clean, "--repos", seeded.repos_file, "--max-commits-per-hour", "0")
-    per_repo = requests_per_repo(hub_clean.server.requests)  # before the checks below add their own
+def test_run_commits_only_changed_cards_and_leaves_the_rest_untouched(hub, seeded, first_run):
+    code, report, stderr, requests = first_run
+    per_repo = requests_per_repo(requests)  # the run's own, not the checks' below
     got = statuses(report)
     assert got == seeded.expected()
     assert code == 1
@@ -106,13 +130,13 @@ def test_run_commits_only_changed_cards_and_leaves_the_rest_untouched(hub_clean,
     by_id = seeded.by_id()
 
     def check(repo_id: str) -> None:
-        titles = commit_titles(hub_clean, repo_id)
+        titles = commit_titles(hub, repo_id)
         if got[repo_id] == "changed":
             assert titles.count(COMMIT_TITLE) == 1, repo_id
-            assert readme_on_hub(hub_clean, repo_id) != by_id[repo_id].readme
+            assert readme_on_hub(hub, repo_id) != by_id[repo_id].readme
         else:
             assert COMMIT_TITLE not in titles, repo_id
-            assert readme_on_hub(hub_clean, repo_id) == by_id[repo_id].readme  # edited cards untouched
+            assert readme_on_hub(hub, repo_id) == by_id[repo_id].readme  # edited cards untouched
 
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(check, [r for r in got if by_id[r].kind not in {"private", "foreign"}]))
@@ -123,7 +147,7 @@ def test_run_commits_only_changed_cards_and_leaves_the_rest_untouched(hub_clean,
     assert BOT_TOKEN not in stderr and BOT_TOKEN not in json.dumps(report)
 
 
-def test_commits_touch_only_readme_and_card_json(hub, seeded):
+def test_commits_touch_only_readme_and_card_json(hub, seeded, first_run):
     from huggingface_hub import HfApi
 
     api = HfApi(endpoint=hub.url, token=hub.token)
@@ -135,7 +159,7 @@ def test_commits_touch_only_readme_and_card_json(hub, seeded):
         assert card["repo_id"] == repo_id
 
 
-def test_second_run_changes_nothing_and_makes_no_empty_commit(hub_clean, seeded):
+def test_second_run_changes_nothing_and_makes_no_empty_commit(hub_clean, seeded, first_run):
     readable = [r for r in seeded.ids() if not r.startswith(OWNER + "/")]
     hub_clean.server.page_size = 40  # the listing comes in 6 pages (Link: rel="next")
     try:
@@ -169,8 +193,8 @@ def test_match_selects_by_glob(hub, seeded):
 
 
 def test_force_regenerates_a_hand_edited_card(hub, seeded):
-    target = seeded.ids("edited")[0]
-    code, report, _ = regenerate(hub, "--author", ORG, "--match", target, "--force")
+    target = own_org(hub, "regen-force", edited=1).ids("edited")[0]
+    code, report, _ = regenerate(hub, "--author", "regen-force", "--match", target, "--force")
     assert code == 0 and statuses(report) == {target: "changed"}
     assert commit_titles(hub, target).count(COMMIT_TITLE) == 1
 
@@ -178,15 +202,16 @@ def test_force_regenerates_a_hand_edited_card(hub, seeded):
 def test_create_pr_does_not_open_a_second_identical_pr(hub, seeded):
     from huggingface_hub import HfApi
 
-    target = seeded.ids("edited")[1]
-    _, first, _ = regenerate(hub, "--author", ORG, "--match", target, "--force", "--create-pr")
-    _, second, _ = regenerate(hub, "--author", ORG, "--match", target, "--force", "--create-pr")
+    own = own_org(hub, "regen-pr", edited=1)
+    target = own.ids("edited")[0]
+    _, first, _ = regenerate(hub, "--author", "regen-pr", "--match", target, "--force", "--create-pr")
+    _, second, _ = regenerate(hub, "--author", "regen-pr", "--match", target, "--force", "--create-pr")
     assert first["repos"][0]["pr_url"].endswith("/discussions/1")
     assert second["repos"][0]["pr_url"] == first["repos"][0]["pr_url"]
     assert "already open" in second["repos"][0]["note"]
     refs = HfApi(endpoint=hub.url, token=hub.token).list_repo_refs(target, include_pull_requests=True)
     assert len(refs.pull_requests) == 1
-    assert readme_on_hub(hub, target) == seeded.by_id()[target].readme  # main untouched in PR mode
+    assert readme_on_hub(hub, target) == own.by_id()[target].readme  # main untouched in PR mode
 
 
 def test_unknown_template_is_a_usage_error_before_any_request(hub_clean, seeded):
@@ -204,7 +229,7 @@ def test_exactly_one_source_is_required(hub):
 
 
 def test_run_directory_card_json_is_the_source_of_the_card(hub, seeded, tmp_path):
-    repo = next(r for r in seeded.repos if r.kind == "current")
+    repo = own_org(hub, "regen-rundir", current=1).repos[0]
     data = json.loads(repo.card_json)
     data["license"] = "apache-2.0"
     run_dir = tmp_path / "run"
