@@ -267,6 +267,7 @@ def test_installed_wheel_ships_the_templates_and_renders_outside_the_source_tree
     names = zipfile.ZipFile(wheel).namelist()
     assert {"publisher/templates/classic.md.j2", "publisher/templates/huggingtweets.md.j2"} <= set(names)
     assert "publisher/py.typed" in names  # PEP 561 marker
+    assert "publisher/card/card.schema.json" in names  # the published JSON Schema of card.json
     links = [p for p in (ROOT / "publisher").rglob("*") if p.is_symlink()]
     assert not links  # templates/ is mapped to publisher.templates by setup.py, not linked into publisher/
     target = tmp_path / "site"

@@ -130,7 +130,7 @@ class _Reader:
         return value
 
 
-_TOP_LEVEL = (
+TOP_LEVEL_KEYS = (
     "schema_version", "repo_id", "users", "wandb", "thumbnail", "language", "widget",
     "base_model", "license", "samples", "training", "intended_use", "limitations", "layout", "layout_padding",
     "layout_mojibake", "pictures",
@@ -350,9 +350,9 @@ def _read_mojibake(r: _Reader, value: Any) -> str | None:
 def _read_extra(r: _Reader, data: dict[str, Any]) -> dict[str, Any]:
     """Unknown top-level keys: a near miss of a known key is a typo (error, so `"lisence"` never silently leaves
     the card at its default license); anything else passes through to card.json with a warning."""
-    extra = {k: v for k, v in data.items() if k not in _TOP_LEVEL}
+    extra = {k: v for k, v in data.items() if k not in TOP_LEVEL_KEYS}
     for key in extra:
-        known = near_miss(key, _TOP_LEVEL)
+        known = near_miss(key, TOP_LEVEL_KEYS)
         if known:
             raise r.fail(key, f"unknown field: did you mean `{known}`?")
         r.warnings.append(f"{key}: unknown field, kept in card.json as is (not shown on the card)")
