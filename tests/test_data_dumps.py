@@ -8,9 +8,9 @@ import pytest
 
 from publisher.data.counting import process_users
 from publisher.data.demo import write_demo_archive
-from publisher.data.prepare import PrepareOptions, prepare_run
 from publisher.data.readers import read_input
 from publisher.errors import DataError
+from publisher.training.prepare import PrepareOptions, prepare_run
 
 
 def write_jsonl(path, records):

@@ -13,8 +13,8 @@ from hang_guard import HANG_GUARD
 
 from publisher.card.manifest import load_manifest
 from publisher.data.demo import write_demo_archive
-from publisher.data.prepare import PrepareOptions, prepare_run
 from publisher.errors import BadInputError, DataError
+from publisher.training.prepare import PrepareOptions, prepare_run
 
 
 def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:

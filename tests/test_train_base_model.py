@@ -16,7 +16,7 @@ import pytest
 from hang_guard import HANG_GUARD
 
 from publisher.data.demo import write_demo_archive
-from publisher.data.prepare import PrepareOptions, prepare_run
+from publisher.training.prepare import PrepareOptions, prepare_run
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,8 @@ import pytest
 
 from publisher.card.manifest import load_manifest
 from publisher.data.demo import write_demo_archive
-from publisher.data.prepare import PrepareOptions, prepare_run
 from publisher.errors import BadInputError, PublisherError
+from publisher.training.prepare import PrepareOptions, prepare_run
 from publisher.training.tiny_model import save_tiny_model, train_tokenizer
 from publisher.training.train import TrainOptions, token_blocks, train_run
 

@@ -49,7 +49,7 @@ def command(
     as_json: bool,
 ) -> None:
     """Import 1 to 3 tweet archives (X archive zip/folder, snscrape/API JSONL, JSON, CSV) into a run directory."""
-    from publisher.data.prepare import PrepareOptions, prepare_run
+    from publisher.training.prepare import PrepareOptions, prepare_run
 
     options = PrepareOptions(
         max_tweets=max_tweets, short_threshold_chars=short_threshold_chars, seed=seed, force=force

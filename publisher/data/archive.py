@@ -52,7 +52,7 @@ class ArchiveFiles:
             with self._zip.open(name) as handle:
                 yield handle  # type: ignore[misc]
         else:
-            from publisher.publish.files import UnsafeFileError, open_regular
+            from publisher._util.regular_files import UnsafeFileError, open_regular
 
             try:
                 handle = open_regular(self.path / name)

@@ -20,13 +20,30 @@ from __future__ import annotations
 
 import json
 import os
-import stat
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
+from publisher._util.regular_files import (
+    FileIdentity,
+    UnsafeFileError,
+    assert_unchanged,
+    check_regular,
+    iter_chunks,
+    open_checked,
+    open_regular,
+    read_bytes,
+)
 from publisher.errors import BadInputError
+
+__all__ = [  # the run directory's file rules, in one place for publish (the checks live in _util)
+    "FileIdentity",
+    "UnsafeFileError",
+    "assert_unchanged",
+    "check_regular",
+    "iter_chunks",
+    "open_regular",
+    "read_bytes",
+]
 
 # Files up to this size are read into memory once (the Hub stores files above 10 MB as LFS objects).
 INLINE_BYTES = 10 * 1024 * 1024
@@ -37,114 +54,6 @@ MAX_TOKENIZER_JSON_BYTES = 128 * 1024 * 1024
 MAX_TEXT_BYTES = 64 * 1024 * 1024
 # The largest models on the Hub have about 200 shards.
 MAX_SHARDS = 1024
-READ_CHUNK = 8 * 1024 * 1024
-
-
-class UnsafeFileError(BadInputError):
-    """A file of the run directory that must not be uploaded: a symlink, a non-regular file, a hard link."""
-
-
-@dataclass(frozen=True)
-class FileIdentity:
-    """What a file was when it was checked; a different identity later means it changed or was swapped."""
-
-    device: int
-    inode: int
-    size: int
-    mtime_ns: int
-
-    @classmethod
-    def of(cls, st: os.stat_result) -> FileIdentity:
-        return cls(st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
-
-
-def _refusal(path: Path, st: os.stat_result) -> str | None:
-    """Why `path` (lstat result `st`) may not be uploaded, or None."""
-    mode = st.st_mode
-    if stat.S_ISLNK(mode):
-        return (
-            f"is a symlink (to {os.readlink(path)!r}); only regular files of the run directory are uploaded"
-        )
-    if stat.S_ISDIR(mode):
-        return "is a directory, not a file"
-    if not stat.S_ISREG(mode):
-        return "is not a regular file (a fifo, socket or device); only regular files are uploaded"
-    if st.st_nlink > 1:
-        return (
-            f"has {st.st_nlink} hard links; a hard link may share a file from outside the run directory, "
-            "so it is not uploaded (replace it with a copy: cp --no-preserve=links)"
-        )
-    return None
-
-
-def check_regular(path: Path) -> FileIdentity | None:
-    """The identity of `path` if it is an uploadable regular file, None if it does not exist; else refused."""
-    try:
-        st = os.lstat(path)
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise UnsafeFileError(f"{path}: cannot be read ({exc.strerror})") from None
-    reason = _refusal(path, st)
-    if reason:
-        raise UnsafeFileError(f"{path}: {reason}; nothing was uploaded")
-    return FileIdentity.of(st)
-
-
-def _open_checked(path: Path, identity: FileIdentity | None = None) -> int:
-    """A read-only descriptor on the regular file `path` itself (never through a symlink, never blocking)."""
-    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
-    try:
-        fd = os.open(path, flags)
-    except OSError as exc:
-        if Path(path).is_symlink():
-            raise UnsafeFileError(
-                f"{path}: is a symlink; only regular files of the run directory are uploaded"
-            ) from None
-        raise UnsafeFileError(f"{path}: cannot be read ({exc.strerror})") from None
-    st = os.fstat(fd)
-    reason = _refusal(path, st)
-    if reason is None and identity is not None and FileIdentity.of(st) != identity:
-        reason = "changed while publishing (size, time or inode differ from when it was checked); run publish again"
-    if reason:
-        os.close(fd)
-        raise UnsafeFileError(f"{path}: {reason}; nothing was uploaded")
-    return fd
-
-
-def open_regular(path: Path) -> BinaryIO:
-    """`path` opened for reading if it is a regular, singly linked file itself (never through a symlink)."""
-    return os.fdopen(_open_checked(path), "rb")
-
-
-def read_bytes(path: Path, *, limit: int, what: str | None = None) -> tuple[bytes, FileIdentity]:
-    """All of `path` (at most `limit` bytes, else an error), read through one checked descriptor."""
-    fd = _open_checked(path)
-    with os.fdopen(fd, "rb") as handle:
-        identity = FileIdentity.of(os.fstat(handle.fileno()))
-        if identity.size > limit:
-            raise BadInputError(
-                f"{path}: {what or 'file'} is {identity.size} bytes, more than the {limit} allowed"
-            )
-        data = handle.read(limit + 1)
-    if len(data) != identity.size:
-        raise UnsafeFileError(f"{path}: changed while it was read; run publish again")
-    return data, identity
-
-
-def iter_chunks(path: Path, identity: FileIdentity) -> Iterator[bytes]:
-    """The content of a large checked file, refused if it is no longer the file that was checked."""
-    fd = _open_checked(path, identity)
-    with os.fdopen(fd, "rb") as handle:
-        while chunk := handle.read(READ_CHUNK):
-            yield chunk
-
-
-def assert_unchanged(path: Path, identity: FileIdentity) -> None:
-    """Right before the commit: the file on disk is still the one that was checked and hashed."""
-    now = check_regular(path)
-    if now != identity:
-        raise UnsafeFileError(f"{path}: changed while publishing; nothing was uploaded, run publish again")
 
 
 def parse_json_bytes(data: bytes, source: Path | str, what: str) -> Any:
@@ -191,7 +100,7 @@ def safetensors_metadata(path: Path) -> dict[str, Any]:
         raise BadInputError(
             f"{path}: not a valid safetensors file (truncated, padded or corrupt: {exc})"
         ) from None
-    fd = _open_checked(path)
+    fd = open_checked(path)
     with os.fdopen(fd, "rb") as handle:
         header_len = int.from_bytes(handle.read(8), "little")
         raw = handle.read(header_len)
