@@ -17,12 +17,14 @@ SCHEMA_VERSION = 1
 
 @dataclass(frozen=True)
 class UserStats:
-    """The huggingtweets counts of one user: downloaded = retweets + short + kept."""
+    """The huggingtweets counts of one user: downloaded = retweets + short + kept.
 
-    downloaded: int
-    retweets: int
-    short: int
-    kept: int
+    One class for the concept: `prepare` counts into it (publisher.data.counting) and the card shows it."""
+
+    downloaded: int = 0
+    retweets: int = 0
+    short: int = 0
+    kept: int = 0
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,9 @@ kept = the rest; so downloaded = retweets + short + kept always holds.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
+from publisher.card.model import UserStats
 from publisher.data.cleaning import EOS, is_short, prepare_tweet
 from publisher.data.records import ImportedSource, Tweet, UserInfo
 from publisher.errors import DataError
@@ -17,17 +18,6 @@ from publisher.output import warn
 DEFAULT_MAX_TWEETS = 3200
 MIN_CHARS = 6000  # huggingtweets: error below this many characters of kept text
 WARN_CHARS = 40000  # huggingtweets: warning below this
-
-
-@dataclass
-class UserStats:
-    downloaded: int = 0
-    retweets: int = 0
-    short: int = 0
-    kept: int = 0
-
-    def card(self) -> dict[str, int]:
-        return asdict(self)
 
 
 @dataclass
@@ -93,22 +83,22 @@ def dedupe_and_cap(data: UserData, max_tweets: int | None) -> None:
 
 def count_user(data: UserData, short_threshold_chars: int | None = None, repair: bool = True) -> None:
     """Clean every non-retweet and sort it into short or kept; fills `stats` and `kept_texts`."""
-    stats = UserStats(downloaded=len(data.tweets))
+    retweets = short = 0
     kept: list[str] = []
     statuses: list[str] = []
     for tweet in data.tweets:
         if tweet.is_retweet:
-            stats.retweets += 1
+            retweets += 1
             statuses.append("retweet")
             continue
         text = prepare_tweet(tweet.text, repair=repair)
         if is_short(text, short_threshold_chars):
-            stats.short += 1
+            short += 1
             statuses.append("short")
         else:
             kept.append(text)
             statuses.append("kept")
-    stats.kept = len(kept)
+    stats = UserStats(downloaded=len(data.tweets), retweets=retweets, short=short, kept=len(kept))
     assert stats.downloaded == stats.retweets + stats.short + stats.kept
     data.stats = stats
     data.kept_texts = kept

@@ -6,7 +6,7 @@ import contextlib
 import json
 import random
 import sys
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +47,7 @@ def card_user(data: UserData) -> dict[str, Any]:
     user: dict[str, Any] = {"handle": data.user.handle, "name": data.user.name}
     if data.user.avatar_url:
         user["avatar_url"] = data.user.avatar_url
-    user["stats"] = data.stats.card()
+    user["stats"] = asdict(data.stats)
     return user
 
 
@@ -80,7 +80,7 @@ def prepare_info(
                 "handle": u.user.handle,
                 "sources": u.sources,
                 "protected": u.user.protected,
-                "stats": u.stats.card(),
+                "stats": asdict(u.stats),
                 "duplicates_removed": u.duplicates_removed,
                 "edits_collapsed": u.edits_collapsed,
                 "beyond_cap": u.beyond_cap,
