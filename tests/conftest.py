@@ -1,6 +1,6 @@
 """Test session environment.
 
-The Hub clients read their configuration at import time (hub-api.md §1), so the environment is set here,
+The Hub clients read their configuration at import time (docs/hub-api.md §1), so the environment is set here,
 at the very top, before anything imports huggingface_hub, transformers or wandb:
 a fresh HF_HOME and W&B dirs per session, Xet and telemetry off, W&B offline. HF_HUB_OFFLINE is never set
 (it would block 127.0.0.1 too).

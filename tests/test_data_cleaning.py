@@ -1,4 +1,4 @@
-"""Parity with huggingtweets' cleaning and counting rules (tweet-data.md §1.4-1.8), on crafted tweets."""
+"""Parity with huggingtweets' cleaning and counting rules (docs/tweet-data.md §1.4-1.8), on crafted tweets."""
 
 from __future__ import annotations
 

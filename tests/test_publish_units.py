@@ -100,7 +100,7 @@ def test_human_size():
 
 
 class _FakeWandb:
-    """Records what the back-link asks of wandb (no W&B server exists offline; wandb.md A4)."""
+    """Records what the back-link asks of wandb (no W&B server exists offline; docs/wandb.md A4)."""
 
     def __init__(self):
         self.calls = []

@@ -1,6 +1,6 @@
 """Read an X ("Download an archive of your data") export, zipped or extracted, without extracting media.
 
-Tweets come from `data/tweets.js`, `data/tweets-partN.js` or the older `data/tweet.js` (tweet-data.md §2),
+Tweets come from `data/tweets.js`, `data/tweets-partN.js` or the older `data/tweet.js` (docs/tweet-data.md §2),
 streamed with ijson straight out of the zip; `account.js` gives the handle and display name, `profile.js`
 the avatar, `protected-history.js` whether the account is protected. Look-alikes such as
 `deleted-tweets.js` and `tweet-headers.js` are never read; `note-tweet.js` only restores the full text of
@@ -193,7 +193,7 @@ def read_note_tweets(files: ArchiveFiles, data_dir: str) -> dict[str, list[str]]
     """Full texts of long posts (note-tweet.js), keyed by creation time in tweets.js's `created_at` format.
 
     tweets.js holds only a truncated `full_text` for posts over 280 characters. The join key between the
-    two files is undocumented (tweet-data.md §2.4), so a note replaces a tweet only when both were created
+    two files is undocumented (docs/tweet-data.md §2.4), so a note replaces a tweet only when both were created
     in the same second and the tweet's visible text is a prefix of the note."""
     notes: dict[str, list[str]] = {}
     for item in _read_optional(files, data_dir + "note-tweet.js") or []:

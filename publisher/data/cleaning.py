@@ -1,7 +1,7 @@
 """huggingtweets' cleaning rules, verbatim, plus the input repairs its API source never needed.
 
 `fix_text`, `clean_tweet` and `boring_tweet` reproduce borisdayma/huggingtweets byte for byte
-(tweet-data.md §1.4-1.6), quirks included (`&amp;lt;` is unescaped twice, a comma glued to a URL goes
+(docs/tweet-data.md §1.4-1.6), quirks included (`&amp;lt;` is unescaped twice, a comma glued to a URL goes
 with it), so card counts match what the original would have shown. `repair_text` runs before them: it
 fixes mojibake and removes invisible characters that glue words together, which archives and scraper
 dumps contain and the original's API source did not.

@@ -1,6 +1,6 @@
 """From imported tweets to the card's numbers: dedupe, cap to the most recent N, count, size checks.
 
-Semantics (tweet-data.md §1.7, §6): downloaded = unique tweets after the cap (retweets included),
+Semantics (docs/tweet-data.md §1.7, §6): downloaded = unique tweets after the cap (retweets included),
 retweets = those detected as retweets, short = non-retweets that are short after cleaning,
 kept = the rest; so downloaded = retweets + short + kept always holds.
 """

@@ -2,7 +2,7 @@
 
 Per epoch (4), each user's tweets are shuffled with `random.Random(seed)`, smaller users are oversampled up
 to the largest user's character count, and users are concatenated in input order; every tweet is
-separated by `<|endoftext|>` and the text starts and ends with one (tweet-data.md §1.9). The 5% evaluation
+separated by `<|endoftext|>` and the text starts and ends with one (docs/tweet-data.md §1.9). The 5% evaluation
 tweets are drawn first, with the same generator, and never appear in the training text.
 """
 

@@ -1,6 +1,6 @@
 """A seeded synthetic X archive for a fictional user: the real layout and formatting, no real tweets.
 
-It exercises the edge cases of tweet-data.md §5: HTML entities (also double-escaped), t.co URLs at the
+It exercises the edge cases of docs/tweet-data.md §5: HTML entities (also double-escaped), t.co URLs at the
 start, middle, end and on their own line, retweets (`RT @…`, `"retweeted" : false` as in real archives),
 replies and self-reply threads, hashtags, emoji with joiners and skin tones, CJK text, zero-width
 characters, mojibake, a literal `<|endoftext|>`, edited tweets (two revisions), a tweet repeated in two

@@ -1,6 +1,6 @@
 """Scraper and API dumps: snscrape JSONL, Twitter API v1.1 (and v2) JSON/JSONL, plain JSONL/CSV.
 
-The shape is recognised per record (tweet-data.md §3), so one reader serves all of them:
+The shape is recognised per record (docs/tweet-data.md §3), so one reader serves all of them:
   snscrape   `rawContent` (or `content`), `retweetedTweet`, `user.username/displayname/profileImageUrl`
   API v1.1   `full_text` (or `text`), `retweeted_status`, `user.screen_name/name/profile_image_url_https`
   API v2     `text`, `referenced_tweets[].type == "retweeted"` (the handle comes from the file name)

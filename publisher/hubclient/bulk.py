@@ -257,7 +257,7 @@ class BulkHub:
 
     def _post_commit(self, repo_id: str, files: dict[str, bytes], *, parent_commit: str | None, message: str,
                      description: str = "", create_pr: bool = False) -> CommitOutcome:  # fmt: skip
-        """The commit POST alone (hub-api.md §2 #16): an NDJSON header line, then each file inline (base64)."""
+        """The commit POST alone (docs/hub-api.md §2 #16): an NDJSON header line, then each file inline (base64)."""
         import base64
         from urllib.parse import quote
 

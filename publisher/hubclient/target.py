@@ -1,7 +1,7 @@
 """Where Hub calls go: the target (endpoint, token and how both were chosen), decided before any import of
 huggingface_hub, and the process environment that points its clients there.
 
-Order of use (the clients read `HF_ENDPOINT` when they are imported, hub-api.md §1):
+Order of use (the clients read `HF_ENDPOINT` when they are imported, docs/hub-api.md §1):
 
     target = resolve_target("auto")          # no huggingface_hub import yet
     with connect(target) as target:          # starts the embedded local hub if needed, sets HF_ENDPOINT
@@ -203,7 +203,7 @@ def _offline_flags(env: Mapping[str, str]) -> list[str]:
 
 
 def _check_offline_flags(target: HubTarget, flags: list[str]) -> None:
-    """HF_HUB_OFFLINE blocks every request, 127.0.0.1 included (hub-api.md §1): ignore it for a loopback hub
+    """HF_HUB_OFFLINE blocks every request, 127.0.0.1 included (docs/hub-api.md §1): ignore it for a loopback hub
     (an offline machine can still rehearse locally), refuse it for a remote one."""
     if not flags:
         return

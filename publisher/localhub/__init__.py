@@ -1,5 +1,5 @@
 """A Hub-compatible local server (`publisher hub serve`): the real huggingface_hub and transformers clients
-upload to it and download from it, offline. See hub-api.md for the protocol it implements.
+upload to it and download from it, offline. See docs/hub-api.md for the protocol it implements.
 
 It never imports huggingface_hub, transformers, torch or wandb.
 """

@@ -1,6 +1,6 @@
 """LFS basic-transfer helpers: self-authenticating upload URLs.
 
-The client PUTs LFS bytes with no Authorization header (hub-api.md §2 #14), so the upload href carries its own
+The client PUTs LFS bytes with no Authorization header (docs/hub-api.md §2 #14), so the upload href carries its own
 credential: an HMAC over (repo, oid, size, expiry) with a secret that lives only in the server process. The
 repo is part of it because LFS objects are scoped per repo: an upload URL granted for one repo adds the object
 to that repo only.

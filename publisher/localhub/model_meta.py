@@ -1,5 +1,5 @@
 """What the Hub derives from a model's files for model_info: `safetensors` parameter counts, the `config`
-summary and `transformersInfo` (hub-api.md §2 #4), and the `expand` property names each repo type accepts.
+summary and `transformersInfo` (docs/hub-api.md §2 #4), and the `expand` property names each repo type accepts.
 
 Only headers are read (a safetensors header is bounded), and results are cached by content hash (blobs never
 change), so listing many repos stays cheap.

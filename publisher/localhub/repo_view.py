@@ -201,7 +201,7 @@ class RepoView:
 
     def describe(self, key: RepoKey, state: dict[str, Any], commit: Commit, *, blobs: bool, siblings: bool = True,
                  card: bool = True, card_data: bool = True) -> dict[str, Any]:  # fmt: skip
-        """The model-info document (hub-api.md §2 #4); `card=False` skips what is read from README/config,
+        """The model-info document (docs/hub-api.md §2 #4); `card=False` skips what is read from README/config,
         `card_data=False` leaves out the cardData copy (a listing that was not asked for it)."""
         data = self.card_data(commit, shared=True) if card else {}
         config = self.file_text(commit, "config.json") if card else None

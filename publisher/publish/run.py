@@ -7,7 +7,7 @@ The flow is a chain of plain functions:
     publish(options)                target, write-access check, plan, one commit (or none), tag, verify, back-link
 
 Unchanged files are compared with the Hub's own oids (sha256 for LFS files, the git blob sha1 for regular
-ones, hub-api.md §3), so they are never re-sent, and a publish that changes nothing makes no commit at all.
+ones, docs/hub-api.md §3), so they are never re-sent, and a publish that changes nothing makes no commit at all.
 """
 
 from __future__ import annotations

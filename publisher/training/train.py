@@ -32,7 +32,7 @@ TINY_MAX_STEPS = 300
 TINY_BLOCK_SIZE = 64
 SAMPLES_PER_PROMPT = 3
 
-# huggingtweets' demo (tweet-data.md §1.9)
+# huggingtweets' demo (docs/tweet-data.md §1.9)
 HYPERPARAMETERS: dict[str, Any] = {
     "learning_rate": 1.372e-4,
     "lr_scheduler_type": "cosine",
@@ -41,7 +41,7 @@ HYPERPARAMETERS: dict[str, Any] = {
     "per_device_train_batch_size": 1,
     "logging_steps": 5,
 }
-# written into config.task_specific_params["text-generation"] (tweet-data.md §1.10)
+# written into config.task_specific_params["text-generation"] (docs/tweet-data.md §1.10)
 GENERATION_DEFAULTS: dict[str, Any] = {
     "do_sample": True,
     "min_length": 10,

@@ -10,7 +10,7 @@ not switch runs online by itself; WANDB_MODE=online does.
 **Runs** (`log_preprocess`, `start_train_run`, `log_model`): a preprocess run (raw-dataset and
 train-dataset artifacts) and a train run (the model artifact). An online init that fails (no network, bad
 key, timeout) falls back to offline with a warning, so W&B never blocks a run. wandb 0.31 points its own
-links at another host and knows no entity offline (wandb.md §A0, §A2), so the card stores app URL, entity,
+links at another host and knows no entity offline (docs/wandb.md §A0, §A2), so the card stores app URL, entity,
 project and run ids, and links are built from those.
 
 **Online or not, per run** (`offline_runs`, `sync_runs`, `settle_links`): an offline run has no page on

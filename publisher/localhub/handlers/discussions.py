@@ -1,4 +1,4 @@
-"""Discussions and pull requests of the local hub (hub-api.md §2): create, list, details, comment, edit/hide a
+"""Discussions and pull requests of the local hub (docs/hub-api.md §2): create, list, details, comment, edit/hide a
 comment, rename, change status, merge.
 
 They live in the repo's state.json under "prs" (the name predates plain discussions): number -> {title,
