@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from publisher.data.jsstream import MAX_SMALL_FILE_BYTES, JSPayloadReader, read_small_js
 from publisher.data.records import ImportedSource, Tweet, UserInfo, https_or_none, order_key
@@ -140,7 +140,8 @@ def _first_object(value: object, key: str) -> dict:
     return {}
 
 
-def _read_optional(files: ArchiveFiles, name: str) -> object | None:
+def _read_optional(files: ArchiveFiles, name: str) -> Any:
+    """The parsed JSON of an optional archive file (None when absent): any JSON value, checked by the caller."""
     if name not in files.names:
         return None
     try:
@@ -198,7 +199,7 @@ def read_note_tweets(files: ArchiveFiles, data_dir: str) -> dict[str, list[str]]
     notes: dict[str, list[str]] = {}
     for item in _read_optional(files, data_dir + "note-tweet.js") or []:
         note = item.get("noteTweet", item) if isinstance(item, dict) else {}
-        core = note.get("core") if isinstance(note.get("core"), dict) else {}
+        core = found if isinstance(found := note.get("core"), dict) else {}
         text, created = core.get("text") or note.get("text"), note.get("createdAt")
         if isinstance(text, str) and isinstance(created, str):
             try:

@@ -40,7 +40,7 @@ def _first(record: dict[str, Any], keys: tuple[str, ...]) -> Any:
 
 
 def record_shape(record: dict[str, Any]) -> str:
-    user = record.get("user") if isinstance(record.get("user"), dict) else {}
+    user = found if isinstance(found := record.get("user"), dict) else {}
     if str(record.get("_type", "")).startswith("snscrape") or "rawContent" in record or "username" in user:
         return "snscrape"
     if "full_text" in record or "screen_name" in user or "retweeted_status" in record:
@@ -80,7 +80,7 @@ def _is_retweet(record: dict[str, Any], shape: str, text: str, where: str) -> bo
 
 def _user_fields(record: dict[str, Any], shape: str) -> dict[str, Any]:
     """Handle, name, avatar and protection as this record states them (possibly none)."""
-    user = record.get("user") if isinstance(record.get("user"), dict) else {}
+    user = found if isinstance(found := record.get("user"), dict) else {}
     if shape == "snscrape":
         handle, name, avatar = (
             user.get("username") or record.get("username"),
