@@ -89,7 +89,7 @@ def pillow_font(font: FontFile, size: int, weight: int) -> Any:
     face = ImageFont.truetype(font.path, size, index=font.index)
     if font.weight_axis:
         try:
-            axes = face.get_variation_axes()
+            axes: list[Any] = face.get_variation_axes()  # Pillow types minimum/maximum as optional
             wght = next(
                 (a for a in axes if a.get("name") in (b"Weight", "Weight")), axes[0] if axes else None
             )

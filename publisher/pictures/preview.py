@@ -87,7 +87,7 @@ def preview_png(
     header = avatar + 42 + 54 + 38
     body = sum(_box_height(lines) + BOX_GAP for lines in boxes) + (24 if boxes else 0)
     top = max(28, (HEIGHT - FOOTER_ROOM - header - body) // 2)
-    y = _draw_avatars(image, users, avatars or {}, top, avatar)
+    y: float = _draw_avatars(image, users, avatars or {}, top, avatar)
     y = _centered(draw, Line([Text(bot_label(len(users)), 30, BOLD)]), y + 42, INK)
     y = _centered(draw, _names_line([_display_name(u) for u in users], " & ", 46, 30, BOLD), y + 54, INK)
     y = _centered(draw, _names_line([f"@{u.handle}" for u in users], "   ", 26, 20, REGULAR), y + 38, MUTED)
@@ -239,7 +239,7 @@ def _words(sample: str, prompt: str) -> list[tuple[str, int]]:
 def wrap_words(words: list[tuple[str, int]], size: int, room: float, max_lines: int) -> list[list[Text]]:
     """Greedy word wrap into at most `max_lines` lines of `room` px; a word wider than a line (CJK text has
     no spaces) is cut by characters; text past the last line ends in an ellipsis."""
-    pieces = []
+    pieces: list[tuple[str, int]] = []
     for word, weight in words:
         pieces.extend((part, weight) for part in _split_long(word, size, weight, room))
     lines: list[list[Text]] = []
