@@ -136,7 +136,7 @@ def load_base(
         model = AutoModelForCausalLM.from_pretrained(source, local_files_only=local_only)
     except (OSError, ValueError) as exc:
         raise BadInputError(f"--base-model {base_model}: cannot load it ({exc})") from exc
-    positions = getattr(model.config, "n_positions", None) or getattr(
+    positions = getattr(model.config, "n_positions", 0) or getattr(
         model.config, "max_position_embeddings", 1024
     )
     block = min(tokenizer.model_max_length or 1024, positions, 1024)
