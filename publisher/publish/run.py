@@ -17,7 +17,7 @@ import hashlib
 import os
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -546,7 +546,7 @@ def human_size(size: int) -> str:
     return f"{size} B"
 
 
-def format_plan(plan: Plan, skipped: list[tuple[str, str]] = ()) -> str:
+def format_plan(plan: Plan, skipped: Sequence[tuple[str, str]] = ()) -> str:
     head = (
         plan.remote.head[:12]
         if plan.remote.head
