@@ -7,8 +7,8 @@ import os
 
 import pytest
 
+from publisher.publish.files import LocalFile
 from publisher.publish.hashcache import HashCache
-from publisher.publish.run import LocalFile
 
 SIZE = 2 * 1024 * 1024
 

@@ -1,4 +1,4 @@
-"""Unit tests of publisher.publish.run's pure parts: oids, the plan, local checks."""
+"""Unit tests of publisher.publish's pure parts: oids, the plan, local checks."""
 
 from __future__ import annotations
 
@@ -9,14 +9,9 @@ import pytest
 
 from publisher.errors import BadInputError
 from publisher.hubclient.ops import RemoteFile, RemoteState
-from publisher.publish.run import (
-    LocalFile,
-    check_model_files,
-    human_size,
-    plan_publish,
-    readme_diff,
-    safetensors_header,
-)
+from publisher.publish.files import LocalFile
+from publisher.publish.modelcheck import check_model_files, safetensors_header
+from publisher.publish.plan import human_size, plan_publish, readme_diff
 
 
 def test_git_oid_matches_git_hash_object(tmp_path):
@@ -127,7 +122,7 @@ class _FakeWandb:
 
 def _prepared_with_wandb():
     from publisher.card.manifest import card_from_dict
-    from publisher.publish.run import PreparedRun
+    from publisher.publish.plan import PreparedRun
 
     card = card_from_dict(
         {

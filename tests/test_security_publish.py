@@ -143,7 +143,7 @@ def test_files_outside_the_upload_list_may_be_symlinks(hub_clean, canary_env, ru
 
 def test_a_file_changed_after_it_was_hashed_is_refused(tiny_model_dir, tmp_path):
     from publisher.publish import files as runfiles
-    from publisher.publish.run import run_file
+    from publisher.publish.modelcheck import run_file
 
     run = tmp_path / "run"
     shutil.copytree(tiny_model_dir, run)
@@ -159,7 +159,7 @@ def test_a_file_changed_after_it_was_hashed_is_refused(tiny_model_dir, tmp_path)
 
 def test_a_file_swapped_for_a_symlink_after_the_check_is_not_read(tiny_model_dir, tmp_path):
     from publisher.publish import files as runfiles
-    from publisher.publish.run import run_file
+    from publisher.publish.modelcheck import run_file
 
     run = tmp_path / "run"
     shutil.copytree(tiny_model_dir, run)

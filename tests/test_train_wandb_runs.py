@@ -26,7 +26,8 @@ class _RefusingWandb:
 
 
 def _backlink(settings: Settings) -> str:
-    from publisher.publish.run import PreparedRun, record_wandb_backlink
+    from publisher.publish.plan import PreparedRun
+    from publisher.publish.run import record_wandb_backlink
 
     card = card_from_dict(
         {

@@ -1,4 +1,5 @@
-"""The files of a run directory that `publish` may upload, read so that the bytes checked are the bytes sent.
+"""The files of a run directory that `publish` may upload, read so that the bytes checked are the bytes sent,
+and `LocalFile`, a file to publish with its oids (sha256 for LFS, the git blob sha1 otherwise), hashed lazily.
 
 Run directories come from checkouts and from other people, and the release job publishes one with a write
 token in its environment. A symlink named `chat_template.jinja` pointing at /proc/self/environ, or a hard
@@ -18,12 +19,16 @@ safetensors library's own checks (header length, JSON, offsets covering the file
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from publisher._util.regular_files import (
+    READ_CHUNK,
     FileIdentity,
     UnsafeFileError,
     assert_unchanged,
@@ -34,6 +39,9 @@ from publisher._util.regular_files import (
     read_bytes,
 )
 from publisher.errors import BadInputError
+
+if TYPE_CHECKING:
+    from publisher.hubclient.ops import RemoteFile
 
 __all__ = [  # the run directory's file rules, in one place for publish (the checks live in _util)
     "FileIdentity",
@@ -108,3 +116,92 @@ def safetensors_metadata(path: Path) -> dict[str, Any]:
     if not isinstance(header, dict):
         raise BadInputError(f"{path}: the safetensors header is not a JSON object")
     return header
+
+
+# ---------------------------------------------------------------------------------------------------------
+# A file to publish, and its oids
+
+
+@dataclass
+class LocalFile:
+    """A file to publish: from disk (`source`) or generated in memory (`data`). Hashes are computed lazily."""
+
+    path: str
+    source: Path | None = None
+    data: bytes | None = None
+    identity: FileIdentity | None = (
+        None  # a run file as checked (publisher.publish.files); re-checked on read
+    )
+    _sha256: str | None = field(default=None, repr=False)
+    _git_oid: str | None = field(default=None, repr=False)
+    cache: Any = field(default=None, repr=False, compare=False)
+    """A publisher.publish.hashcache.HashCache: a file unchanged since it was last hashed is not read again."""
+
+    @property
+    def size(self) -> int:
+        if self.data is not None:
+            return len(self.data)
+        if self.identity is not None:
+            return self.identity.size
+        return self.source.stat().st_size  # type: ignore[union-attr]
+
+    def _chunks(self) -> Iterator[bytes]:
+        if self.data is not None:
+            yield self.data
+            return
+        if self.identity is not None:
+            yield from iter_chunks(self.source, self.identity)  # type: ignore[arg-type]
+            return
+        with open(self.source, "rb") as handle:  # type: ignore[arg-type]
+            while chunk := handle.read(READ_CHUNK):
+                yield chunk
+
+    @property
+    def sha256(self) -> str:
+        """The content sha256: the oid the Hub keeps for an LFS file."""
+        if self._sha256 is None:
+            self._sha256 = self._hash("sha256", hashlib.sha256())
+        return self._sha256
+
+    @property
+    def git_oid(self) -> str:
+        """The git blob sha1 (`blob <size>\\0` + content): the oid the Hub keeps for a regular file."""
+        if self._git_oid is None:
+            digest = hashlib.sha1(f"blob {self.size}\0".encode())  # noqa: S324 - git's object id, not security
+            self._git_oid = self._hash("git_oid", digest)
+        return self._git_oid
+
+    def _hash(self, kind: str, digest: Any) -> str:
+        """Hash the content, or take the hash from the cache when the file is the one hashed last time."""
+        cached = self.source is not None and self.cache is not None
+        if cached:
+            from publisher.publish.hashcache import identity_stamp
+
+            hit = self.cache.get(self.source, kind)
+            if hit is not None:
+                return hit
+            before = identity_stamp(self.source)  # type: ignore[arg-type]
+        for chunk in self._chunks():
+            digest.update(chunk)
+        value = digest.hexdigest()
+        if cached:
+            self.cache.put(self.source, kind, value, stamp_before=before)
+        return value
+
+    def matches(self, remote: RemoteFile) -> bool:
+        """True if the Hub already has exactly this content at this path."""
+        if remote.size != self.size:
+            return False
+        if remote.lfs_sha256:
+            return remote.lfs_sha256 == self.sha256
+        return remote.git_oid == self.git_oid
+
+    def operation(self) -> Any:
+        """The huggingface_hub CommitOperationAdd, reusing a sha256 already computed for the plan."""
+        from huggingface_hub import CommitOperationAdd
+
+        content = self.data if self.data is not None else str(self.source)
+        op = CommitOperationAdd(path_in_repo=self.path, path_or_fileobj=content)
+        if self._sha256 is not None and self.data is None:
+            op.upload_info.sha256 = bytes.fromhex(self._sha256)
+        return op
