@@ -1,9 +1,9 @@
 """HTTP layer of the local hub: a stdlib ThreadingHTTPServer (HTTP/1.1, keep-alive) routing on the RAW path.
 
 Revisions arrive URL-quoted (`refs%2Fpr%2F1`), so the path is split on "/" first and each segment unquoted
-after (docs/hub-api.md §2). The route table is `routing.py`, the handlers `handlers/` and `pages.py`, the request/response vocabulary
-`http.py`; this module
-owns the socket, the request plumbing, latency, fault injection and the request log.
+after (docs/hub-api.md §2). The route table is `routing.py`, the handlers
+`handlers/` and `pages.py`, the request/response vocabulary `http.py`; this module owns the socket, the
+request plumbing, latency, fault injection and the request log.
 """
 
 from __future__ import annotations

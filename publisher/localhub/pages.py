@@ -1,8 +1,9 @@
 """HTML pages of the local hub: an index of models and one page per repo, to preview a card before publishing.
 
-The README is shown as the Hub shows it: front matter hidden, Markdown rendered with markdown-it-py, the card's
-own inline HTML kept but sanitized by nh3 (no scripts, event handlers, `javascript:` URLs or unknown tags; style
-attributes limited to layout properties). A Content-Security-Policy forbidding scripts backs that up. Browsers
+The README is shown as the Hub shows it: front matter hidden (exactly the block the Hub reads as metadata,
+found by publisher.card.frontmatter, the parser cardData comes from too), Markdown rendered with markdown-it-py,
+the card's own inline HTML kept but sanitized by nh3 (no scripts, event handlers, `javascript:` URLs or unknown
+tags; style attributes limited to layout properties). A Content-Security-Policy forbidding scripts backs that up. Browsers
 send no token, so private repos are 404 here unless the owner signed in (browse.py: a session cookie that only
 pages read, never the API).
 """
@@ -19,13 +20,13 @@ from urllib.parse import quote, urlsplit
 import nh3
 from markdown_it import MarkdownIt
 
+from publisher.card.frontmatter import strip_front_matter
 from publisher.localhub.browse import Browse, size_text
 from publisher.localhub.http import Request, Response
 from publisher.localhub.repo_view import RepoView
 from publisher.localhub.rules import RepoKey
 from publisher.localhub.storage import Commit
 
-_FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n.*?\r?\n---[ \t]*(\r?\n|\Z)", re.S)
 _STYLE_PROPERTIES = {
     "display",
     "margin",
@@ -68,10 +69,6 @@ _ATTRIBUTES = {
 }
 _ATTRIBUTES["a"] = {"href", "title"}
 _ATTRIBUTES["img"] = {"src", "alt", "width", "height", "title", "align"}
-
-
-def strip_front_matter(text: str) -> str:
-    return _FRONT_MATTER.sub("", text, count=1)
 
 
 def _safe_declaration(declaration: str) -> bool:
