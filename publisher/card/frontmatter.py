@@ -133,7 +133,7 @@ def _alias_line(block: str, start_line: int) -> int:
     """The line of the first alias in `block` (a second, event-level pass, run only to report it)."""
     try:
         for event in yaml.parse(block, Loader=_FAST_LOADER):
-            if isinstance(event, yaml.AliasEvent):
+            if isinstance(event, yaml.AliasEvent) and event.start_mark is not None:
                 return start_line + event.start_mark.line
     except yaml.YAMLError:
         pass

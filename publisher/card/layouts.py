@@ -134,7 +134,7 @@ def match_body(body: str, family: str | None = None) -> tuple[Layout, dict[str, 
     decodings: tuple[str | None, ...] = (None,) if body.isascii() else (None, *CARD_MOJIBAKE)
     lines = set(body.split("\n"))
     for decoding in decodings:
-        found = []
+        found: list[tuple[int, int, Layout, dict[str, str]]] = []
         for layout in candidates:
             # a card of this layout has every literal line of it; checking that first spares the expression
             # (whose one-line groups would backtrack) on the layouts it cannot be

@@ -227,7 +227,7 @@ def _classic_users(values: dict[str, str], handles: list[str], warnings: list[st
     users = []
     for i, handle in enumerate(handles):
         url = values.get(f"USER_PROFILE_{i + 1}")
-        shown = values.get(f"DISPLAY_{i + 1}") == "inherit" and url
+        shown = bool(values.get(f"DISPLAY_{i + 1}") == "inherit" and url)
         if i == 0 and "USER_PROFILE" in values:  # the single-user notebook filling the classic template
             url = values["USER_PROFILE"]
             shown = url != "USER_PROFILE"
@@ -235,7 +235,7 @@ def _classic_users(values: dict[str, str], handles: list[str], warnings: list[st
             {
                 "handle": handle,
                 "name": names[i],
-                "avatar_url": unescape_attribute(url) if shown else None,
+                "avatar_url": unescape_attribute(url) if shown and url is not None else None,
                 "stats": stats[i],
             }
         )

@@ -293,7 +293,7 @@ def _wandb_links(card: Card) -> dict[str, str | None]:
 
 
 def _widget_entries(card: Card) -> list[dict[str, Any]]:
-    outputs = {}
+    outputs: dict[str, str] = {}
     for sample in card.samples:
         outputs.setdefault(sample.prompt, sample.text)
     entries: list[dict[str, Any]] = []

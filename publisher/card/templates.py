@@ -9,8 +9,13 @@ needs rendering at all.
 
 from __future__ import annotations
 
+import sys
 from importlib import resources
-from importlib.resources.abc import Traversable
+
+if sys.version_info >= (3, 11):
+    from importlib.resources.abc import Traversable
+else:  # Python 3.10 (requires-python) has it only here
+    from importlib.abc import Traversable
 
 TEMPLATE_PACKAGE = "publisher.templates"
 TEMPLATE_SUFFIXES = (".md.j2", ".md.jinja", ".j2", ".jinja")
