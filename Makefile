@@ -44,6 +44,7 @@ conformance: install
 lint: install
 	$(VENV)/bin/ruff check publisher tests bench conformance templates setup.py
 	$(VENV)/bin/ruff format --check publisher tests bench conformance setup.py
+	$(VENV)/bin/mypy
 	$(VENV)/bin/actionlint -no-color .github/workflows/*.yml
 
 # make render CARD=tests/fixtures/cards/k_saifullaah.json [TEMPLATE=classic] [OUT=README.md]
