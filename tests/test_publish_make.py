@@ -1,7 +1,8 @@
 """`make publish USER=demo`: the README's first command, run for real in a scratch directory.
 
-The scratch directory gets only what the Makefile's install rule looks at (pyproject.toml, constraints.txt)
-and reuses this test session's virtualenv (VENV=..., a fresh STAMP), so nothing is reinstalled.
+The scratch directory gets only what the Makefile's install rule looks at (pyproject.toml, setup.py,
+constraints.txt) and reuses this test session's virtualenv (VENV=..., a fresh STAMP), so nothing is
+reinstalled.
 """
 
 from __future__ import annotations
@@ -63,9 +64,9 @@ def page_served_by_make_hub(root: Path, path: str) -> str:
 
 @pytest.fixture
 def scratch(tmp_path: Path) -> Path:
-    for name in ("pyproject.toml", "constraints.txt"):
+    for name in ("pyproject.toml", "setup.py", "constraints.txt"):
         shutil.copy2(REPO / name, tmp_path / name)
-    (tmp_path / "stamp").touch()  # newer than both: the install rule has nothing to do
+    (tmp_path / "stamp").touch()  # newer than all three: the install rule has nothing to do
     return tmp_path
 
 
