@@ -15,12 +15,11 @@ import json
 import math
 import os
 import re
-import tempfile
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from publisher import defaults
+from publisher._util import fs
 from publisher.card.check import KNOWN_LICENSES
 from publisher.card.model import (
     SCHEMA_VERSION,
@@ -494,21 +493,6 @@ def load_manifest(path: str | os.PathLike[str]) -> Card:
     return loads_manifest(text, source=source)
 
 
-def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
-    """Write UTF-8 text via a temp file in the same directory and a rename: never a half-written file."""
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_manifest(card: Card, path: str | os.PathLike[str]) -> None:
-    """Save the card as card.json atomically."""
-    atomic_write_text(path, dumps_manifest(card))
+    """Save the card as card.json atomically (publisher._util.fs, the one atomic writer)."""
+    fs.write_text(path, dumps_manifest(card))

@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from publisher import defaults
+from publisher._util import fs
 from publisher.errors import BadInputError
 from publisher.output import info
 
@@ -38,9 +39,7 @@ def _users(auth_file: str | None, tokens: tuple[str, ...]) -> list[dict] | None:
 
 def _write_server_json(root: Path, url: str) -> Path:
     target = root / "server.json"
-    tmp = root / f".server.json.{os.getpid()}.tmp"
-    tmp.write_text(json.dumps({"url": url, "pid": os.getpid()}))
-    os.replace(tmp, target)
+    fs.write_text(target, json.dumps({"url": url, "pid": os.getpid()}))
     return target
 
 

@@ -17,9 +17,9 @@ def _write(text: str, output: str) -> None:
         sys.stdout.buffer.write(text.encode("utf-8"))
         sys.stdout.flush()
         return
-    from publisher.card.manifest import atomic_write_text
+    from publisher._util import fs
 
-    atomic_write_text(output, text)
+    fs.write_text(output, text)
     info(f"wrote {output}")
 
 

@@ -1,4 +1,4 @@
-"""Run-directory writing that never leaves a half-written run: temp dir + rename, temp file + rename."""
+"""Run-directory writing that never leaves a half-written run: temp dir + rename (files: publisher._util.fs)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from publisher._util import fs
 from publisher.errors import BadInputError
 
 CARD = "card.json"
@@ -21,34 +22,6 @@ EVAL_TXT = "eval.txt"
 TWEETS_JSONL = "tweets.jsonl"
 WANDB_DIR = "wandb"
 MODEL_WEIGHTS = "model.safetensors"
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def use_default_permissions(path: Path) -> None:
-    """Give a file or dir made by mkstemp/mkdtemp (0600/0700) the permissions a plain open/mkdir would."""
-    os.chmod(path, (0o777 if path.is_dir() else 0o666) & ~_umask())
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write UTF-8 text to a temp file next to `path`, then rename it over `path`."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        use_default_permissions(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def write_json_atomic(path: Path, value: Any) -> None:
-    write_text_atomic(path, json.dumps(value, indent=2, ensure_ascii=False) + "\n")
 
 
 def read_json(path: Path) -> Any:
@@ -74,7 +47,7 @@ def staged_directory(target: Path, *, force: bool = False) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    use_default_permissions(staging)
+    fs.default_permissions(staging)
     if target.exists():
         old = target.with_name(f".{target.name}.old-{os.getpid()}")
         target.rename(old)

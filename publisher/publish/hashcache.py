@@ -19,6 +19,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from publisher._util import fs
+
 CACHE_FILE = "file-hashes.json"
 MIN_SIZE = 1024 * 1024
 MAX_ENTRIES = 10_000
@@ -96,19 +98,17 @@ class HashCache:
             self._dirty = True
 
     def save(self) -> None:
-        """Write the cache (temp file + rename); a failure only costs a re-hash next time."""
+        """Write the cache atomically (publisher._util.fs); a failure only costs a re-hash next time."""
         if self.path is None or not self._dirty:
             return
         with self._lock:
             data = json.dumps({"files": self._entries}).encode("utf-8")
             self._dirty = False
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_bytes(data)
-            os.replace(tmp, self.path)
+            fs.write_bytes(self.path, data)
         except OSError:
-            tmp.unlink(missing_ok=True)
+            pass
 
 
 def identity_stamp(path: Path) -> dict[str, int] | None:

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from publisher._util import fs
 from publisher.errors import BadInputError
 
 DONE_STATUSES = frozenset({"changed", "unchanged", "edited", "unsupported"})
@@ -80,29 +81,16 @@ class Journal:
     def append(self, record: dict[str, Any]) -> None:
         """Write one record durably (flush + fsync) before returning."""
         record = {**record, "time": record.get("time", time.time())}
-        line = json.dumps(record, ensure_ascii=False, sort_keys=False) + "\n"
         with self._lock:
-            handle = self._open()
-            handle.write(line.encode("utf-8"))
-            handle.flush()
-            os.fsync(handle.fileno())
+            fs.append_jsonl(self._open(), record, durable=True)
             self._last[record["repo"]] = record
             if record.get("status") == "changed":
                 self._commit_times.append(record["time"])
 
     def _open(self) -> BinaryIO:
         if self._handle is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            torn = self.path.exists() and self.path.stat().st_size > 0 and not self._ends_with_newline()
-            self._handle = open(self.path, "ab")  # noqa: SIM115 - kept open for the whole run
-            if torn:
-                self._handle.write(b"\n")  # isolate a torn last line so the next record parses
+            self._handle = fs.open_jsonl(self.path)  # kept open for the whole run; a torn last line isolated
         return self._handle
-
-    def _ends_with_newline(self) -> bool:
-        with open(self.path, "rb") as handle:
-            handle.seek(-1, os.SEEK_END)
-            return handle.read(1) == b"\n"
 
     def close(self) -> None:
         with self._lock:

@@ -17,6 +17,7 @@ import threading
 from pathlib import Path
 from typing import BinaryIO
 
+from publisher._util import fs
 from publisher.errors import BadInputError
 
 RECORDED = frozenset({"changed", "unchanged", "edited", "unsupported"})
@@ -104,30 +105,19 @@ class RepoState:
         """Remember that `repo_id` at `sha` is settled as `status` (a changed repo: recorded at its new sha)."""
         if not sha or status not in RECORDED:
             return
-        line = json.dumps({"repo": repo_id, "sha": sha, "status": status}, ensure_ascii=False) + "\n"
         with self._lock:
-            handle = self._open()
-            handle.write(line.encode("utf-8"))
-            handle.flush()  # no fsync per record: a record lost to a crash only costs a read next time
+            # no fsync per record: a record lost to a crash only costs a read next time
+            fs.append_jsonl(self._open(), {"repo": repo_id, "sha": sha, "status": status}, durable=False)
             self._known[repo_id] = (sha, status)
 
     def _open(self) -> BinaryIO:
         if self._handle is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             if self._fresh:  # a new file (or another context's): the header goes in atomically
-                tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-                tmp.write_bytes(json.dumps({"context": self.context}).encode() + b"\n")
-                os.replace(tmp, self.path)
+                fs.write_bytes(self.path, json.dumps({"context": self.context}).encode() + b"\n")
                 self._fresh = False
-            self._handle = open(self.path, "ab")  # noqa: SIM115 - kept open for the whole run
-            if self.path.stat().st_size and not self._ends_with_newline():
-                self._handle.write(b"\n")
+            self._handle = fs.open_jsonl(self.path)  # kept open for the whole run
         return self._handle
-
-    def _ends_with_newline(self) -> bool:
-        with open(self.path, "rb") as handle:
-            handle.seek(-1, os.SEEK_END)
-            return handle.read(1) == b"\n"
 
     def close(self) -> None:
         """Flush what this run learnt (one fsync for the whole run: a lost tail costs requests, not outcomes)."""

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from publisher import defaults
+from publisher._util import fs
 from publisher.data import rundir
 from publisher.data.counting import DEFAULT_MAX_TWEETS, UserData, process_users
 from publisher.data.dataset import EPOCHS, EVAL_FRACTION, Dataset, build_dataset
@@ -114,10 +115,9 @@ def write_card(path: Path, card: dict[str, Any]) -> None:
     try:
         from publisher.card import manifest as card_manifest
     except ImportError:
-        rundir.write_json_atomic(path, card)
+        fs.write_json(path, card)
         return
     card_manifest.write_manifest(card_manifest.card_from_dict(card, source=str(path)), path)
-    rundir.use_default_permissions(path)
 
 
 def prepare_run(inputs: list[str | Path], out: str | Path | None, options: PrepareOptions) -> PrepareResult:
@@ -143,7 +143,7 @@ def prepare_run(inputs: list[str | Path], out: str | Path | None, options: Prepa
             wandb_info["offline_runs"] = [
                 wandb_info["preprocess_run"]
             ]  # not on W&B: the card links it once synced
-        rundir.write_json_atomic(data_dir / rundir.PREPARE_JSON, info)
+        fs.write_json(data_dir / rundir.PREPARE_JSON, info)
         card = initial_card(users, wandb_info)
         write_card(staging / rundir.CARD, card)
     return PrepareResult(run_dir, users, dataset, seed, card, info)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from publisher import defaults
+from publisher._util import fs
 from publisher.data import rundir
 from publisher.errors import BadInputError, PublisherError
 from publisher.output import info, warn
@@ -278,7 +279,7 @@ def install_files(staging: Path, run_dir: Path) -> list[str]:
     weights.unlink(missing_ok=True)
     names = sorted(p.name for p in staging.iterdir() if p.is_file())
     for name in names:
-        rundir.use_default_permissions(staging / name)
+        fs.default_permissions(staging / name)
     for name in [n for n in names if n != rundir.MODEL_WEIGHTS]:
         os.replace(staging / name, run_dir / name)
     return names
@@ -408,7 +409,6 @@ def _write_card(path: Path, card: dict[str, Any]) -> None:
     from publisher.card import manifest as card_manifest
 
     card_manifest.write_manifest(card_manifest.card_from_dict(card, source=str(path)), path)
-    rundir.use_default_permissions(path)
 
 
 def _start_wandb(
