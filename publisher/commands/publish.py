@@ -6,6 +6,7 @@ is resolved and HF_ENDPOINT set (publisher.hubclient.target.connect), because th
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -94,7 +95,7 @@ def command(
     Exit codes: 0 published/unchanged/planned; 1 Hub error or verification failed;
     2 bad input, card check failure, no token or no write access (nothing uploaded).
     """
-    from publisher.publish.run import PublishOptions, PublishResult, publish
+    from publisher.publish.run import Progress, PublishOptions, PublishResult, publish
 
     settings = Settings.from_env()
     options = PublishOptions(
@@ -114,13 +115,12 @@ def command(
         allow_pickle=allow_pickle,
         settings=settings,
     )
-    report = PublishResult(status="failed", repo_id=repo_id)
+    progress = Progress(PublishResult(status="failed", repo_id=repo_id))
     try:
-        result = publish(options, report)
+        result = publish(options, progress)
     except Exception as exc:
         if as_json:  # everything known when it failed: repo, hub, the plan if it was made
-            report.status, report.error = "failed", error_object(exc)
-            emit_json(report.as_json())
+            emit_json(replace(progress.last, status="failed", error=error_object(exc)).as_json())
         raise
     if as_json:
         emit_json(result.as_json())

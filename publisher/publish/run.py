@@ -57,7 +57,7 @@ class PublishOptions:
     settings: Settings = field(default_factory=Settings.from_env)  # the environment, read once
 
 
-@dataclass
+@dataclass(frozen=True)
 class PublishResult:
     status: str  # published | unchanged | planned | failed
     repo_id: str | None = None
@@ -120,19 +120,53 @@ def _workdir() -> Iterator[Path]:
         yield Path(tmp)
 
 
-def publish(options: PublishOptions, result: PublishResult | None = None) -> PublishResult:
+class Progress:
+    """What a publish has learned so far, as one immutable PublishResult per step: `publish` returns the
+    final one, and a caller whose publish raised reports `last` (repo, hub, plan, commit: whatever was known)."""
+
+    def __init__(self, first: PublishResult) -> None:
+        self.last = first
+
+    def know(self, **learned: Any) -> PublishResult:
+        self.last = replace(self.last, **learned)
+        return self.last
+
+
+@dataclass(frozen=True)
+class Landing:
+    """How the planned files reached the Hub: a new commit, an unchanged head, or an identical open PR."""
+
+    status: str  # published | unchanged
+    commit_sha: str | None
+    commit_url: str | None
+    pr_url: str | None = None
+    pr_existing: bool = False
+    files: list[dict[str, Any]] | None = None  # the plan as committed (a new repo is planned again)
+
+    def learned(self) -> dict[str, Any]:
+        """The PublishResult fields this landing sets."""
+        fields = {
+            "status": self.status,
+            "commit_sha": self.commit_sha,
+            "commit_url": self.commit_url,
+            "pr_url": self.pr_url,
+            "pr_existing": self.pr_existing,
+        }
+        return fields if self.files is None else {**fields, "files": self.files}
+
+
+def publish(options: PublishOptions, progress: Progress | None = None) -> PublishResult:
     """The whole publish: local checks, target, access check, plan, one commit or none, tag, verify, back-link.
 
     Raises PublisherError subclasses; a verification failure returns status "failed" (the caller exits 1).
-    `result` is filled in as things become known (repo, hub, plan), so a caller whose publish raised can still
-    report everything that was known when it failed.
+    `progress.last` is what was known when it raised (repo, hub, plan), for the caller's report.
     """
     from publisher.publish.hashcache import HashCache
 
-    result = result if result is not None else PublishResult(status="planned")
-    result.repo_id = options.repo_id or result.repo_id
+    progress = progress if progress is not None else Progress(PublishResult(status="planned"))
+    progress.know(repo_id=options.repo_id or progress.last.repo_id)
     target = resolve_target(options.hub, hub_root=options.hub_root)
-    result.hub = target.kind
+    progress.know(hub=target.kind)
     hashes = HashCache.default()
     with _workdir() as work:
         prepared = prepare_run(
@@ -148,106 +182,135 @@ def publish(options: PublishOptions, result: PublishResult | None = None) -> Pub
             sync_wandb=wandb_runs.is_online(options.settings) and not options.dry_run,
             settings=options.settings,
         )
-        result.repo_id = prepared.repo_id
+        progress.know(repo_id=prepared.repo_id)
         try:
             with connect(target) as target:
-                result.endpoint = target.endpoint
-                result.model_url = ops.model_page_url(target.endpoint, prepared.repo_id)
+                progress.know(
+                    endpoint=target.endpoint, model_url=ops.model_page_url(target.endpoint, prepared.repo_id)
+                )
                 try:
-                    return _publish_to(target, prepared, options, result)
+                    _publish_to(target, prepared, options, progress)
                 finally:
                     if target.started_here:
-                        _point_urls_at_make_hub(result, target.endpoint)
+                        progress.last = _at_make_hub(progress.last, target.endpoint)
         finally:
             hashes.save()
+    return progress.last
 
 
 MAKE_HUB_URL = "http://127.0.0.1:8777"  # where `make hub` serves the local hub's pages (Makefile HUB_PORT)
 
 
-def _point_urls_at_make_hub(result: PublishResult, endpoint: str) -> None:
+def _at_make_hub(result: PublishResult, endpoint: str) -> PublishResult:
     """A hub started for this publish stops with it: its port's URLs would be dead, so the JSON names the
     pages at the address `make hub` serves them on, and says so in `browse`."""
     base = endpoint.rstrip("/")
-    for name in ("model_url", "commit_url", "pr_url"):
-        url = getattr(result, name)
-        if url and url.startswith(base):
-            setattr(result, name, MAKE_HUB_URL + url[len(base) :])
-    result.browse = f"run `make hub` (publisher hub serve --port 8777), then open {MAKE_HUB_URL}/"
+    moved = {
+        name: MAKE_HUB_URL + url[len(base) :]
+        for name in ("model_url", "commit_url", "pr_url")
+        if (url := getattr(result, name)) and url.startswith(base)
+    }
+    browse = f"run `make hub` (publisher hub serve --port 8777), then open {MAKE_HUB_URL}/"
+    return replace(result, **moved, browse=browse)
 
 
 def _publish_to(
-    target: HubTarget, prepared: PreparedRun, options: PublishOptions, result: PublishResult
-) -> PublishResult:
+    target: HubTarget, prepared: PreparedRun, options: PublishOptions, progress: Progress
+) -> None:
+    """Access check, plan, visibility, then (unless --dry-run) landing, tag, verification and back-link;
+    each step returns what it did, and `progress` records it."""
     api = hub_api(target)
     ep = target.endpoint
     ops.check_write_access(api, prepared.namespace, target=target)
-    remote = ops.remote_state(api, prepared.repo_id, revision=options.revision, endpoint=ep)
-    if remote.exists and remote.head is None and options.revision != "main":
-        base = ops.remote_state(api, prepared.repo_id, revision="main", endpoint=ep)
-        remote = replace(base, revision=options.revision)
+    remote = _remote_state(api, prepared.repo_id, options.revision, ep)
     plan = plan_publish(prepared, remote)
     info(format_plan(plan, prepared.skipped))
-    result.status = "planned"
-    result.files = plan.as_json()
+    progress.know(status="planned", files=plan.as_json())
     if options.tag and not options.create_pr and remote.exists:
         _check_tag_is_free(api, prepared.repo_id, options.tag, remote.head if not plan.changes else None, ep)
-    result.private = remote.private if remote.exists else options.private
-    if options.private and remote.private is False:
-        _apply_private(api, prepared.repo_id, options.dry_run, ep, result)
+    progress.know(private=remote.private if remote.exists else options.private)
+    if (
+        options.private
+        and remote.private is False
+        and _apply_private(api, prepared.repo_id, options.dry_run, ep)
+    ):
+        progress.know(private=True, visibility_changed=True)
     if options.dry_run:
-        return _dry_run(api, target, prepared, remote, result)
+        progress.know(readme_diff=_dry_run(api, target, prepared, remote))
+        return
+    landing = _land(api, target, prepared, plan, options)
+    progress.know(**landing.learned())
+    sha = landing.commit_sha
+    if (tag := _tag(api, prepared, options, sha, ep)) is not None:
+        progress.know(tag=tag)
+    if options.verify and sha and landing.status == "published":
+        progress.know(**_verify(target, prepared, sha))
+    elif options.verify and sha and landing.status == "unchanged":
+        info("verification skipped: nothing changed since the last publish")
+    if progress.last.status == "published":
+        progress.know(wandb=record_wandb_backlink(prepared, ep, sha, options.settings))
+    if progress.last.status in ("published", "unchanged"):
+        _say_where(target, prepared, progress.last.model_url)
+
+
+def _remote_state(api: Any, repo_id: str, revision: str, ep: str) -> ops.RemoteState:
+    """The Hub's state at `revision`; a branch that does not exist yet starts from main."""
+    remote = ops.remote_state(api, repo_id, revision=revision, endpoint=ep)
+    if remote.exists and remote.head is None and revision != "main":
+        base = ops.remote_state(api, repo_id, revision="main", endpoint=ep)
+        remote = replace(base, revision=revision)
+    return remote
+
+
+def _land(api: Any, target: HubTarget, prepared: PreparedRun, plan: Plan, options: PublishOptions) -> Landing:
+    """Nothing to send (no commit), an identical open PR (none opened), or the one commit."""
+    ep = target.endpoint
+    remote = plan.remote
     if not plan.changes:
-        result.status = "unchanged"
-        result.commit_sha = remote.head
-        result.commit_url = ops.commit_page_url(ep, prepared.repo_id, remote.head) if remote.head else None
         info(f"unchanged: {prepared.repo_id} already holds this model and card ({(remote.head or '')[:12]})")
-    elif options.create_pr and (existing := _identical_open_pr(api, prepared, plan, options.revision, ep)):
-        result.status, result.commit_sha, result.pr_url, result.pr_existing = (
-            "unchanged",
-            existing.head,
-            existing.url,
-            True,
-        )
-        result.commit_url = ops.commit_page_url(ep, prepared.repo_id, existing.head)
+        url = ops.commit_page_url(ep, prepared.repo_id, remote.head) if remote.head else None
+        return Landing("unchanged", remote.head, url)
+    if options.create_pr and (existing := _identical_open_pr(api, prepared, plan, options.revision, ep)):
         info(f"unchanged: pull request #{existing.number} already holds this model and card: {existing.url}")
-    else:
-        _commit_plan(api, target, prepared, plan, options, result)
-    sha = result.commit_sha
+        url = ops.commit_page_url(ep, prepared.repo_id, existing.head)
+        return Landing("unchanged", existing.head, url, existing.url, pr_existing=True)
+    return _commit_plan(api, target, prepared, plan, options)
+
+
+def _tag(api: Any, prepared: PreparedRun, options: PublishOptions, sha: str | None, ep: str) -> str | None:
+    """--tag on the commit the repo now holds (not on a pull request: that is not a release)."""
     if options.tag and options.create_pr:
         info(f"--tag {options.tag} ignored: a pull request is not a release (tag after merging)")
-    if options.tag and sha and not options.create_pr:
-        created = ops.tag_commit(
-            api, prepared.repo_id, options.tag, sha, message=result_title(prepared), endpoint=ep
+    if not (options.tag and sha and not options.create_pr):
+        return None
+    created = ops.tag_commit(
+        api, prepared.repo_id, options.tag, sha, message=result_title(prepared), endpoint=ep
+    )
+    info(f"tag {options.tag} {'created' if created else 'already'} at {sha[:12]}")
+    return options.tag
+
+
+def _say_where(target: HubTarget, prepared: PreparedRun, model_url: str | None) -> None:
+    """Where to look at the result (a hub started for this publish stops now: say how to bring it back)."""
+    if target.started_here:
+        info(
+            f"the local hub started for this publish stops now; to browse it, run `make hub` (or publisher "
+            f"hub serve --root {target.hub_root} --port 8777), then open {MAKE_HUB_URL}/{prepared.repo_id}"
         )
-        result.tag = options.tag
-        info(f"tag {options.tag} {'created' if created else 'already'} at {sha[:12]}")
-    if options.verify and sha and result.status == "published":
-        _verify(target, prepared, sha, result)
-    elif options.verify and sha and result.status == "unchanged":
-        info("verification skipped: nothing changed since the last publish")
-    if result.status == "published":
-        result.wandb = record_wandb_backlink(prepared, ep, sha, options.settings)
-    if result.status in ("published", "unchanged"):
-        if target.started_here:
-            info(
-                f"the local hub started for this publish stops now; to browse it, run `make hub` (or publisher "
-                f"hub serve --root {target.hub_root} --port 8777), then open {MAKE_HUB_URL}/{prepared.repo_id}"
-            )
-        else:
-            info(f"model page: {result.model_url}")
-    return result
+    else:
+        info(f"model page: {model_url}")
 
 
-def _apply_private(api: Any, repo_id: str, dry_run: bool, endpoint: str, result: PublishResult) -> None:
+def _apply_private(api: Any, repo_id: str, dry_run: bool, endpoint: str) -> bool:
     """--private on an existing public repo makes it private, before any upload (so new files are never
-    public), whether or not there is anything else to change. Nothing ever makes a repo public."""
+    public), whether or not there is anything else to change. Nothing ever makes a repo public.
+    True when the visibility changed."""
     if dry_run:
         info(f"dry run: would make {repo_id} private (it is public)")
-        return
+        return False
     ops.make_private(api, repo_id, endpoint=endpoint)
-    result.private, result.visibility_changed = True, True
     info(f"visibility: {repo_id} was public and is now private (--private)")
+    return True
 
 
 def _identical_open_pr(
@@ -281,34 +344,22 @@ def result_title(prepared: PreparedRun) -> str:
     return f"publisher release of {prepared.repo_id}"
 
 
-def _dry_run(
-    api: Any,
-    target: HubTarget,
-    prepared: PreparedRun,
-    remote: ops.RemoteState,
-    result: PublishResult,
-) -> PublishResult:
-    """Plan + README diff; reads only (no create_repo, no validate-yaml, no commit)."""
+def _dry_run(api: Any, target: HubTarget, prepared: PreparedRun, remote: ops.RemoteState) -> str:
+    """Plan + README diff; reads only (no create_repo, no validate-yaml, no commit). Returns the diff."""
     remote_readme = None
     if remote.head and README in remote.files:
         remote_readme = ops.download_text(
             api, prepared.repo_id, README, revision=remote.head, endpoint=target.endpoint
         )
     diff = readme_diff(remote_readme, prepared.readme, prepared.repo_id)
-    result.readme_diff = diff
     info(diff if diff else "README.md: no difference with the Hub")
     info("dry run: nothing was sent")
-    return result
+    return diff
 
 
 def _commit_plan(
-    api: Any,
-    target: HubTarget,
-    prepared: PreparedRun,
-    plan: Plan,
-    options: PublishOptions,
-    result: PublishResult,
-) -> None:
+    api: Any, target: HubTarget, prepared: PreparedRun, plan: Plan, options: PublishOptions
+) -> Landing:
     """create_repo (if needed) + one create_commit pinned to the planned head."""
     ep = target.endpoint
     remote = plan.remote
@@ -328,14 +379,10 @@ def _commit_plan(
         if created_head is not None:
             _remove_unused_new_repo(api, prepared.repo_id, created_head, ep, exc)
         raise
-    result.status = "published"
-    result.commit_sha = landed.sha
-    result.commit_url = landed.url
-    result.pr_url = landed.pr_url
-    result.files = plan.as_json()
     # a hub started for this publish stops when it ends: its URLs would be dead, so none is printed
     where = "" if target.started_here else f": {landed.pr_url or landed.url}"
     info(f"published {prepared.repo_id} at {landed.sha[:12]}{where}")
+    return Landing("published", landed.sha, landed.url, landed.pr_url, files=plan.as_json())
 
 
 def _send_commit(
@@ -402,19 +449,17 @@ def _landed_despite(
     ) from exc
 
 
-def _verify(target: HubTarget, prepared: PreparedRun, sha: str, result: PublishResult) -> None:
+def _verify(target: HubTarget, prepared: PreparedRun, sha: str) -> dict[str, Any]:
+    """The published commit downloaded, loaded and sampled in a clean process; what the result learns."""
     from publisher.publish.verify import verify_published
 
     verification = verify_published(target, prepared.repo_id, sha, prompt=prepared.widget_prompt)
-    result.verification = verification.as_json()
     if verification.ok:
         info(f"verified: {prepared.repo_id}@{sha[:12]} downloads, loads and generates")
         info(f"sample: {printable(verification.sample or '')}")
-    else:
-        result.status = "failed"
-        result.error = VerificationError(
-            f"verification failed at {verification.stage}: {verification.error}"
-        ).as_json()
+        return {"verification": verification.as_json()}
+    error = VerificationError(f"verification failed at {verification.stage}: {verification.error}")
+    return {"verification": verification.as_json(), "status": "failed", "error": error.as_json()}
 
 
 def printable(text: str) -> str:
