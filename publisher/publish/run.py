@@ -470,38 +470,10 @@ def printable(text: str) -> str:
 def record_wandb_backlink(
     prepared: PreparedRun, endpoint: str, sha: str | None, settings: Settings | None = None
 ) -> str:
-    """Record the published model on its W&B training run as a reference artifact pinned to the commit sha,
-    when W&B is online by the one rule (publisher.training.wandb_runs.is_online).
-
-    Returns what happened (for the report); never fails the publish, which has already landed.
-    """
+    """Record the published model on its W&B training run (publisher.training.wandb_runs.log_backlink), when
+    the card names one and W&B is online by the one rule. Returns what happened, for the report."""
     run_path = prepared.wandb_run_path
     if not run_path or not sha:
         return "skipped: the card names no W&B training run"
-    if not wandb_runs.is_online(settings if settings is not None else Settings.from_env()):
-        info("W&B back-link skipped: W&B is offline (set WANDB_MODE=online and log in to record it)")
-        return "skipped: W&B is offline"
-    try:
-        import wandb
-
-        w = prepared.card.wandb
-        run = wandb.init(
-            id=w.train_run,
-            project=w.project or defaults.WANDB_PROJECT,
-            entity=w.entity,
-            resume="must",
-            job_type="publish",
-            settings=wandb.Settings(silent=True),
-        )
-        artifact = wandb.Artifact(
-            name=f"hub-{prepared.repo_id.replace('/', '--')}",
-            type="model",
-            metadata={"repo_id": prepared.repo_id, "commit": sha, "endpoint": endpoint},
-        )
-        artifact.add_reference(f"{endpoint}/{prepared.repo_id}/tree/{sha}", name="hub-model", checksum=False)
-        run.log_artifact(artifact, aliases=[sha[:12]])
-        run.finish()
-    except Exception as exc:  # noqa: BLE001 - the model is published; say what failed and go on
-        warn(f"W&B back-link failed: {type(exc).__name__}: {exc}")
-        return f"failed: {type(exc).__name__}"
-    return f"recorded on {run_path} (pinned to {sha[:12]})"
+    settings = settings if settings is not None else Settings.from_env()
+    return wandb_runs.log_backlink(prepared.card.wandb, run_path, prepared.repo_id, endpoint, sha, settings)

@@ -7,8 +7,9 @@ syncs offline runs and records its back-link only when it says online, so the th
 rule reads the Settings only: no network probe, and not wandb's login file (~/.netrc): a login there does
 not switch runs online by itself; WANDB_MODE=online does.
 
-**Runs** (`log_preprocess`, `start_train_run`, `log_model`): a preprocess run (raw-dataset and
-train-dataset artifacts) and a train run (the model artifact). An online init that fails (no network, bad
+**Runs** (`log_preprocess`, `start_train_run`, `log_model`, `log_backlink`): a preprocess run (raw-dataset and
+train-dataset artifacts), a train run (the model artifact), and publish's back-link on the train run (the
+published commit, so wandb is imported under training/ only). An online init that fails (no network, bad
 key, timeout) falls back to offline with a warning, so W&B never blocks a run. wandb 0.31 points its own
 links at another host and knows no entity offline (docs/wandb.md §A0, §A2), so the card stores app URL, entity,
 project and run ids, and links are built from those.
@@ -184,6 +185,40 @@ def log_model(run: Any, model_dir: Path, handles: list[str], metadata: dict[str,
         if path.is_file():
             artifact.add_file(str(path))
     run.log_artifact(artifact)
+
+
+def log_backlink(w: Any, run_path: str, repo_id: str, endpoint: str, sha: str, settings: Settings) -> str:
+    """The published model on its W&B training run (card data `w`, at `run_path`): a reference artifact
+    pinned to the commit sha, not to `main`. Skipped when W&B is offline (the one rule above).
+
+    Returns what happened (for the report); never fails the publish, which has already landed.
+    """
+    if not is_online(settings):
+        info("W&B back-link skipped: W&B is offline (set WANDB_MODE=online and log in to record it)")
+        return "skipped: W&B is offline"
+    try:
+        import wandb
+
+        run = wandb.init(
+            id=w.train_run,
+            project=w.project or defaults.WANDB_PROJECT,
+            entity=w.entity,
+            resume="must",
+            job_type="publish",
+            settings=wandb.Settings(silent=True),
+        )
+        artifact = wandb.Artifact(
+            name=f"hub-{repo_id.replace('/', '--')}",
+            type="model",
+            metadata={"repo_id": repo_id, "commit": sha, "endpoint": endpoint},
+        )
+        artifact.add_reference(f"{endpoint}/{repo_id}/tree/{sha}", name="hub-model", checksum=False)
+        run.log_artifact(artifact, aliases=[sha[:12]])
+        run.finish()
+    except Exception as exc:  # noqa: BLE001 - the model is published; say what failed and go on
+        warn(f"W&B back-link failed: {type(exc).__name__}: {exc}")
+        return f"failed: {type(exc).__name__}"
+    return f"recorded on {run_path} (pinned to {sha[:12]})"
 
 
 # ---------------------------------------------------------------------------------------------------------
