@@ -83,6 +83,13 @@ def test_retry_after_header_sets_the_wait():
     assert retry.retry_delay(hub_error(429, {"Retry-After": "3"}), 1) == 3.5
 
 
+def test_retry_after_as_an_http_date_sets_the_wait_and_an_unreadable_one_falls_back_to_the_backoff():
+    past = "Wed, 21 Oct 2015 07:28:00 GMT"
+    assert retry.retry_delay(hub_error(429, {"Retry-After": past}), 1) == 0.5  # the reset is already here
+    assert retry.retry_after_seconds({"retry-after": past}, now=1445412480.0 - 10) == pytest.approx(10.0)
+    assert retry.retry_delay(hub_error(503, {"Retry-After": "soon"}), 1) == 1
+
+
 def test_ratelimit_header_sets_the_wait():
     assert retry.retry_after_seconds({"ratelimit": '"api";r=0;t=7'}) == 7.0
     assert retry.retry_after_seconds({"ratelimit": '"api";r=5;t=7'}) is None
