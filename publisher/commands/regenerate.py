@@ -233,11 +233,9 @@ def _run(run_dirs, author, repos_file, pattern, shard_spec, template, force, cre
 
         repo_state = RepoState(state_file, decision_context(template, force=force))
     with connect(target) as connected:
-        from huggingface_hub.utils import logging as hf_logging
+        from publisher.hubclient.bulk import BulkHub, quiet_client_logging
 
-        from publisher.hubclient.bulk import BulkHub
-
-        hf_logging.set_verbosity_error()  # our summary says what happened; no per-call chatter
+        quiet_client_logging()  # our summary says what happened; no per-call chatter
 
         notes: list = []  # the progress bar, once it exists
         bulk = BulkHub(connected.endpoint, connected.token, concurrency=concurrency,

@@ -72,6 +72,14 @@ def _server_text(exc: BaseException) -> str:
     return f"{getattr(exc, 'server_message', '') or ''} {body} {exc}"
 
 
+def quiet_client_logging() -> None:
+    """Only errors from huggingface_hub's logger: a bulk run's summary says what happened, per-call warnings
+    would bury it. Here, so the command line never imports huggingface_hub itself (this call does)."""
+    from huggingface_hub.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+
+
 class BulkHub:
     """A Hub session for one bulk run: reads, commits and PR lookups, paced by a shared RateGate."""
 
