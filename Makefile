@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install test test-random lint render clean bench conformance
+.PHONY: install test test-fast test-random lint render clean bench conformance
 
 # A misspelt variable (DRYRUN=1 for DRY_RUN=1) is an error before anything runs, never silently ignored.
 KNOWN_VARIABLES := USER HUB HUB_ROOT HUB_PORT ARCHIVE BASE_MODEL PRIVATE TAG DRY_RUN CARD TEMPLATE OUT PYTHON VENV STAMP
@@ -29,6 +29,10 @@ install: $(STAMP)
 
 test: install
 	$(PY) -m pytest
+
+# The unit tests only: no server is used, no subprocess runs (tests marked slow are left out); under 30 s.
+test-fast: install
+	$(PY) -m pytest tests/unit -m "not slow"
 
 # The same suite in a shuffled order (pytest-randomly prints its seed; -p randomly --randomly-seed=N repeats
 # one order). `$(PY) -m pytest --reverse-order` runs it last to first.

@@ -5,7 +5,7 @@ field and names the offending one in the error (`users[1].stats.kept: must be an
 user text is repaired on load, with a warning in `Card.warnings` (warnings are never serialized).
 
 The same rules, for editors and other tools, are published as a JSON Schema: `card.schema.json` next to this
-module (package data; tests/test_card_schema.py keeps the two in agreement).
+module (package data; tests/unit/test_card_schema.py keeps the two in agreement).
 """
 
 from __future__ import annotations

@@ -238,7 +238,7 @@ def _reference_card() -> str:
     from publisher.card.manifest import load_manifest
     from publisher.card.render import render_card
 
-    fixtures = Path(__file__).parent / "fixtures" / "cards"
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures" / "cards"
     return render_card(load_manifest(fixtures / "k_saifullaah.json"), "classic")
 
 

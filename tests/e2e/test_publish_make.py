@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from hang_guard import HANG_GUARD
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def make(scratch: Path, *args: str, timeout: float = HANG_GUARD) -> subprocess.CompletedProcess:

@@ -14,7 +14,7 @@ from hang_guard import HANG_GUARD
 from publisher.localhub.pages import render_card
 
 REFERENCE_CARD = Path("/work/shared/reference/cards/k_saifullaah.md")
-ARTIFACTS = Path(__file__).parent / "artifacts"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 HOSTILE_NAME = (
     'Khalid Saifullah<script>document.title="pwned"</script>'
     "<img src=x onerror=\"document.title='pwned'\"><a href=\"javascript:document.title='pwned'\">x</a>"
@@ -173,7 +173,7 @@ def pictures_repo(hub) -> str:
     from publisher.pictures.curve import training_curve_png
     from publisher.pictures.preview import PreviewUser, preview_png
 
-    sys.path.insert(0, str(Path(__file__).parent))
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from helpers import history
 
     repo_id = f"local/pictures-{uuid.uuid4().hex[:8]}"

@@ -9,7 +9,7 @@ import pytest
 from publisher.card.check import check_card_text, has_errors
 from publisher.card.frontmatter import FrontMatterError, parse_front_matter, split_front_matter
 
-GOLDEN = Path(__file__).parent / "fixtures" / "cards"
+GOLDEN = Path(__file__).resolve().parents[1] / "fixtures" / "cards"
 
 GOOD = """---
 language: en

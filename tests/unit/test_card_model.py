@@ -20,7 +20,7 @@ from publisher.card.manifest import (
 from publisher.card.model import Card, User
 from publisher.errors import EXIT_BAD_INPUT, ManifestError
 
-FIXTURES = Path(__file__).parent / "fixtures" / "cards"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "cards"
 
 
 def _three_users() -> dict:

@@ -17,7 +17,7 @@ import yaml
 from hang_guard import HANG_GUARD
 from huggingface_hub import HfApi
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 WORKFLOWS = REPO / ".github" / "workflows"
 SCRIPT = REPO / ".github" / "scripts" / "release-publish.sh"
 

@@ -16,7 +16,7 @@ import requests
 from hang_guard import HANG_GUARD
 from huggingface_hub import HfApi
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def alias_bomb(levels: int = 7) -> str:

@@ -16,11 +16,11 @@ from publisher.pictures.fonts import can_shape, coverage, renderable, split_runs
 from publisher.pictures.png import png_size
 from publisher.pictures.preview import PreviewUser, avatar_files, bot_label, preview_png, wrap_words
 
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import helpers  # noqa: E402
 from helpers import assert_pixels_only, history  # noqa: E402
 
-FIXTURES = Path(__file__).parent / "fixtures" / "cards"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "cards"
 ARABIC, JAPANESE, EMOJI = "محمد بن سلمان", "山田太郎", "Khalid 🍂🤖 Saifullah 👩‍💻"
 SAMPLES = [
     "My dream is to build a model that writes tweets as well as I do, and then take a very long nap " * 3,

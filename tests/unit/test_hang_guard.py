@@ -8,12 +8,12 @@ from pathlib import Path
 
 from hang_guard import HANG_GUARD
 
-TESTS = Path(__file__).resolve().parent
+TESTS = Path(__file__).resolve().parents[1]
 
 
 def _calls_with_timeouts() -> list[tuple[str, int, ast.expr]]:
     found = []
-    for path in sorted(TESTS.glob("*.py")):
+    for path in sorted(TESTS.rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if (
                 isinstance(node, ast.Call)
@@ -32,7 +32,7 @@ def test_pytest_timeout_is_a_hang_guard_above_every_subprocess_guard():
 def test_no_test_sets_its_own_time_limit():
     marked = [
         p.name
-        for p in TESTS.glob("*.py")
+        for p in TESTS.rglob("*.py")
         if p.name != "test_hang_guard.py" and "mark.timeout" in p.read_text(encoding="utf-8")
     ]
     assert marked == []

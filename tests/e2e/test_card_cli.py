@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from hang_guard import HANG_GUARD
 
-ROOT = Path(__file__).resolve().parents[1]
-FIXTURES = Path(__file__).parent / "fixtures" / "cards"
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "cards"
 HEAVY = ("torch", "transformers", "wandb", "huggingface_hub")
 
 

@@ -12,7 +12,7 @@ from publisher.card.parse import classic_round_trip, parse_card
 from publisher.card.render import render_card
 from publisher.errors import EXIT_BAD_INPUT, UnsupportedLayoutError
 
-FIXTURES = Path(__file__).parent / "fixtures" / "cards"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "cards"
 REFERENCE_CARDS = ["k_saifullaah", "purefulsoul-turtlebreezee-wnrstweets"]
 
 

@@ -22,8 +22,8 @@ from publisher.card.render import html_attribute, html_text, render_card
 from publisher.card.templates import available_templates
 from publisher.errors import TemplateError
 
-ROOT = Path(__file__).resolve().parents[1]
-FIXTURES = Path(__file__).parent / "fixtures" / "cards"
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "cards"
 REFERENCE_CARDS = ["k_saifullaah", "purefulsoul-turtlebreezee-wnrstweets"]
 
 

@@ -45,7 +45,7 @@ def test_publish_new_repo_verifies_and_republish_unchanged_makes_no_commit(hub_c
 
 def test_card_only_change_commits_readme_and_card_json_only(hub_clean, run_dir):
     assert publish(hub_clean, run_dir, "huggingtweets/pub-card")[0] == 0
-    # a change the preview picture does not show (a rename redraws predictions.png: tests/test_pictures_publish.py)
+    # a change the preview picture does not show (a rename redraws predictions.png: tests/e2e/test_pictures_publish.py)
     write_card(run_dir, limitations="Demo limitations, revised.")
     hub_clean.server.clear_requests()
     code, doc, err = publish(hub_clean, run_dir, "huggingtweets/pub-card")
@@ -364,7 +364,7 @@ def test_failed_publish_before_any_plan_still_names_the_repo_and_the_code(hub_cl
 def test_every_error_code_is_listed_in_the_readme():
     from publisher.errors import error_codes
 
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     section = readme.split("<!-- error-codes -->", 2)[1]
     listed = {
         line.split("|")[1].strip().strip("`") for line in section.splitlines() if line.startswith("| `")
@@ -447,5 +447,5 @@ def test_help_of_publish_and_regenerate_lists_the_environment_variables():
 def test_the_readme_environment_table_is_the_one_in_settings():
     from publisher.settings import environment_table
 
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     assert readme.split("<!-- environment -->")[1].strip() == environment_table()

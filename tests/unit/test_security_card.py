@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from hang_guard import HANG_GUARD
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EVIL_NAME = (
     "Evil\n\n# Injected heading\n![img](https://evil.example/x.png) [link](https://evil.example/a) "
     "<img src=https://evil.example/y.png> <b>bold</b> **strong** `code` ~~gone~~ &copy; | pipe "

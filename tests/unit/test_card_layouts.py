@@ -125,7 +125,7 @@ def test_cli_parse_then_render_with_the_layout_gives_the_card_back(tmp_path, lay
         text = classic_case(case) if layout == "classic" else single_case(case)
     readme, manifest = tmp_path / "README.md", tmp_path / "card.json"
     readme.write_bytes(text.encode("utf-8"))
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     run = [sys.executable, "-m", "publisher"]
     parsed = subprocess.run([*run, "parse", str(readme), "-o", str(manifest)], capture_output=True, cwd=root)
     assert parsed.returncode == 0, parsed.stderr

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parent.parent / "publisher"
+PACKAGE = Path(__file__).resolve().parents[2] / "publisher"
 
 LAYERS: list[tuple[str, ...]] = [
     ("publisher", "publisher.errors", "publisher.defaults", "publisher.naming", "publisher._util"),

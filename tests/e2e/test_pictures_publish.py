@@ -19,7 +19,7 @@ from publisher.card.frontmatter import parse_front_matter
 from publisher.pictures.curve import training_curve_png
 from publisher.pictures.png import png_chunks, png_size
 
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from helpers import assert_pixels_only, history  # noqa: E402
 
 CARD = {

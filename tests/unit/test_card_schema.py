@@ -28,7 +28,7 @@ from publisher.naming import CARD_HANDLE_PATTERN
 # a dev extra (pyproject.toml); skipped, not failed, in a virtualenv made before it was added (`make install`)
 jsonschema = pytest.importorskip("jsonschema")
 
-FIXTURES = Path(__file__).parent / "fixtures" / "cards"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "cards"
 MANIFESTS = sorted(FIXTURES.glob("*.json"))
 # the legacy cards (notebook/ holds unfilled templates; a card publisher rendered has its card.json already)
 GOLDEN_CARDS = [

@@ -15,7 +15,7 @@ from publisher.card.manifest import load_manifest
 from publisher.pictures.png import png_size
 from publisher.publish.pictures import draw_preview
 
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from helpers import assert_pixels_only  # noqa: E402
 
 

@@ -12,7 +12,7 @@ from hang_guard import HANG_GUARD
 
 import publisher
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 DISTRIBUTION = "huggingtweets-publisher"
 
 
