@@ -40,7 +40,14 @@ from markupsafe import escape
 
 from publisher import defaults
 from publisher.card.model import Card
-from publisher.card.templates import available_templates, builtin_source
+from publisher.card.templates import (
+    DIGEST_FIELD,
+    DIGEST_KEY,
+    DIGEST_PLACEHOLDER,
+    available_templates,
+    builtin_source,
+    seal_digest,
+)
 from publisher.card.text import mis_decode
 from publisher.card.wandb_links import run_artifacts_url, run_url
 from publisher.errors import TemplateError
@@ -346,6 +353,9 @@ def hub_metadata(card: Card, repo_id: str) -> dict[str, Any]:
     model_index = _model_index(card, repo_id)
     if model_index:
         data["model-index"] = model_index
+    data[DIGEST_KEY] = {
+        DIGEST_FIELD: DIGEST_PLACEHOLDER
+    }  # sealed by render_card (card/templates.py says why)
     return data
 
 
@@ -419,7 +429,7 @@ def render_card(card: Card, template: str = defaults.TEMPLATE, *, namespace: str
     """The README.md text for `card` (same card + template = same bytes)."""
     compiled = _load(template)
     try:
-        return compiled.render(template_context(card, namespace))
+        return seal_digest(compiled.render(template_context(card, namespace)))
     except jinja2.UndefinedError as exc:
         raise TemplateError(f"template {template!r}: {exc.message}") from None
     except jinja2.TemplateError as exc:

@@ -242,7 +242,10 @@ def _run(run_dirs, author, repos_file, pattern, shard_spec, template, force, cre
                        on_retry=lambda m: notes[0].note(m) if notes else None)  # fmt: skip
         bulk.whoami()  # a bad token fails here once (exit 2), not once per repo
         if author:
-            targets = listed_targets(bulk.list_models(author))
+            # the cards' front matter only when no state file settles repos (a first run, or --refresh)
+            first_run = repo_state is None or refresh or not len(repo_state)
+            listed = bulk.list_models(author, card_data=first_run)
+            targets = listed_targets(listed)
         elif repos_file:
             targets = [Target(r) for r in read_repo_file(repos_file)]
         else:

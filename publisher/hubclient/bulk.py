@@ -155,18 +155,30 @@ class BulkHub:
     def whoami(self) -> dict[str, Any]:
         return self._call("whoami", self.api.whoami)
 
-    def list_models(self, author: str) -> list[ListedRepo]:
-        """Every model of `author` visible to the token, with sha and file names when the Hub gives them."""
+    def list_models(self, author: str, *, card_data: bool = False) -> list[ListedRepo]:
+        """Every model of `author` visible to the token, with sha and file names when the Hub gives them.
+
+        `card_data` adds each card's front matter to the listing (about twice its bytes), for the README digest
+        that lets a current card be settled by reading card.json alone: worth it on a first run, not on a
+        re-run whose state file settles most repos without any read.
+        """
+        from publisher.card.templates import listed_digest
+
+        expand = [*LISTING_EXPAND, "cardData"] if card_data else list(LISTING_EXPAND)
 
         def _list() -> list[ListedRepo]:
             found = []
             # the sha and file names of each repo: reads can then pin the revision, skip the card.json probe
             # for repos that have none, and the state file can skip repos whose sha did not move
-            for model in self.api.list_models(author=author, expand=list(LISTING_EXPAND)):
+            for model in self.api.list_models(author=author, expand=expand):
                 siblings = getattr(model, "siblings", None)
                 files = frozenset(s.rfilename for s in siblings) if siblings is not None else None
+                meta = getattr(model, "card_data", None)
+                digest = listed_digest(meta.to_dict()) if meta is not None else None
                 found.append(
-                    ListedRepo(model.id, getattr(model, "sha", None), files, getattr(model, "private", None))
+                    ListedRepo(
+                        model.id, getattr(model, "sha", None), files, getattr(model, "private", None), digest
+                    )  # fmt: skip
                 )
             return found
 
@@ -199,9 +211,27 @@ class BulkHub:
             self.gate.pause(asked)
 
     def read(
-        self, repo_id: str, *, sha: str | None = None, files: Iterable[str] | None = None
+        self,
+        repo_id: str,
+        *,
+        sha: str | None = None,
+        files: Iterable[str] | None = None,
+        readme_digest: str | None = None,
     ) -> RepoSnapshot:
-        """README.md and card.json of `repo_id` at one revision: `sha` if known, else the head of main."""
+        """README.md and card.json of `repo_id` at one revision: `sha` if known, else the head of main.
+
+        With the listing's `readme_digest` (and its sha and card.json), only card.json is read: the digest
+        stands for the README, which the decision needs only to know whether it would change.
+        """
+        listed = set(files) if files is not None else None
+        if readme_digest and sha and listed is not None and CARD_JSON in listed:
+            card_json, _ = self._call(
+                f"read {repo_id}/{CARD_JSON}",
+                lambda: self._get_file(repo_id, CARD_JSON, sha),
+                resource="resolvers",
+            )
+            return RepoSnapshot(repo_id=repo_id, sha=sha, readme=None, card_json=card_json,
+                                readme_digest=readme_digest if card_json is not None else None)  # fmt: skip
         readme, commit = self._call(
             f"read {repo_id}/{README}",
             lambda: self._get_file(repo_id, README, sha or "main"),
@@ -211,7 +241,7 @@ class BulkHub:
         if pinned is None:
             raise HubError(f"read {repo_id}: the Hub sent no X-Repo-Commit header; cannot pin the revision")
         card_json = None
-        if files is None or CARD_JSON in set(files):
+        if listed is None or CARD_JSON in listed:
             card_json, _ = self._call(
                 f"read {repo_id}/{CARD_JSON}",
                 lambda: self._get_file(repo_id, CARD_JSON, pinned),

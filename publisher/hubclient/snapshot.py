@@ -23,6 +23,8 @@ class ListedRepo:
     sha: str | None = None
     files: frozenset[str] | None = None
     private: bool | None = None
+    readme_digest: str | None = None
+    """The digest the README's front matter declares (from the listing's cardData), if it was listed."""
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,8 @@ class RepoSnapshot:
     sha: str | None
     readme: bytes | None
     card_json: bytes | None
+    readme_digest: str | None = None
+    """Set when the README was not read: the digest its front matter declares (from the listing)."""
 
 
 @dataclass(frozen=True)

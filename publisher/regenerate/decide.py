@@ -1,7 +1,9 @@
 """The pure per-repo decision: from the bytes read on the Hub to a status and the files to commit.
 
 No I/O here, so every status rule is unit-tested without a server:
-  card.json present  -> its data is authoritative (the README was generated from it);
+  card.json present  -> its data is authoritative (the README was generated from it); a README that declares
+                        a digest (the default template's front matter) is current when card.json renders to
+                        that digest, so a hand edit made to it since is kept;
   legacy card        -> `parse` (any known layout); if `render(parse(t), its layout) != t` the card was edited
                         by hand: `edited` (unless force); a layout the parser does not know: `unsupported`,
                         never guessed;
@@ -68,7 +70,7 @@ def decide(snapshot: RepoSnapshot, *, template: str, force: bool = False, local_
         return decided
     readme, card_json = render_files(card, snapshot.repo_id, template)
     files = {}
-    if readme != snapshot.readme:
+    if not _same_readme(snapshot, readme):
         files[README] = readme
     if card_json != snapshot.card_json:
         files[CARD_JSON] = card_json
@@ -81,6 +83,24 @@ def decide(snapshot: RepoSnapshot, *, template: str, force: bool = False, local_
         warnings=list(card.warnings),
         new_readme=readme,
     )
+
+
+def _same_readme(snapshot: RepoSnapshot, readme: bytes) -> bool:
+    """Whether the README on the Hub is current: by the digest it declares, else by its bytes.
+
+    A README rendered by the default template declares the digest of what it was rendered as (read from the
+    listing's cardData, or from its own front matter when it was read). When card.json still renders to that
+    digest, the README is current, and any hand edit made to it since is kept; the decision is the same
+    whether the README was downloaded (a dry run) or not (one request per current card).
+    """
+    from publisher.card.templates import readme_digest
+
+    declared = snapshot.readme_digest
+    if declared is None and snapshot.readme is not None:
+        declared = readme_digest(snapshot.readme.decode("utf-8", "replace"))
+    if declared is not None:
+        return readme_digest(readme.decode("utf-8")) == declared
+    return readme == snapshot.readme
 
 
 def _card_for(snapshot: RepoSnapshot, *, force: bool, local_card):

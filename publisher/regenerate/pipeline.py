@@ -110,7 +110,9 @@ class _Run:
         uncertain: bool = False,
         attempt: int = 1,
     ) -> RepoResult | _Pending:
-        snapshot = self.hub.read(target.repo_id, sha=sha, files=files)
+        # a dry run shows diffs, so it reads the README even when the listing's digest stands for it
+        digest = target.readme_digest if attempt == 1 and not self.options.dry_run else None
+        snapshot = self.hub.read(target.repo_id, sha=sha, files=files, readme_digest=digest)
         decision = decide(
             snapshot, template=self.options.template, force=self.options.force, local_card=target.local_card
         )

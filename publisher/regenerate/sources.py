@@ -24,11 +24,12 @@ class Target:
     sha: str | None = None
     files: frozenset[str] | None = None
     local_card: Any = None
+    readme_digest: str | None = None
 
 
 def listed_targets(listing: Iterable[ListedRepo]) -> list[Target]:
     """Targets from the Hub's model listing, with the sha and file names it gave (reads can then be pinned)."""
-    return [Target(r.repo_id, r.sha, r.files) for r in listing]
+    return [Target(r.repo_id, r.sha, r.files, readme_digest=r.readme_digest) for r in listing]
 
 
 def read_repo_file(path: str) -> list[str]:

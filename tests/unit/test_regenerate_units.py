@@ -193,6 +193,57 @@ def test_decide_commits_only_the_files_that_differ(cards):
     assert set(decide(_snapshot(legacy), template="huggingtweets").files) == {"README.md", "card.json"}
 
 
+def _digest_only(repo):
+    """What regenerate reads of a current card when the listing gave its digest: card.json alone."""
+    from publisher.card.templates import readme_digest
+    from publisher.regenerate.decide import RepoSnapshot
+
+    declared = readme_digest(repo.readme.decode("utf-8"))
+    return RepoSnapshot(repo.repo_id, "a" * 40, None, repo.card_json, readme_digest=declared)
+
+
+def test_decide_settles_a_current_card_from_card_json_and_the_listed_digest(cards):
+    import dataclasses
+
+    from publisher.regenerate.decide import decide
+
+    repo = next(r for r in cards.repos if r.kind == "current")
+    assert _digest_only(repo).readme_digest is not None
+    assert decide(_digest_only(repo), template="huggingtweets").status == "unchanged"
+    # card.json edited since the README was rendered: the digest no longer matches, the README is rewritten
+    manifest = json.loads(repo.card_json)
+    manifest["users"][0]["name"] = "Renamed By Hand"
+    moved = dataclasses.replace(repo, card_json=json.dumps(manifest).encode())
+    decision = decide(_digest_only(moved), template="huggingtweets")
+    assert decision.status == "changed" and "README.md" in decision.files
+    assert b"Renamed By Hand" in decision.files["README.md"]
+
+
+def test_decide_keeps_a_hand_edit_of_a_current_card_whether_or_not_the_readme_was_read(cards):
+    from publisher.regenerate.decide import RepoSnapshot, decide
+
+    repo = next(r for r in cards.repos if r.kind == "current")
+    edited = repo.readme.replace(b"## How does it work?", b"## How does it work? (edited by hand)")
+    assert edited != repo.readme
+    read = RepoSnapshot(repo.repo_id, "a" * 40, edited, repo.card_json)  # a dry run reads the README
+    assert decide(read, template="huggingtweets").status == "unchanged"
+    assert decide(_digest_only(repo), template="huggingtweets").status == "unchanged"
+
+
+def test_a_rendered_readme_declares_the_digest_of_itself_with_the_placeholder(cards):
+    import hashlib
+
+    from publisher.card.templates import DIGEST_PLACEHOLDER, readme_digest
+
+    text = next(r for r in cards.repos if r.kind == "current").readme.decode("utf-8")
+    digest = readme_digest(text)
+    assert (
+        digest
+        and hashlib.sha256(text.replace(f"sha256:{digest}", DIGEST_PLACEHOLDER).encode()).hexdigest()
+        == digest
+    )
+
+
 def test_decide_repairs_mojibake_and_counts_it(cards):
     from publisher.regenerate.decide import decide
 
