@@ -230,8 +230,10 @@ class BulkHub:
                 lambda: self._get_file(repo_id, CARD_JSON, sha),
                 resource="resolvers",
             )
-            return RepoSnapshot(repo_id=repo_id, sha=sha, readme=None, card_json=card_json,
-                                readme_digest=readme_digest if card_json is not None else None)  # fmt: skip
+            if card_json is not None:  # (absent after all: read the README as for any other repo)
+                return RepoSnapshot(
+                    repo_id, sha, readme=None, card_json=card_json, readme_digest=readme_digest
+                )
         readme, commit = self._call(
             f"read {repo_id}/{README}",
             lambda: self._get_file(repo_id, README, sha or "main"),
