@@ -108,6 +108,7 @@ def test_a_single_user_card_garbled_as_a_whole_renders_back():
     assert render_card(card, card.layout) == garbled
 
 
+@pytest.mark.slow  # spawns Python processes
 @pytest.mark.parametrize(
     ("layout", "case"),
     [("classic", "six users, emoji and a pipe"), ("prose-2020-09-18", "prose-2020-09-18"),

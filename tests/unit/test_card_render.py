@@ -200,6 +200,7 @@ def test_mojibake_manifest_renders_real_emoji():
     assert "ðŸ" not in text and "â€" not in text
 
 
+@pytest.mark.slow  # spawns Python processes
 def test_rendering_is_deterministic_across_processes():
     script = (
         "import sys; from publisher.card.manifest import load_manifest; from publisher.card.render import render_card;"
@@ -250,6 +251,7 @@ def test_undefined_variable_in_a_template_is_an_error_not_an_empty_string(tmp_pa
         render_card(_fixture("k_saifullaah"), str(broken))
 
 
+@pytest.mark.slow  # spawns Python processes
 def test_installed_wheel_ships_the_templates_and_renders_outside_the_source_tree(tmp_path):
     src = tmp_path / "src"
     src.mkdir()

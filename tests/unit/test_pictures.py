@@ -40,6 +40,7 @@ def test_training_curve_is_a_1000x500_png_with_pixels_only_and_the_same_bytes_tw
     assert_pixels_only(first)
 
 
+@pytest.mark.slow  # spawns Python processes
 def test_training_curve_is_the_same_bytes_in_a_fresh_interpreter():
     code = (
         f"import sys, math\nsys.path.insert(0, {str(Path(helpers.__file__).parent)!r})\nfrom helpers import history\n"
@@ -142,6 +143,7 @@ def test_an_avatar_symlink_is_not_followed(tmp_path):
     assert avatar_files(tmp_path, ["user0"]) == {}
 
 
+@pytest.mark.slow  # spawns Python processes
 @pytest.mark.parametrize(
     "args",
     [
@@ -162,6 +164,7 @@ def test_card_commands_import_neither_matplotlib_nor_pillow(args):
     assert not imported & {"matplotlib", "PIL", "fontTools", "manimgx_fonts"}
 
 
+@pytest.mark.slow  # spawns Python processes
 def test_the_hub_server_imports_neither_matplotlib_nor_pillow():
     code = (
         "import sys, publisher.localhub, publisher.localhub.pages, publisher.commands.hub\n"

@@ -65,6 +65,7 @@ def test_plan_classifies_added_changed_unchanged_and_sends_only_differences():
     assert [f.path for f in plan.to_send] == ["edited", "new"] and plan.bytes_to_send == 2
 
 
+@pytest.mark.slow  # builds the session's tiny model (torch)
 def test_truncated_safetensors_is_refused(tiny_model_dir, tmp_path):
     data = (tiny_model_dir / "model.safetensors").read_bytes()
     assert safetensors_header(tiny_model_dir / "model.safetensors")

@@ -37,6 +37,7 @@ def evil_card(tmp_path: Path) -> Path:
     return card
 
 
+@pytest.mark.slow  # spawns Python processes
 def test_a_display_name_injects_no_markdown_or_html_into_the_default_card(tmp_path):
     from publisher.localhub.pages import render_card as page_html
 
@@ -51,6 +52,7 @@ def test_a_display_name_injects_no_markdown_or_html_into_the_default_card(tmp_pa
     assert "©" not in html  # the entity is shown as written, not decoded
 
 
+@pytest.mark.slow  # spawns Python processes
 def test_a_display_name_renders_as_written(tmp_path):
     from markdown_it import MarkdownIt
 
@@ -61,6 +63,7 @@ def test_a_display_name_renders_as_written(tmp_path):
     assert folded.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") in text
 
 
+@pytest.mark.slow  # spawns Python processes
 def test_the_classic_template_is_unchanged_for_a_real_name(tmp_path):
     card = tmp_path / "card.json"
     card.write_text(json.dumps({"users": [{"handle": "demo", "name": "Dr. Jean-Paul (parody) & co_op"}]}))
@@ -72,6 +75,7 @@ def test_the_classic_template_is_unchanged_for_a_real_name(tmp_path):
     )
 
 
+@pytest.mark.slow  # spawns Python processes
 def test_a_card_json_nested_too_deep_is_exit_2_with_a_message(tmp_path):
     card = tmp_path / "card.json"
     card.write_text('{"users": ' + "[" * 100_000 + "]" * 100_000 + "}")
@@ -81,6 +85,7 @@ def test_a_card_json_nested_too_deep_is_exit_2_with_a_message(tmp_path):
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow  # spawns Python processes
 def test_a_huge_card_json_is_refused(tmp_path):
     card = tmp_path / "card.json"
     card.write_text(
