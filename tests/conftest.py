@@ -30,6 +30,9 @@ os.environ.update(
         "WANDB_CONFIG_DIR": os.path.join(_SESSION_TMP, "wandb_config"),
         "PUBLISHER_CACHE": os.path.join(_SESSION_TMP, "publisher_cache"),
         "TOKENIZERS_PARALLELISM": "false",
+        # the client's retry back-off starts at 50 ms instead of 1 s (doubling per try as ever): a test of a
+        # retried fault checks what happens, not how long a person would wait; the Hub's Retry-After is obeyed
+        "PUBLISHER_HUB_RETRY_WAIT": "0.05",
         "PYTHONHASHSEED": "0",
     }
 )

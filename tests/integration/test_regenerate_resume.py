@@ -15,6 +15,7 @@ from regen_seed import make_cards, seed_hub
 
 from publisher.hubclient.bulk import BulkHub
 from publisher.hubclient.pacing import RateGate
+from publisher.hubclient.retry import RetryPolicy
 from publisher.regenerate.journal import Journal
 from publisher.regenerate.pipeline import COMMIT_TITLE, Options, run
 from publisher.regenerate.sources import Target
@@ -43,7 +44,7 @@ def test_faults_429_503_and_dropped_connections_end_with_every_repo_correct(hub_
         "list:429:times=1:retry_after=1,resolve:429:times=2:retry_after=1,resolve:503:nth=5,resolve:drop:nth=9,"
         "commit:503:times=2,commit:drop:nth=4,commit:drop:nth=8,resolve:503:nth=14"
     )
-    bulk = BulkHub(hub_clean.url, hub_clean.token, gate=RateGate())
+    bulk = BulkHub(hub_clean.url, hub_clean.token, gate=RateGate(), policy=RetryPolicy(base_wait=0.05))
     targets = [Target(r.repo_id, r.sha, r.files) for r in bulk.list_models("regen-faults")]
     report = run(targets, bulk, Options(max_commits_per_hour=None, concurrency=4))
     assert {r.repo: r.status for r in report.results} == seed.expected()
