@@ -1,8 +1,7 @@
 """`publisher regenerate`: re-render many cards on the Hub, never clobbering hand edits.
 
-Parses options, builds the target list (listing, file or run directories; --match; --shard), then hands over
-to `publisher.regenerate.pipeline.run`. Human output (progress, plan, diffs, summary) goes to stderr; `--json` prints
-one report on stdout. Exit 1 when any repo failed or conflicted, 2 on bad input.
+Parses and checks the options into a `publisher.regenerate.session.Request`, calls `regenerate`, and prints:
+human output (progress, plan, diffs, summary) on stderr, `--json` one report on stdout. Exit 1 when any repo failed or conflicted, 2 on bad input.
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ import click
 from publisher import defaults
 from publisher.errors import BadInputError, error_object
 from publisher.naming import part_problem
-from publisher.output import emit_json, info, warn
+from publisher.output import emit_json, info
 from publisher.settings import environment_epilog
 
 _EPILOG = """\b
@@ -178,12 +177,20 @@ def command(run_dirs, author, repos_file, pattern, shard, template, force, creat
     try:
         shard_spec = parse_shard(shard) if shard else None
         _check_template(template)
+        from publisher.regenerate.session import Request, regenerate
         from publisher.regenerate.state import state_path_for
+        from publisher.settings import Settings
 
-        state_file = state_path_for(journal_path, state_path)
-        report = _run(run_dirs, author, repos_file, pattern, shard_spec, template, force, create_pr, concurrency,
-                      max_commits_per_hour, journal_path, (state_file, refresh), dry_run, hub, hub_root, namespace,
-                      not no_progress)  # fmt: skip
+        request = Request(
+            template=template, author=author, repos_file=repos_file, run_dirs=tuple(run_dirs), pattern=pattern,
+            shard=shard_spec, force=force, create_pr=create_pr, concurrency=concurrency,
+            max_commits_per_hour=max_commits_per_hour, journal_path=journal_path,
+            state_file=state_path_for(journal_path, state_path), refresh=refresh, dry_run=dry_run, hub=hub,
+            hub_root=hub_root, namespace=namespace,
+        )  # fmt: skip
+        report = regenerate(
+            request, Settings.from_env(), lambda total: _Progress(total, enabled=not no_progress)
+        )
     except Exception as exc:
         if as_json:  # a failure of the whole run (bad token, unreachable hub): no repo was processed
             emit_json({"dry_run": dry_run, "template": template, "error": error_object(exc)})
@@ -195,82 +202,3 @@ def command(run_dirs, author, repos_file, pattern, shard, template, force, creat
         emit_json(report.to_json())
     if report.exit_code:
         sys.exit(report.exit_code)
-
-
-def _read_only_namespaces(bulk, target, namespaces: set[str]) -> set[str]:
-    """Namespaces the token may not write, by the same rule as `publish` (whoami orgs; the local hub's user)."""
-    from publisher.errors import AuthError
-    from publisher.hubclient.ops import check_write_access
-
-    denied = set()
-    for namespace in sorted(namespaces):
-        try:
-            check_write_access(bulk.api, namespace, target=target)
-        except AuthError:
-            denied.add(namespace)
-    return denied
-
-
-def _run(run_dirs, author, repos_file, pattern, shard_spec, template, force, create_pr, concurrency,
-         max_commits_per_hour, journal_path, state_spec, dry_run, hub, hub_root, namespace, progress):  # fmt: skip
-    from publisher.hubclient.target import connect, is_loopback, resolve_target
-    from publisher.regenerate.pipeline import Options, run
-    from publisher.regenerate.sharding import in_shard, matches
-    from publisher.regenerate.sources import Target, listed_targets, local_targets, read_repo_file
-    from publisher.settings import Settings
-
-    settings = Settings.from_env()
-    target = resolve_target(hub, hub_root=hub_root or settings.hub_root)
-    journal = None
-    if journal_path:
-        from publisher.regenerate.journal import Journal
-
-        journal = Journal(journal_path)
-    state_file, refresh = state_spec
-    repo_state = None
-    if state_file is not None:
-        from publisher.regenerate.state import RepoState, decision_context
-
-        repo_state = RepoState(state_file, decision_context(template, force=force))
-    with connect(target) as connected:
-        from publisher.hubclient.bulk import BulkHub, quiet_client_logging
-
-        quiet_client_logging()  # our summary says what happened; no per-call chatter
-
-        notes: list = []  # the progress bar, once it exists
-        bulk = BulkHub(connected.endpoint, connected.token, concurrency=concurrency,
-                       on_retry=lambda m: notes[0].note(m) if notes else None)  # fmt: skip
-        bulk.whoami()  # a bad token fails here once (exit 2), not once per repo
-        if author:
-            # the cards' front matter only when no state file settles repos (a first run, or --refresh)
-            first_run = repo_state is None or refresh or not len(repo_state)
-            listed = bulk.list_models(author, card_data=first_run)
-            targets = listed_targets(listed)
-        elif repos_file:
-            targets = [Target(r) for r in read_repo_file(repos_file)]
-        else:
-            targets = local_targets(run_dirs, namespace=namespace or settings.namespace, settings=settings)
-        targets = [t for t in dict((t.repo_id, t) for t in targets).values()
-                   if matches(t.repo_id, pattern) and in_shard(t.repo_id, shard_spec)]  # fmt: skip
-        if not targets:
-            warn("no repository matches: nothing to do")
-        read_only = (
-            _read_only_namespaces(bulk, connected, {t.repo_id.split("/", 1)[0] for t in targets})
-            if dry_run
-            else set()
-        )
-        if max_commits_per_hour is None:  # no quota on a local hub; the Hub's hourly one is ~128
-            max_commits_per_hour = 0 if connected.is_local or is_loopback(connected.endpoint) else 100
-        options = Options(template=template, force=force, create_pr=create_pr, concurrency=concurrency,
-                          max_commits_per_hour=max_commits_per_hour or None, dry_run=dry_run,
-                          read_only_namespaces=frozenset(read_only))  # fmt: skip
-        todo = sum(1 for t in targets if journal is None or not journal.is_done(t.repo_id))
-        bar = _Progress(todo, enabled=progress)
-        notes.append(bar)
-        try:
-            return run(targets, bulk, options, journal=journal, on_result=bar, repo_state=repo_state, refresh=refresh,
-                       on_wait=bar.note)  # fmt: skip
-        finally:
-            bar.close()
-            if journal is not None:
-                journal.close()
