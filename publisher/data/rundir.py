@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 from publisher._util import fs
 from publisher.errors import BadInputError
@@ -22,17 +20,6 @@ EVAL_TXT = "eval.txt"
 TWEETS_JSONL = "tweets.jsonl"
 WANDB_DIR = "wandb"
 MODEL_WEIGHTS = "model.safetensors"
-
-
-def read_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise BadInputError(f"{path}: missing") from exc
-    except ValueError as exc:
-        raise BadInputError(f"{path}: not valid JSON ({exc})") from exc
-    except RecursionError:
-        raise BadInputError(f"{path}: JSON nested too deeply") from None
 
 
 @contextmanager

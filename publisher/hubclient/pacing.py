@@ -93,16 +93,12 @@ class RateGate:
         self._sleep = sleep
         self._lock = threading.Lock()
         self._until = 0.0
-        self.pauses = 0
-        self.waited = 0.0
 
     def pause(self, seconds: float) -> None:
         """Hold every worker for `seconds` from now (a longer pause already in place is kept)."""
         with self._lock:
             until = self._clock() + max(0.0, seconds)
-            if until > self._until:
-                self._until = until
-                self.pauses += 1
+            self._until = max(self._until, until)
 
     def wait(self) -> float:
         """Block while a pause is in effect; returns the seconds slept."""
@@ -114,9 +110,6 @@ class RateGate:
                 break
             self._sleep(remaining)
             slept += remaining
-        if slept:
-            with self._lock:
-                self.waited += slept
         return slept
 
 
@@ -140,7 +133,6 @@ class CommitPacer:
         self._sleep = sleep
         self._lock = threading.Lock()
         self._times: collections.deque[float] = collections.deque(sorted(history))
-        self.waited = 0.0
         self.quota_hits = 0
 
     def acquire(self) -> float:
@@ -153,7 +145,6 @@ class CommitPacer:
                     self._times.popleft()
                 if self.max_per_hour is None or len(self._times) < self.max_per_hour:
                     self._times.append(now)
-                    self.waited += waited
                     return waited
                 delay = self._times[0] + self.window - now
             if self._on_wait is not None:

@@ -193,7 +193,6 @@ class PlanEntry:
     path: str
     status: str  # added | changed | unchanged
     size: int
-    remote_size: int | None = None
 
 
 @dataclass
@@ -230,7 +229,7 @@ def plan_publish(prepared: PreparedRun, remote: ops.RemoteState) -> Plan:
             status = "unchanged"
         else:
             status = "changed"
-        entries.append(PlanEntry(local.path, status, local.size, theirs.size if theirs else None))
+        entries.append(PlanEntry(local.path, status, local.size))
         if status != "unchanged":
             to_send.append(local)
     return Plan(prepared.repo_id, remote.revision, remote, entries, to_send)

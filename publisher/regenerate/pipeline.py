@@ -349,7 +349,6 @@ def run(
         elapsed=time.monotonic() - started,
         rate_limited=getattr(hub, "rate_limited", 0),
         retries=getattr(hub, "retries", 0),
-        commit_wait=pacer.waited,
         from_state=len(settled),
     )
 

@@ -54,7 +54,6 @@ class Report:
     elapsed: float = 0.0
     rate_limited: int = 0
     retries: int = 0
-    commit_wait: float = 0.0
     from_state: int = 0
 
     @property
