@@ -7,10 +7,11 @@ Every message the tool prints goes through `redact`, which removes any token the
 from __future__ import annotations
 
 import json
-import os
 import re
 import sys
 from typing import Any
+
+from publisher.settings import environ
 
 _SECRET_ENV_VARS = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "WANDB_API_KEY")
 _TOKEN_PATTERN = re.compile(r"\bhf_[A-Za-z0-9]{8,}\b")
@@ -25,7 +26,8 @@ def register_secret(secret: str | None) -> None:
 
 
 def _known_secrets() -> set[str]:
-    found = {os.environ.get(name, "") for name in _SECRET_ENV_VARS}
+    env = environ()  # settings.py is the one reader of the environment
+    found = {env.get(name, "") for name in _SECRET_ENV_VARS}
     return {s for s in found | _registered if s and len(s) >= 4}
 
 

@@ -27,7 +27,7 @@ from publisher import defaults
 from publisher.errors import AuthError, BadInputError
 from publisher.hubclient.localhub_process import find_local_hub, start_local_hub, stop_local_hub
 from publisher.output import info, register_secret, warn
-from publisher.settings import environ
+from publisher.settings import Settings, environ
 
 if TYPE_CHECKING:
     from huggingface_hub import HfApi
@@ -144,9 +144,9 @@ def resolve_target(
     an error (AuthError, exit 2) before any upload.
     """
     env = environ() if env is None else env
+    settings = Settings.from_env(dict(env))
     hub = (hub or "auto").strip()
-    endpoint = (env.get("HF_ENDPOINT") or defaults.HUB_ENDPOINT).rstrip("/")
-    ci = (env.get("CI") or "").strip().lower() in {"1", "true", "yes", "on"}
+    endpoint = settings.hf_endpoint
     if hub == "local":
         return _local_target(hub_root, env, notice=None)
     token, source = find_token(env)
@@ -158,12 +158,12 @@ def resolve_target(
         raise BadInputError(f"--hub must be auto, local, hf or a http(s) URL, not {hub!r}")
     if token:
         return _remote_target("hf", endpoint, token, source)
-    if ci:
+    if settings.ci:
         raise AuthError(
             "no Hugging Face token found and CI=true: --hub auto does not fall back to the local hub in CI",
             hint="set the HF_TOKEN secret in the job's environment",
         )
-    if env.get("HF_ENDPOINT") and endpoint != defaults.HUB_ENDPOINT:
+    if settings.hf_endpoint_from_env and endpoint != defaults.HUB_ENDPOINT:
         raise AuthError(
             f"HF_ENDPOINT is {endpoint} but no Hugging Face token was found: --hub auto does not fall back to the "
             "local hub when HF_ENDPOINT names a Hub",
