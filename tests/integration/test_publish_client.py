@@ -120,7 +120,8 @@ def test_call_with_retries_succeeds_after_transient_failures():
         return "ok"
 
     assert retry.call_with_retries("commit", flaky, sleep=waits.append) == "ok"
-    assert waits == [1, 2, 0.5]
+    base = retry.retry_policy_from_env().base_wait  # 1 s by default; shorter under test (conftest)
+    assert waits == [base, 2 * base, 0.5]  # backoff doubles; a 429's Retry-After (+0.5 s) is obeyed
 
 
 def test_call_with_retries_maps_final_error_with_hub_message():
