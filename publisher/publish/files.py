@@ -30,12 +30,9 @@ from typing import TYPE_CHECKING, Any
 from publisher._util.regular_files import (
     READ_CHUNK,
     FileIdentity,
-    UnsafeFileError,
-    assert_unchanged,
     check_regular,
     iter_chunks,
     open_checked,
-    open_regular,
     read_bytes,
 )
 from publisher.errors import BadInputError
@@ -43,15 +40,6 @@ from publisher.errors import BadInputError
 if TYPE_CHECKING:
     from publisher.hubclient.ops import RemoteFile
 
-__all__ = [  # the run directory's file rules, in one place for publish (the checks live in _util)
-    "FileIdentity",
-    "UnsafeFileError",
-    "assert_unchanged",
-    "check_regular",
-    "iter_chunks",
-    "open_regular",
-    "read_bytes",
-]
 
 # Files up to this size are read into memory once (the Hub stores files above 10 MB as LFS objects).
 INLINE_BYTES = 10 * 1024 * 1024

@@ -13,6 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from publisher._util import regular_files
 from publisher.errors import BadInputError
 from publisher.output import info
 from publisher.publish import files as runfiles
@@ -116,7 +117,7 @@ def check_run_entries(run: Path) -> None:
     with os.scandir(run) as entries:
         for entry in entries:
             if is_upload_candidate(entry.name):
-                runfiles.check_regular(run / entry.name)
+                regular_files.check_regular(run / entry.name)
                 shards += SHARD_NAME.fullmatch(entry.name) is not None
     if shards > runfiles.MAX_SHARDS:
         raise BadInputError(
@@ -135,13 +136,13 @@ def run_file(run: Path, name: str, *, validate: bool = True, cache: Any = None) 
     Small files are read once (the bytes validated, hashed and sent are the same bytes); the weights and
     other large files keep the identity they were checked with, re-checked whenever they are read."""
     path = run / name
-    identity = runfiles.check_regular(path)
+    identity = regular_files.check_regular(path)
     if identity is None:
         return None
     if validate:
         validate_run_file(path)
     if identity.size <= runfiles.INLINE_BYTES and not name.endswith(".safetensors"):
-        data, identity = runfiles.read_bytes(path, limit=runfiles.INLINE_BYTES)
+        data, identity = regular_files.read_bytes(path, limit=runfiles.INLINE_BYTES)
         if validate:
             validate_content(path, data)
         return LocalFile(name, data=data)
@@ -157,7 +158,7 @@ def validate_run_file(path: Path) -> None:
             runfiles.MAX_TOKENIZER_JSON_BYTES if path.name == "tokenizer.json" else runfiles.MAX_JSON_BYTES
         )
         limit = runfiles.MAX_TEXT_BYTES if path.suffix != ".json" else limit
-        validate_content(path, runfiles.read_bytes(path, limit=limit)[0])
+        validate_content(path, regular_files.read_bytes(path, limit=limit)[0])
 
 
 def validate_content(path: Path, data: bytes) -> None:
@@ -176,10 +177,10 @@ def check_sources(files: list[LocalFile], run: Path, workdir: Path) -> None:
         if local.source is None:
             continue
         if local.source.parent.resolve() not in homes or local.source.name != Path(local.path).name:
-            raise runfiles.UnsafeFileError(
+            raise regular_files.UnsafeFileError(
                 f"{local.source}: not a file of the run directory {run}; not uploaded"
             )
-        identity = runfiles.check_regular(local.source)
+        identity = regular_files.check_regular(local.source)
         if identity is None:
             raise BadInputError(f"{local.source}: missing")
         if local.identity is None:
@@ -198,7 +199,9 @@ def check_shard_index(run: Path, files: list[LocalFile]) -> None:
         return
     where = run / SAFETENSORS_INDEX
     raw = (
-        index.data if index.data is not None else runfiles.read_bytes(where, limit=runfiles.MAX_JSON_BYTES)[0]
+        index.data
+        if index.data is not None
+        else regular_files.read_bytes(where, limit=runfiles.MAX_JSON_BYTES)[0]
     )
     doc = runfiles.parse_json_bytes(raw, where, SAFETENSORS_INDEX)
     weight_map = doc.get("weight_map") if isinstance(doc, dict) else None

@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from publisher import defaults
+from publisher._util import regular_files
 from publisher.errors import BadInputError, CardCheckError
 from publisher.hubclient import ops
 from publisher.output import warn
-from publisher.publish import files as runfiles
 from publisher.publish.files import LocalFile
 from publisher.publish.modelcheck import (
     CARD_JSON,
@@ -174,7 +174,7 @@ def prepare_run(
     files += [run_file(run, name, cache=hash_cache) for name in shard_names(run)]  # type: ignore[misc]
     check_shard_index(run, files)
     for name in sorted(n for n in os.listdir(run) if Path(n).suffix in PICKLE_SUFFIXES):
-        if runfiles.check_regular(run / name) is None:
+        if regular_files.check_regular(run / name) is None:
             continue
         if allow_pickle:
             files.append(run_file(run, name, validate=False, cache=hash_cache))  # type: ignore[arg-type]

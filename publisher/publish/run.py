@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from publisher import defaults
+from publisher._util import regular_files
 from publisher.errors import BadInputError, HubError, PublisherError, VerificationError
 from publisher.hubclient import ops
 from publisher.hubclient.retry import call_with_retries
 from publisher.hubclient.target import HubTarget, connect, hub_api, resolve_target
 from publisher.output import info, warn
-from publisher.publish import files as runfiles
 from publisher.publish.files import LocalFile
 from publisher.publish.modelcheck import CARD_JSON, README
 from publisher.publish.plan import (
@@ -365,7 +365,7 @@ def _commit_plan(
     remote = plan.remote
     for local in plan.to_send:  # the bytes hashed for the plan are the bytes sent
         if local.source is not None and local.identity is not None:
-            runfiles.assert_unchanged(local.source, local.identity)
+            regular_files.assert_unchanged(local.source, local.identity)
     created_head: str | None = None
     if not remote.exists:
         ops.ensure_repo(api, prepared.repo_id, private=options.private, endpoint=ep)

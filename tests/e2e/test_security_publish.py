@@ -142,7 +142,7 @@ def test_files_outside_the_upload_list_may_be_symlinks(hub_clean, canary_env, ru
 
 
 def test_a_file_changed_after_it_was_hashed_is_refused(tiny_model_dir, tmp_path):
-    from publisher.publish import files as runfiles
+    from publisher._util import regular_files
     from publisher.publish.modelcheck import run_file
 
     run = tmp_path / "run"
@@ -151,14 +151,14 @@ def test_a_file_changed_after_it_was_hashed_is_refused(tiny_model_dir, tmp_path)
     assert weights is not None and weights.identity is not None
     with open(run / "model.safetensors", "ab") as handle:
         handle.write(b"appended after the check")
-    with pytest.raises(runfiles.UnsafeFileError, match="changed"):
-        runfiles.assert_unchanged(weights.source, weights.identity)
-    with pytest.raises(runfiles.UnsafeFileError, match="changed"):
+    with pytest.raises(regular_files.UnsafeFileError, match="changed"):
+        regular_files.assert_unchanged(weights.source, weights.identity)
+    with pytest.raises(regular_files.UnsafeFileError, match="changed"):
         _ = weights.sha256
 
 
 def test_a_file_swapped_for_a_symlink_after_the_check_is_not_read(tiny_model_dir, tmp_path):
-    from publisher.publish import files as runfiles
+    from publisher._util import regular_files
     from publisher.publish.modelcheck import run_file
 
     run = tmp_path / "run"
@@ -166,7 +166,7 @@ def test_a_file_swapped_for_a_symlink_after_the_check_is_not_read(tiny_model_dir
     weights = run_file(run, "model.safetensors")
     (run / "model.safetensors").rename(tmp_path / "moved")
     (run / "model.safetensors").symlink_to(tmp_path / "moved")
-    with pytest.raises(runfiles.UnsafeFileError, match="symlink"):
+    with pytest.raises(regular_files.UnsafeFileError, match="symlink"):
         _ = weights.sha256
 
 
