@@ -75,6 +75,7 @@ def test_truncated_safetensors_is_refused(tiny_model_dir, tmp_path):
         safetensors_header(cut)
 
 
+@pytest.mark.slow  # builds the session's tiny model (torch)
 def test_vocab_mismatch_between_config_and_weights_is_refused(tiny_model_dir, tmp_path):
     for f in tiny_model_dir.iterdir():
         (tmp_path / f.name).write_bytes(f.read_bytes())
