@@ -96,6 +96,23 @@ def _load_model(repo_id: str, sha: str) -> Any:
     return model
 
 
+def _generate(model: Any, tokenizer: Any, prompt: str) -> str:
+    """The prompt and a sampled continuation, as the text-generation widget shows it.
+
+    `model.generate` directly rather than `pipeline("text-generation")`: the same sampling, without importing
+    transformers' pipelines (and with them its image and audio processors), about 2.4 s of every verification.
+    """
+    import torch
+
+    torch.manual_seed(0)
+    inputs = tokenizer(prompt, return_tensors="pt")
+    with torch.no_grad():
+        out = model.generate(**inputs, max_new_tokens=MAX_NEW_TOKENS, do_sample=True, num_return_sequences=1,
+                             pad_token_id=tokenizer.pad_token_id or tokenizer.eos_token_id)  # fmt: skip
+    prompt_length = len(tokenizer.decode(inputs["input_ids"][0], skip_special_tokens=True))
+    return prompt + tokenizer.decode(out[0], skip_special_tokens=True)[prompt_length:]
+
+
 def check(repo_id: str, sha: str, prompt: str) -> Verification:
     """Download card, tokenizer and model at `sha` from the endpoint in the environment, then generate."""
     stage = "card"
@@ -104,18 +121,13 @@ def check(repo_id: str, sha: str, prompt: str) -> Verification:
         widget = _card_widget(repo_id, sha)
         prompt = widget or prompt
         stage = "tokenizer"
-        from transformers import AutoTokenizer, pipeline, set_seed
+        from transformers import AutoTokenizer
 
         tokenizer = AutoTokenizer.from_pretrained(repo_id, revision=sha)
         stage = "model"
         model = _load_model(repo_id, sha)
         stage = "generate"
-        set_seed(0)
-        generator = pipeline("text-generation", model=model, tokenizer=tokenizer)
-        out = generator(prompt, max_new_tokens=MAX_NEW_TOKENS, do_sample=True, num_return_sequences=1)
-        sample = out[0]["generated_text"]
-        if not isinstance(sample, str) or not sample.startswith(prompt):
-            raise ValueError(f"unexpected pipeline output {out!r}")
+        sample = _generate(model, tokenizer, prompt)
     except Exception as exc:  # noqa: BLE001 - reported as the verdict
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         return Verification(False, stage, redact(f"{type(exc).__name__}: {message}"), prompt, None, widget)
