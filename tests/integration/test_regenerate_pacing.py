@@ -78,18 +78,21 @@ def test_a_429_naming_the_commit_quota_waits_for_the_reset_and_commits_once(hub_
         assert [c.title for c in api.list_repo_commits(repo_id)].count(COMMIT_TITLE) == 1
 
 
-def test_a_wait_is_announced_even_without_a_progress_bar(hub_clean):
+def test_a_wait_is_announced_even_without_a_progress_bar(hub_clean, monkeypatch):
     from click.testing import CliRunner
 
     from publisher.cli import cli
+    from publisher.commands import regenerate as regenerate_command
 
+    # a wait of LOUD_WAIT seconds or more is printed as a line; 1 s here, so the test does not sleep 5 s
+    monkeypatch.setattr(regenerate_command._Progress, "LOUD_WAIT", 1.0)
     seed_hub(hub_clean.url, hub_clean.token, make_cards("pace-say", "pace-nobody", mix={"edited": 1}),
              owner_token=hub_clean.token)  # fmt: skip
-    hub_clean.server.set_faults("resolve:429:times=1:retry_after=5")
+    hub_clean.server.set_faults("resolve:429:times=1:retry_after=1")
     result = CliRunner().invoke(cli, ["regenerate", "--author", "pace-say", "--no-progress"],
                                 env={"HF_TOKEN": hub_clean.token, "HF_ENDPOINT": hub_clean.url})  # fmt: skip
     assert result.exit_code == 0, result.stderr
-    assert "429 rate limited, waiting 5s" in result.stderr and "Ctrl-C" in result.stderr
+    assert "429 rate limited, waiting 1s" in result.stderr and "Ctrl-C" in result.stderr
 
 
 def test_ctrl_c_stops_a_run_sleeping_on_the_commit_cap(hub_clean, tmp_path):
