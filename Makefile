@@ -10,7 +10,8 @@ STAMP := $(VENV)/.installed
 .PHONY: install test test-fast test-random lint render clean bench conformance
 
 # A misspelt variable (DRYRUN=1 for DRY_RUN=1) is an error before anything runs, never silently ignored.
-KNOWN_VARIABLES := USER HUB HUB_ROOT HUB_PORT ARCHIVE BASE_MODEL PRIVATE TAG DRY_RUN CARD TEMPLATE OUT PYTHON VENV STAMP
+KNOWN_VARIABLES := USER HUB HUB_ROOT HUB_PORT ARCHIVE BASE_MODEL PRIVATE TAG DRY_RUN CARD TEMPLATE OUT FILES PARALLEL \
+	PYTHON VENV STAMP
 COMMAND_LINE_VARIABLES := $(strip $(foreach v,$(.VARIABLES),$(if $(filter command line,$(origin $(v))),$(v))))
 UNKNOWN_VARIABLES := $(filter-out $(KNOWN_VARIABLES),$(COMMAND_LINE_VARIABLES))
 ifneq ($(UNKNOWN_VARIABLES),)
@@ -27,8 +28,13 @@ $(STAMP): pyproject.toml setup.py constraints.txt
 
 install: $(STAMP)
 
+# One pytest worker per core (at most 4; more only repeat each worker's torch import), each with its own session
+# hub; a test module stays on one worker (--dist loadfile) so its module fixtures are built once.
+# `$(PY) -m pytest` alone runs the same suite in one process.
+PARALLEL := -n auto --maxprocesses 4 --dist loadfile
+
 test: install
-	$(PY) -m pytest
+	$(PY) -m pytest $(PARALLEL)
 
 # The unit tests only: no server is used, no subprocess runs (tests marked slow are left out); under 30 s.
 test-fast: install
@@ -37,7 +43,7 @@ test-fast: install
 # The same suite in a shuffled order (pytest-randomly prints its seed; -p randomly --randomly-seed=N repeats
 # one order). `$(PY) -m pytest --reverse-order` runs it last to first.
 test-random: install
-	$(PY) -m pytest -p randomly
+	$(PY) -m pytest -p randomly $(PARALLEL)
 
 # huggingface_hub's own test suite (sdist of the installed version) against a fresh local hub; failures allowed only
 # for conformance/exclusions.toml. make conformance [FILES="test_hf_api.py ..."] (README "Hub conformance")

@@ -118,6 +118,15 @@ def test_a_misspelt_variable_is_an_error_listing_the_known_ones_before_anything_
     assert result.stdout == "" and not (scratch / "runs").exists()
 
 
+def test_the_documented_variables_of_other_targets_are_known(scratch):
+    conformance = make(scratch, "-n", "conformance", "FILES=test_hf_api.py")
+    assert conformance.returncode == 0, conformance.stderr
+    assert "conformance/run.py test_hf_api.py" in conformance.stdout
+    serial = make(scratch, "-n", "test", "PARALLEL=")
+    assert serial.returncode == 0, serial.stderr
+    assert "-m pytest" in serial.stdout and "-n auto" not in serial.stdout
+
+
 @pytest.mark.parametrize(("user", "run"), [("@demo", "demo"), ("Demo", "demo"), ("bob-@Alice", "alice-bob")])
 def test_user_is_normalised_once_like_prepare(scratch, user, run):
     result = make(scratch, "-n", "publish", f"USER={user}")
