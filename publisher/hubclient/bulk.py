@@ -12,8 +12,11 @@ Request budget per repo (the listing, with `expand=sha,siblings,private`, is sha
                            regular file; anything else goes through huggingface_hub's create_commit).
 At most `concurrency` requests are in flight at once, whatever the number of worker threads: every request
 holds one of the session's request slots.
-Everything goes through huggingface_hub (its session, URL builder, headers, error classes and HfApi), with
-the endpoint passed explicitly, so the module also works when HF_ENDPOINT was fixed at import.
+Everything goes through huggingface_hub (its HTTP session, headers and error classes; HfApi for the rarer
+calls: PRs, dry-run access checks, commits of files not fit to inline), with the endpoint passed explicitly,
+so the module also works when HF_ENDPOINT was fixed at import. whoami, the listing, reads and inline commits
+are single requests on that session (docs/hub-api.md): a run that needs nothing else never imports
+`huggingface_hub.hf_api` (about 0.15 s of start-up) nor builds a ModelInfo per listed repo.
 
 Retries: 429 never fails a repo. It pauses every worker through the shared RateGate for what Retry-After /
 RateLimit asks, and does not count as an attempt. 5xx and dropped connections are retried with the backoff
@@ -27,8 +30,9 @@ import functools
 import json
 import threading
 import time
-from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar
+from urllib.parse import quote
 
 from publisher.errors import HubError
 from publisher.hubclient.errors import CommitConflict, CommitQuotaExceeded, is_connection_error, status_of
@@ -43,16 +47,13 @@ from publisher.hubclient.snapshot import (
     RepoSnapshot,
 )
 
-if TYPE_CHECKING:
-    from huggingface_hub.hf_api import ExpandModelProperty_T
-
 T = TypeVar("T")
 
 READ_TIMEOUT = 60.0
 COMMIT_TIMEOUT = 120.0
 INLINE_LIMIT = 1_000_000
 """Files up to this size, UTF-8 text without NUL, are committed inline (the Hub's regular files)."""
-LISTING_EXPAND: tuple[ExpandModelProperty_T, ...] = ("sha", "siblings", "private")
+LISTING_EXPAND: tuple[str, ...] = ("sha", "siblings", "private")
 
 
 def _names_commit_quota(text: str) -> bool:
@@ -94,11 +95,8 @@ class BulkHub:
         on_retry: Callable[[str], None] | None = None,
         concurrency: int = 8,
     ) -> None:
-        from huggingface_hub import HfApi
-
         self.endpoint = endpoint.rstrip("/")
         self._token = token
-        self.api = HfApi(endpoint=self.endpoint, token=token)
         self.stop = Stop()
         """Set on Ctrl-C: every sleep of this session (429 waits, retry back-offs, budget pauses) ends at once."""
         self.gate = gate or RateGate(sleep=self.stop.sleep)
@@ -111,6 +109,29 @@ class BulkHub:
         self._slots = threading.BoundedSemaphore(self.concurrency)
         """One slot per request in flight: `--concurrency N` means N requests at once, reads and commits together."""
         self.budget = ApiBudget(self.gate, reserve=self.concurrency, on_wait=self._note)
+
+    @functools.cached_property
+    def api(self) -> Any:
+        """huggingface_hub's HfApi on this endpoint and token, built on first use (PRs, access checks)."""
+        from huggingface_hub import HfApi
+
+        return HfApi(endpoint=self.endpoint, token=self._token)
+
+    @functools.cached_property
+    def _headers(self) -> dict[str, str]:
+        """huggingface_hub's request headers (user agent, authorization) for this token, built once."""
+        from huggingface_hub.utils import build_hf_headers
+
+        return build_hf_headers(token=self._token)
+
+    def _get(self, url: str, *, params: Any = None) -> Any:
+        """One GET on huggingface_hub's session; an error status raises its error classes (hf_raise_for_status)."""
+        from huggingface_hub.utils import get_session, hf_raise_for_status
+
+        response = get_session().get(url, headers=self._headers, params=params, timeout=READ_TIMEOUT)
+        self._watch_rate_limit(response.headers)
+        hf_raise_for_status(response)
+        return response
 
     # ------------------------------------------------------------------------------------------- retries
 
@@ -153,7 +174,8 @@ class BulkHub:
     # ------------------------------------------------------------------------------------------- listing
 
     def whoami(self) -> dict[str, Any]:
-        return self._call("whoami", self.api.whoami)
+        """The token's account (GET /api/whoami-v2, as HfApi.whoami): a bad token fails here, once."""
+        return self._call("whoami", lambda: self._get(f"{self.endpoint}/api/whoami-v2").json())
 
     def list_models(self, author: str, *, card_data: bool = False) -> list[ListedRepo]:
         """Every model of `author` visible to the token, with sha and file names when the Hub gives them.
@@ -167,34 +189,36 @@ class BulkHub:
         expand = [*LISTING_EXPAND, "cardData"] if card_data else list(LISTING_EXPAND)
 
         def _list() -> list[ListedRepo]:
-            found = []
             # the sha and file names of each repo: reads can then pin the revision, skip the card.json probe
             # for repos that have none, and the state file can skip repos whose sha did not move
-            for model in self.api.list_models(author=author, expand=expand):
-                siblings = getattr(model, "siblings", None)
-                files = frozenset(s.rfilename for s in siblings) if siblings is not None else None
-                meta = getattr(model, "card_data", None)
-                digest = listed_digest(meta.to_dict()) if meta is not None else None
-                found.append(
-                    ListedRepo(
-                        model.id, getattr(model, "sha", None), files, getattr(model, "private", None), digest
-                    )  # fmt: skip
-                )
-            return found
+            params = {"author": author, "expand": expand}  # the query HfApi.list_models sends
+            return [
+                _listed(item, listed_digest) for item in self._pages(f"{self.endpoint}/api/models", params)
+            ]
 
         return self._call(f"list models of {author}", _list)
+
+    def _pages(self, url: str, params: Any) -> Iterator[dict[str, Any]]:
+        """Every item of a paginated listing: the next page is the `Link: <...>; rel="next"` URL, as HfApi's."""
+        next_url: str | None = url
+        while next_url is not None:
+            response = self._get(next_url, params=params if next_url == url else None)
+            page = response.json()
+            if not isinstance(page, list):
+                raise HubError(f"GET {url}: the Hub sent {type(page).__name__}, not a list of repos")
+            yield from (item for item in page if isinstance(item, dict))
+            next_url = response.links.get("next", {}).get("url")
 
     # ---------------------------------------------------------------------------------------------- reads
 
     def _get_file(self, repo_id: str, path: str, revision: str) -> tuple[bytes | None, str | None]:
         """(content or None if the file is absent, the commit sha the Hub resolved) in one GET."""
-        from huggingface_hub import hf_hub_url
         from huggingface_hub.errors import EntryNotFoundError
-        from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
+        from huggingface_hub.utils import get_session, hf_raise_for_status
 
-        url = hf_hub_url(repo_id, path, revision=revision, endpoint=self.endpoint)
-        headers = build_hf_headers(token=self._token)
-        response = get_session().get(url, headers=headers, timeout=READ_TIMEOUT)
+        # hf_hub_url's URL for a model repo (its module costs 0.15 s to import; the rule is one line)
+        url = f"{self.endpoint}/{repo_id}/resolve/{quote(revision, safe='')}/{quote(path)}"
+        response = get_session().get(url, headers=self._headers, timeout=READ_TIMEOUT)
         self._watch_rate_limit(response.headers)
         commit = response.headers.get("x-repo-commit")
         try:
@@ -299,9 +323,8 @@ class BulkHub:
                      description: str = "", create_pr: bool = False) -> CommitOutcome:  # fmt: skip
         """The commit POST alone (docs/hub-api.md §2 #16): an NDJSON header line, then each file inline (base64)."""
         import base64
-        from urllib.parse import quote
 
-        from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
+        from huggingface_hub.utils import get_session, hf_raise_for_status
 
         header = {"summary": message, "description": description}
         if parent_commit is not None:
@@ -314,7 +337,7 @@ class BulkHub:
         ]  # fmt: skip
         body = "\n".join(json.dumps(line) for line in lines).encode("utf-8")
         url = f"{self.endpoint}/api/models/{repo_id}/commit/{quote('main', safe='')}"
-        headers = {**build_hf_headers(token=self._token), "Content-Type": "application/x-ndjson"}
+        headers = {**self._headers, "Content-Type": "application/x-ndjson"}
         params = {"create_pr": "1"} if create_pr else None
         response = get_session().post(
             url, content=body, headers=headers, params=params, timeout=COMMIT_TIMEOUT
@@ -365,6 +388,24 @@ class BulkHub:
         return self._call(
             f"read {repo_id}/{path}@{revision}", lambda: self._get_file(repo_id, path, revision)
         )[0]
+
+
+def _listed(item: dict[str, Any], digest_of: Callable[[Any], str | None]) -> ListedRepo:
+    """One listing entry (the JSON HfApi.list_models reads into a ModelInfo) as a ListedRepo."""
+    siblings = item.get("siblings")
+    files = (
+        frozenset(
+            s["rfilename"] for s in siblings if isinstance(s, dict) and isinstance(s.get("rfilename"), str)
+        )
+        if isinstance(siblings, list)
+        else None
+    )
+    repo_id = item.get("id") or item.get("modelId")
+    if not isinstance(repo_id, str):
+        raise HubError(f"the Hub's listing has an entry without an id: {sorted(item)[:10]}")
+    sha, private = item.get("sha"), item.get("private")
+    return ListedRepo(repo_id, sha if isinstance(sha, str) else None, files,
+                      private if isinstance(private, bool) else None, digest_of(item.get("cardData")))  # fmt: skip
 
 
 def _inline_ok(content: bytes) -> bool:
