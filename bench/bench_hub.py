@@ -17,38 +17,19 @@ import json
 import os
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from publisher.hubclient.localhub_process import start_local_hub, stop_local_hub
+
 TOKEN = "hf_publisherlocalhub"
 
 
 def start_server(root: Path, request_log: Path) -> tuple[subprocess.Popen, str]:
-    cmd = [
-        sys.executable,
-        "-m",
-        "publisher",
-        "hub",
-        "serve",
-        "--root",
-        str(root),
-        "--port",
-        "0",
-        "--request-log",
-        str(request_log),
-    ]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    marker = root / "server.json"
-    deadline = time.monotonic() + 60
-    while not marker.exists():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            raise SystemExit("the hub did not start")
-        time.sleep(0.05)
-    return proc, json.loads(marker.read_text())["url"]
+    return start_local_hub(root, args=("--request-log", str(request_log)), log_path=root.parent / "serve.log")
 
 
 def small_requests(url: str, repo_id: str, clients: int, total: int) -> dict:
@@ -168,8 +149,7 @@ def main() -> None:
                 "cpus": os.cpu_count(),
             }
         finally:
-            proc.terminate()
-            proc.wait(timeout=30)
+            stop_local_hub(proc)
     if args.json:
         print(json.dumps(result, indent=2))
         return

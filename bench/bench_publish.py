@@ -28,6 +28,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from publisher.hubclient.localhub_process import start_local_hub, stop_local_hub
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 LOCAL_TOKEN = "hf_publisherlocalhub"
 
@@ -59,30 +61,7 @@ def build_model_folder(folder: Path, size_mb: int) -> int:
 
 
 def start_hub(root: Path, log: Path) -> tuple[subprocess.Popen, str]:
-    cmd = [
-        sys.executable,
-        "-m",
-        "publisher",
-        "hub",
-        "serve",
-        "--root",
-        str(root),
-        "--port",
-        "0",
-        "--request-log",
-        str(log),
-    ]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(600):
-        try:
-            info = json.loads((root / "server.json").read_text())
-            if info.get("pid") == proc.pid:
-                return proc, info["url"]
-        except (OSError, ValueError):
-            pass
-        time.sleep(0.1)
-    proc.kill()
-    raise SystemExit("the local hub did not start")
+    return start_local_hub(root, args=("--request-log", str(log)), log_path=log.with_suffix(".serve.log"))
 
 
 def timed(cmd: list[str], env: dict[str, str]) -> float:
@@ -223,8 +202,7 @@ def main() -> None:
         results["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     finally:
         if proc is not None:
-            proc.terminate()
-            proc.wait(timeout=30)
+            stop_local_hub(proc)
         shutil.rmtree(work, ignore_errors=True)
 
     if args.json:

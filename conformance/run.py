@@ -21,7 +21,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tarfile
@@ -31,6 +30,9 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import tomllib
+
+from publisher.errors import HubError
+from publisher.hubclient.localhub_process import start_local_hub, stop_local_hub
 
 HERE = Path(__file__).resolve().parent
 PROJECT = HERE.parent
@@ -165,28 +167,10 @@ def hub_users(const: dict[str, str]) -> list[dict]:
 def start_hub(root: Path, users: list[dict]) -> tuple[subprocess.Popen, str]:
     auth = root.parent / "users.json"
     auth.write_text(json.dumps({"users": users}))
-    cmd = [
-        sys.executable,
-        "-m",
-        "publisher",
-        "hub",
-        "serve",
-        "--root",
-        str(root),
-        "--port",
-        "0",
-        "--auth",
-        str(auth),
-    ]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=open(root.parent / "hub.log", "w"))  # noqa: SIM115
-    marker = root / "server.json"
-    deadline = time.monotonic() + 60
-    while not marker.is_file():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise SystemExit(f"conformance: the local hub did not start (see {root.parent / 'hub.log'})")
-        time.sleep(0.1)
-    return proc, json.loads(marker.read_text())["url"]
+    try:
+        return start_local_hub(root, args=("--auth", str(auth)), log_path=root.parent / "hub.log")
+    except HubError as exc:
+        raise SystemExit(f"conformance: {exc}") from exc
 
 
 def prepare_tests(sdist: Path, work: Path, url: str) -> Path:
@@ -354,8 +338,7 @@ def main(argv: list[str] | None = None) -> int:
         prepare_tests(sdist, work, url)
         results = run_pytest(work, files, url, args.workers, extra)
     finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=30)
+        stop_local_hub(proc)
     log(f"suite ran in {time.monotonic() - started:.0f}s")
     deselected = Counter({DESELECT_MARKERS.get(m, m): n for m, n in results.get("deselected", {}).items()})
     code = report(results, exclusions, deselected)

@@ -50,12 +50,19 @@ def find_local_hub(root: str | Path) -> str | None:
     return url if _answers_http(url) else None
 
 
-def start_local_hub(root: str | Path, *, timeout: float = 60.0) -> tuple[subprocess.Popen, str]:
-    """Start `publisher hub serve --root ROOT --port 0` and wait for the server.json naming its pid."""
+def start_local_hub(
+    root: str | Path, *, args: tuple[str, ...] = (), log_path: str | Path | None = None, timeout: float = 60.0
+) -> tuple[subprocess.Popen, str]:
+    """Start `publisher hub serve --root ROOT --port 0 [ARGS]` and wait for the server.json naming its pid.
+
+    The one way anything here starts a hub process (publish, the benchmarks, `make conformance`): `args` adds
+    `hub serve` options (`--auth`, `--request-log`), `log_path` takes its output (default ROOT/serve.log).
+    """
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
-    log = open(root / "serve.log", "ab")  # noqa: SIM115 - handed to the child, closed by stop_local_hub
-    cmd = [sys.executable, "-m", "publisher", "hub", "serve", "--root", str(root), "--port", "0"]
+    log_file = Path(log_path) if log_path is not None else root / "serve.log"
+    log = open(log_file, "ab")  # noqa: SIM115 - handed to the child, closed by stop_local_hub
+    cmd = [sys.executable, "-m", "publisher", "hub", "serve", "--root", str(root), "--port", "0", *args]
     proc = subprocess.Popen(cmd, stdout=log, stderr=log, stdin=subprocess.DEVNULL)
     proc._publisher_log = log  # type: ignore[attr-defined]
     deadline = time.monotonic() + timeout
@@ -67,7 +74,7 @@ def start_local_hub(root: str | Path, *, timeout: float = 60.0) -> tuple[subproc
             break
         time.sleep(0.1)
     stop_local_hub(proc)
-    raise HubError(f"the local hub did not start (see {root / 'serve.log'})")
+    raise HubError(f"the local hub did not start (see {log_file})")
 
 
 def stop_local_hub(proc: subprocess.Popen) -> None:
