@@ -60,6 +60,7 @@ class Progress(Protocol):
 def regenerate(request: Request, settings: Settings, make_progress: Callable[[int], Progress]) -> Report:
     """Connect, list or read the targets, and run the pipeline over them; the report of the whole run."""
     from publisher.hubclient.bulk import BulkHub, quiet_client_logging
+    from publisher.hubclient.retry import retry_policy_from_env
     from publisher.hubclient.target import connect, is_loopback, resolve_target
     from publisher.regenerate.pipeline import Options, run
 
@@ -70,6 +71,7 @@ def regenerate(request: Request, settings: Settings, make_progress: Callable[[in
         quiet_client_logging()  # our summary says what happened; no per-call chatter
         notes: list[Progress] = []  # the progress display, once it exists
         bulk = BulkHub(connected.endpoint, connected.token, concurrency=request.concurrency,
+                       policy=retry_policy_from_env(),  # PUBLISHER_HUB_RETRIES / _RETRY_WAIT, as publish
                        on_retry=lambda m: notes[0].note(m) if notes else None)  # fmt: skip
         bulk.whoami()  # a bad token fails here once (exit 2), not once per repo
         # the cards' front matter only when no state file settles repos (a first run, or --refresh)

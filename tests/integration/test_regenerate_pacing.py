@@ -114,3 +114,23 @@ def test_ctrl_c_stops_a_run_sleeping_on_the_commit_cap(hub_clean, tmp_path):
     assert "commit cap (1/hour) reached: waiting" in stderr
     statuses = [json.loads(line)["status"] for line in journal.read_text().splitlines()]
     assert statuses.count("changed") == 1 and "committing" not in statuses[statuses.index("changed") + 1 :]
+
+
+def test_the_retry_settings_of_the_environment_hold_for_regenerate_as_for_publish(hub_clean):
+    from click.testing import CliRunner
+
+    from publisher.cli import cli
+
+    seed_hub(hub_clean.url, hub_clean.token, make_cards("pace-env", "pace-nobody", mix={"edited": 1}),
+             owner_token=hub_clean.token)  # fmt: skip
+    hub_clean.server.set_faults("resolve:503:times=1")
+    env = {"HF_TOKEN": hub_clean.token, "HF_ENDPOINT": hub_clean.url, "PUBLISHER_HUB_RETRIES": "1"}
+    once = CliRunner().invoke(cli, ["regenerate", "--author", "pace-env", "--no-progress"], env=env)
+    assert once.exit_code == 1, once.stderr  # one try: the 503 fails the repo
+    assert [e["status"] for e in hub_clean.server.requests if e["route"] == "resolve"] == [503]
+    hub_clean.server.set_faults("resolve:503:times=1")
+    hub_clean.server.clear_requests()
+    env["PUBLISHER_HUB_RETRIES"] = "2"
+    twice = CliRunner().invoke(cli, ["regenerate", "--author", "pace-env", "--no-progress"], env=env)
+    assert twice.exit_code == 0, twice.stderr
+    assert [e["status"] for e in hub_clean.server.requests if e["route"] == "resolve"] == [503, 200]
