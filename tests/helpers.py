@@ -73,6 +73,18 @@ def publish(hub, run: Path, repo_id: str, *args: str, env: dict | None = None, v
     return proc.returncode, doc, proc.stderr
 
 
+def publish_with_local_hub(run: Path, root: Path, *, home: Path) -> subprocess.CompletedProcess:
+    """`publisher publish RUN --hub local --hub-root ROOT --no-verify --json` as a person without a token runs
+    it (no HF_TOKEN or HF_ENDPOINT; HF_HOME=home): the hub at ROOT is found, or started for the command."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k not in ("HF_TOKEN", "HF_ENDPOINT")}
+    env["HF_HOME"] = str(home)
+    cmd = [sys.executable, "-m", "publisher", "publish", str(run), "--hub", "local", "--hub-root", str(root),
+           "--no-verify", "--json"]  # fmt: skip
+    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=HANG_GUARD)
+
+
 def statuses(doc: dict) -> dict[str, str]:
     """path -> status of a `publish --json` document's files."""
     return {f["path"]: f["status"] for f in doc["files"]}

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from hang_guard import HANG_GUARD
-from helpers import hf_api, publish, routes, statuses, write_card
+from helpers import hf_api, publish, publish_with_local_hub, routes, statuses, write_card
 from huggingface_hub import HfApi
 
 FAKE_TOKEN = "hf_RecognizableFakeToken0123456789"
@@ -212,37 +212,12 @@ def test_auto_in_ci_without_token_fails_before_any_request(hub_clean, run_dir, t
 
 
 def test_local_hub_already_running_is_found_and_left_running(run_dir, tmp_path):
-    import os
-    import time
+    from publisher.hubclient.localhub_process import start_local_hub, stop_local_hub
 
     root = tmp_path / "hub"
-    server = subprocess.Popen(
-        [sys.executable, "-m", "publisher", "hub", "serve", "--root", str(root), "--port", "0"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server, url = start_local_hub(root)
     try:
-        for _ in range(300):
-            if (root / "server.json").exists():
-                break
-            time.sleep(0.1)
-        url = json.loads((root / "server.json").read_text())["url"]
-        env = {k: v for k, v in os.environ.items() if k not in ("HF_TOKEN", "HF_ENDPOINT")}
-        env["HF_HOME"] = str(tmp_path / "home")
-        cmd = [
-            sys.executable,
-            "-m",
-            "publisher",
-            "publish",
-            str(run_dir),
-            "--hub",
-            "local",
-            "--hub-root",
-            str(root),
-            "--no-verify",
-            "--json",
-        ]
-        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=HANG_GUARD)
+        proc = publish_with_local_hub(run_dir, root, home=tmp_path / "home")
         assert proc.returncode == 0, proc.stderr
         doc = json.loads(proc.stdout)
         assert doc["hub"] == "local" and doc["model_url"] == f"{url}/huggingtweets/demo"
@@ -250,30 +225,12 @@ def test_local_hub_already_running_is_found_and_left_running(run_dir, tmp_path):
         assert server.poll() is None and (root / "server.json").exists()
         assert "huggingtweets/demo" in [m.id for m in HfApi(endpoint=url).list_models()]
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop_local_hub(server)
 
 
 def test_json_of_a_publish_to_a_hub_started_for_it_names_no_dead_port(run_dir, tmp_path):
-    import os
-
     root = tmp_path / "hub"
-    env = {k: v for k, v in os.environ.items() if k not in ("HF_TOKEN", "HF_ENDPOINT")}
-    env["HF_HOME"] = str(tmp_path / "home")
-    cmd = [
-        sys.executable,
-        "-m",
-        "publisher",
-        "publish",
-        str(run_dir),
-        "--hub",
-        "local",
-        "--hub-root",
-        str(root),
-        "--no-verify",
-        "--json",
-    ]
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=HANG_GUARD)
+    proc = publish_with_local_hub(run_dir, root, home=tmp_path / "home")
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
     assert doc["status"] == "published" and not (root / "server.json").exists()
