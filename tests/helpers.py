@@ -51,24 +51,18 @@ def write_card(run: Path, **changes) -> None:
     (run / "card.json").write_text(json.dumps(card, indent=2))
 
 
+def publish_cmd(
+    run: Path, repo_id: str, *args: str, verify: bool = False, json_out: bool = True
+) -> list[str]:
+    """The command line of `publisher publish RUN --hub hf --repo-id REPO_ID [--json] [--no-verify] ARGS`."""
+    cmd = [sys.executable, "-m", "publisher", "publish", str(run), "--hub", "hf", "--repo-id", repo_id]
+    return [*cmd, *(["--json"] if json_out else []), *([] if verify else ["--no-verify"]), *args]
+
+
 def publish(hub, run: Path, repo_id: str, *args: str, env: dict | None = None, verify: bool = False):
     """Run `publisher publish --json` against the session hub; returns (exit code, JSON document, stderr)."""
-    cmd = [
-        sys.executable,
-        "-m",
-        "publisher",
-        "publish",
-        str(run),
-        "--hub",
-        "hf",
-        "--repo-id",
-        repo_id,
-        "--json",
-    ]
-    cmd += [] if verify else ["--no-verify"]
-    proc = subprocess.run(
-        [*cmd, *args], env=env or hub.env(), capture_output=True, text=True, timeout=HANG_GUARD
-    )
+    cmd = publish_cmd(run, repo_id, *args, verify=verify)
+    proc = subprocess.run(cmd, env=env or hub.env(), capture_output=True, text=True, timeout=HANG_GUARD)
     doc = json.loads(proc.stdout) if proc.stdout.strip() else None
     return proc.returncode, doc, proc.stderr
 

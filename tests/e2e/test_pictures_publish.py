@@ -20,7 +20,7 @@ from publisher.pictures.curve import training_curve_png
 from publisher.pictures.png import png_chunks, png_size
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from helpers import assert_pixels_only, history  # noqa: E402
+from helpers import assert_pixels_only, history, publish_cmd  # noqa: E402
 
 CARD = {
     "users": [{"handle": "alice", "name": "محمد 🤖"}, {"handle": "bob", "name": "山田太郎"}],
@@ -39,21 +39,7 @@ def run_dir(tmp_path: Path, tiny_model_dir: Path) -> Path:
 
 
 def publish(hub, run: Path, repo_id: str, *args: str) -> tuple[int, dict, str]:
-    cmd = [
-        sys.executable,
-        "-m",
-        "publisher",
-        "publish",
-        str(run),
-        "--hub",
-        "hf",
-        "--repo-id",
-        repo_id,
-        "--json",
-        "--no-verify",
-        *args,
-    ]
-    proc = subprocess.run(cmd, env=hub.env(), capture_output=True, text=True)
+    proc = subprocess.run(publish_cmd(run, repo_id, *args), env=hub.env(), capture_output=True, text=True)
     return proc.returncode, (json.loads(proc.stdout) if proc.stdout.strip() else {}), proc.stderr
 
 

@@ -6,13 +6,12 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 from hang_guard import HANG_GUARD
-from helpers import hf_api, publish, routes, statuses, write_card
+from helpers import hf_api, publish, publish_cmd, routes, statuses, write_card
 from huggingface_hub import HfApi
 
 FAKE_TOKEN = "hf_NeverPrintMeFakeToken4242424242"
@@ -66,18 +65,7 @@ def test_kill_9_mid_upload_leaves_previous_commit_and_rerun_completes(hub_clean,
 
     hub_clean.server.clear_requests()
     hub_clean.server.set_faults("lfs-put:hold")  # the server holds the upload: kill while it is in flight
-    cmd = [
-        sys.executable,
-        "-m",
-        "publisher",
-        "publish",
-        str(run_dir),
-        "--hub",
-        "hf",
-        "--repo-id",
-        repo,
-        "--no-verify",
-    ]
+    cmd = publish_cmd(run_dir, repo, json_out=False)
     proc = subprocess.Popen(cmd, env=hub_clean.env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     held = hub_clean.server.wait_held(1, timeout=HANG_GUARD)
     os.kill(proc.pid, signal.SIGKILL)
@@ -139,18 +127,7 @@ def test_concurrent_commit_during_publish_is_a_clear_412_and_rerun_publishes(hub
     write_card(run_dir, widget=["Racing ahead"])
     hub_clean.server.clear_requests()
     hub_clean.server.set_latency(300)
-    cmd = [
-        sys.executable,
-        "-m",
-        "publisher",
-        "publish",
-        str(run_dir),
-        "--hub",
-        "hf",
-        "--repo-id",
-        repo,
-        "--no-verify",
-    ]
+    cmd = publish_cmd(run_dir, repo, json_out=False)
     proc = subprocess.Popen(
         cmd, env=hub_clean.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )

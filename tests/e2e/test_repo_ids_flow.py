@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from hang_guard import HANG_GUARD
+from helpers import publish_cmd
 from huggingface_hub import CommitOperationAdd, HfApi, hf_hub_download
 
 from publisher.card.manifest import card_from_dict
@@ -105,18 +106,7 @@ def test_publish_refuses_a_repo_id_the_hub_refuses_before_any_request(
     shutil.copytree(tiny_model_dir, run)
     (run / "card.json").write_text(json.dumps(_manifest("demo")), encoding="utf-8")
     for bad in ("huggingtweets/a--b", "huggingtweets/-x", "huggingtweets/x.git"):
-        cmd = [
-            sys.executable,
-            "-m",
-            "publisher",
-            "publish",
-            str(run),
-            "--hub",
-            "hf",
-            "--repo-id",
-            bad,
-            "--no-verify",
-        ]
+        cmd = publish_cmd(run, bad, json_out=False)
         proc = subprocess.run(cmd, env=hub_clean.env(), capture_output=True, text=True, timeout=HANG_GUARD)
         assert proc.returncode == 2, proc.stderr
         assert "--repo-id" in proc.stderr and bad in proc.stderr
