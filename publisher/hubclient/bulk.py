@@ -102,7 +102,8 @@ class BulkHub:
         self.gate = gate or RateGate(sleep=self.stop.sleep)
         self.policy = policy
         self._sleep = self.stop.sleep if sleep is time.sleep else sleep
-        self._on_retry = on_retry
+        self.on_retry = on_retry
+        """Told each wait and retry as a line (the run's progress display, once it exists)."""
         self.retries = 0
         self.rate_limited = 0
         self.concurrency = max(1, concurrency)
@@ -168,8 +169,8 @@ class BulkHub:
                         on_retry=_retrying)  # fmt: skip
 
     def _note(self, message: str) -> None:
-        if self._on_retry is not None:
-            self._on_retry(message)
+        if self.on_retry is not None:
+            self.on_retry(message)
 
     # ------------------------------------------------------------------------------------------- listing
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from publisher.output import warn
+from publisher.output import info, warn
 from publisher.regenerate.report import RepoResult, Report
 from publisher.regenerate.sharding import in_shard, matches
 from publisher.regenerate.sources import Target, listed_targets, local_targets, read_repo_file
@@ -69,10 +69,10 @@ def regenerate(request: Request, settings: Settings, make_progress: Callable[[in
     repo_state = _repo_state(request)
     with connect(target) as connected:
         quiet_client_logging()  # our summary says what happened; no per-call chatter
-        notes: list[Progress] = []  # the progress display, once it exists
+        # retry settings from PUBLISHER_HUB_RETRIES / _RETRY_WAIT, as publish; waits and retries before the
+        # progress display exists (whoami, the listing) are printed as lines
         bulk = BulkHub(connected.endpoint, connected.token, concurrency=request.concurrency,
-                       policy=retry_policy_from_env(),  # PUBLISHER_HUB_RETRIES / _RETRY_WAIT, as publish
-                       on_retry=lambda m: notes[0].note(m) if notes else None)  # fmt: skip
+                       policy=retry_policy_from_env(), on_retry=lambda m: info(f"regenerate: {m}"))  # fmt: skip
         bulk.whoami()  # a bad token fails here once (exit 2), not once per repo
         # the cards' front matter only when no state file settles repos (a first run, or --refresh)
         first_run = repo_state is None or request.refresh or not len(repo_state)
@@ -94,7 +94,7 @@ def regenerate(request: Request, settings: Settings, make_progress: Callable[[in
                           dry_run=request.dry_run, read_only_namespaces=frozenset(read_only))  # fmt: skip
         todo = sum(1 for t in targets if journal is None or not journal.is_done(t.repo_id))
         progress = make_progress(todo)
-        notes.append(progress)
+        bulk.on_retry = progress.note
         try:
             return run(targets, bulk, options, journal=journal, on_result=progress, repo_state=repo_state,
                        refresh=request.refresh, on_wait=progress.note)  # fmt: skip
