@@ -141,3 +141,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if config.getoption("--reverse-order"):
         items.reverse()
+    elif config.getoption("numprocesses", None):
+        _longest_modules_first(items)
+
+
+def _longest_modules_first(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (`make test`), modules go to the workers in collection order, one whole module at a
+    time (--dist loadfile): handing out the long ones first (most `slow` tests: training, subprocesses) keeps
+    one worker from starting a long module while the other has nothing left. Order within a module is kept."""
+    slow: dict[str, int] = {}
+    for item in items:
+        module = item.nodeid.split("::", 1)[0]
+        slow[module] = slow.get(module, 0) + (item.get_closest_marker("slow") is not None)
+    position = {module: index for index, module in enumerate(slow)}
+    items.sort(key=lambda item: (-slow[m := item.nodeid.split("::", 1)[0]], position[m]))
