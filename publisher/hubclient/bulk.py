@@ -51,6 +51,8 @@ T = TypeVar("T")
 
 READ_TIMEOUT = 60.0
 COMMIT_TIMEOUT = 120.0
+MAX_JSON_ANSWER = 64 * 1024 * 1024
+"""The largest JSON answer (a whoami, a listing page) parsed: a page of 1,000 repos with cardData is < 1 MB."""
 INLINE_LIMIT = 1_000_000
 """Files up to this size, UTF-8 text without NUL, are committed inline (the Hub's regular files)."""
 LISTING_EXPAND: tuple[str, ...] = ("sha", "siblings", "private")
@@ -125,12 +127,23 @@ class BulkHub:
 
         return build_hf_headers(token=self._token)
 
-    def _get(self, url: str, *, params: Any = None) -> Any:
-        """One GET on huggingface_hub's session; an error status raises its error classes (hf_raise_for_status)."""
-        from huggingface_hub.utils import get_session, hf_raise_for_status
+    def _send(self, method: str, url: str, *, headers: dict[str, str] | None = None, timeout: float = READ_TIMEOUT,
+              **kwargs: Any) -> Any:  # fmt: skip
+        """One request on huggingface_hub's session with this token's headers; its rate-limit headers are
+        watched. The status is the caller's to check."""
+        from huggingface_hub.utils import get_session
 
-        response = get_session().get(url, headers=self._headers, params=params, timeout=READ_TIMEOUT)
+        response = get_session().request(
+            method, url, headers=headers or self._headers, timeout=timeout, **kwargs
+        )
         self._watch_rate_limit(response.headers)
+        return response
+
+    def _get(self, url: str, *, params: Any = None) -> Any:
+        """One GET; an error status raises huggingface_hub's error classes (hf_raise_for_status)."""
+        from huggingface_hub.utils import hf_raise_for_status
+
+        response = self._send("GET", url, params=params)
         hf_raise_for_status(response)
         return response
 
@@ -176,7 +189,8 @@ class BulkHub:
 
     def whoami(self) -> dict[str, Any]:
         """The token's account (GET /api/whoami-v2, as HfApi.whoami): a bad token fails here, once."""
-        return self._call("whoami", lambda: self._get(f"{self.endpoint}/api/whoami-v2").json())
+        url = f"{self.endpoint}/api/whoami-v2"
+        return self._call("whoami", lambda: _json_answer(self._get(url).content, f"GET {url}"))
 
     def list_models(self, author: str, *, card_data: bool = False) -> list[ListedRepo]:
         """Every model of `author` visible to the token, with sha and file names when the Hub gives them.
@@ -204,23 +218,22 @@ class BulkHub:
         next_url: str | None = url
         while next_url is not None:
             response = self._get(next_url, params=params if next_url == url else None)
-            page = response.json()
+            page = _json_answer(response.content, f"GET {url}")
             if not isinstance(page, list):
                 raise HubError(f"GET {url}: the Hub sent {type(page).__name__}, not a list of repos")
             yield from (item for item in page if isinstance(item, dict))
-            next_url = response.links.get("next", {}).get("url")
+            next_url = next_page(response.links, self.endpoint)
 
     # ---------------------------------------------------------------------------------------------- reads
 
     def _get_file(self, repo_id: str, path: str, revision: str) -> tuple[bytes | None, str | None]:
         """(content or None if the file is absent, the commit sha the Hub resolved) in one GET."""
         from huggingface_hub.errors import EntryNotFoundError
-        from huggingface_hub.utils import get_session, hf_raise_for_status
+        from huggingface_hub.utils import hf_raise_for_status
 
         # hf_hub_url's URL for a model repo (its module costs 0.15 s to import; the rule is one line)
         url = f"{self.endpoint}/{repo_id}/resolve/{quote(revision, safe='')}/{quote(path)}"
-        response = get_session().get(url, headers=self._headers, timeout=READ_TIMEOUT)
-        self._watch_rate_limit(response.headers)
+        response = self._send("GET", url)
         commit = response.headers.get("x-repo-commit")
         try:
             hf_raise_for_status(response)
@@ -325,7 +338,7 @@ class BulkHub:
         """The commit POST alone (docs/hub-api.md §2 #16): an NDJSON header line, then each file inline (base64)."""
         import base64
 
-        from huggingface_hub.utils import get_session, hf_raise_for_status
+        from huggingface_hub.utils import hf_raise_for_status
 
         header = {"summary": message, "description": description}
         if parent_commit is not None:
@@ -340,10 +353,9 @@ class BulkHub:
         url = f"{self.endpoint}/api/models/{repo_id}/commit/{quote('main', safe='')}"
         headers = {**self._headers, "Content-Type": "application/x-ndjson"}
         params = {"create_pr": "1"} if create_pr else None
-        response = get_session().post(
-            url, content=body, headers=headers, params=params, timeout=COMMIT_TIMEOUT
+        response = self._send(
+            "POST", url, content=body, headers=headers, params=params, timeout=COMMIT_TIMEOUT
         )
-        self._watch_rate_limit(response.headers)
         hf_raise_for_status(response)
         data = response.json()
         return CommitOutcome(sha=data["commitOid"], url=data.get("commitUrl", ""),
@@ -389,6 +401,31 @@ class BulkHub:
         return self._call(
             f"read {repo_id}/{path}@{revision}", lambda: self._get_file(repo_id, path, revision)
         )[0]
+
+
+def next_page(links: dict[str, Any], endpoint: str) -> str | None:
+    """The `Link: <...>; rel="next"` URL of a listing page, or None on the last page.
+
+    Followed only on the endpoint itself: every page is fetched with the token, so a next link to another
+    host (a misconfigured proxy, a hostile server) is refused rather than handed the token."""
+    url = (links.get("next") or {}).get("url")
+    if url is None:
+        return None
+    if not isinstance(url, str) or not url.startswith(endpoint.rstrip("/") + "/"):
+        raise HubError(f"the listing's next page {str(url)[:200]!r} is not on {endpoint}: not followed")
+    return url
+
+
+def _json_answer(content: bytes, what: str) -> Any:
+    """The Hub's JSON answer, refused when it is larger or deeper than any real one (a clear HubError)."""
+    if len(content) > MAX_JSON_ANSWER:
+        raise HubError(f"{what}: the answer is {len(content)} bytes, more than {MAX_JSON_ANSWER}; refused")
+    try:
+        return json.loads(content)
+    except RecursionError:
+        raise HubError(f"{what}: the answer is nested too deeply to be real; refused") from None
+    except ValueError as exc:
+        raise HubError(f"{what}: the answer is not JSON ({exc})") from None
 
 
 def _listed(item: dict[str, Any], digest_of: Callable[[Any], str | None]) -> ListedRepo:

@@ -320,3 +320,30 @@ def test_a_readme_whose_front_matter_the_hub_would_reject_is_not_committed():
     check_readme_offline("org/x", _reference_card().encode("utf-8"))  # a rendered card passes
     with pytest.raises(CardCheckError, match="org/x/README.md: invalid front matter, not committed"):
         check_readme_offline("org/x", b"---\nlanguage: en\nno closing line\n")
+
+
+def test_a_listing_follows_its_next_page_only_on_the_endpoint_it_sends_the_token_to():
+    from publisher.errors import HubError
+    from publisher.hubclient.bulk import next_page
+
+    endpoint = "http://127.0.0.1:8777"
+    assert next_page({}, endpoint) is None
+    assert next_page({"next": {"url": f"{endpoint}/api/models?cursor=x"}}, endpoint + "/") == (
+        f"{endpoint}/api/models?cursor=x"
+    )
+    for elsewhere in ("https://evil.example/api/models", "http://127.0.0.1:87770/api/models", "/api/models"):
+        with pytest.raises(HubError, match="not followed"):
+            next_page({"next": {"url": elsewhere}}, endpoint)
+
+
+def test_a_hub_answer_too_large_too_deep_or_not_json_is_a_clear_hub_error():
+    from publisher.errors import HubError
+    from publisher.hubclient import bulk
+
+    assert bulk._json_answer(b'[{"id": "a/b"}]', "GET x") == [{"id": "a/b"}]
+    with pytest.raises(HubError, match="nested too deeply"):
+        bulk._json_answer(b"[" * 100_000 + b"]" * 100_000, "GET x")
+    with pytest.raises(HubError, match="not JSON"):
+        bulk._json_answer(b"<html>", "GET x")
+    with pytest.raises(HubError, match="more than"):
+        bulk._json_answer(b" " * (bulk.MAX_JSON_ANSWER + 1), "GET x")
