@@ -106,9 +106,10 @@ def _generate(model: Any, tokenizer: Any, prompt: str) -> str:
 
     torch.manual_seed(0)
     inputs = tokenizer(prompt, return_tensors="pt")
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     with torch.no_grad():
         out = model.generate(**inputs, max_new_tokens=MAX_NEW_TOKENS, do_sample=True, num_return_sequences=1,
-                             pad_token_id=tokenizer.pad_token_id or tokenizer.eos_token_id)  # fmt: skip
+                             pad_token_id=pad)  # fmt: skip
     prompt_length = len(tokenizer.decode(inputs["input_ids"][0], skip_special_tokens=True))
     return prompt + tokenizer.decode(out[0], skip_special_tokens=True)[prompt_length:]
 
