@@ -51,3 +51,28 @@ def test_ctx_exit_code_reaches_the_shell(monkeypatch):
     with pytest.raises(SystemExit) as info:
         cli_module.main(["exits-three"])
     assert info.value.code == 3
+
+
+@pytest.mark.slow
+def test_a_regenerate_rerun_imports_neither_hf_api_nor_jinja_nor_torch(hub_clean, tmp_path):
+    """A re-run settled by its state file renders nothing and lists with single requests: its start-up holds
+    none of huggingface_hub's HfApi, file_download, Jinja or the training stack."""
+    code = (
+        "import sys\nfrom publisher.cli import main\n"
+        "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('huggingface_hub.hf_api', 'huggingface_hub.file_download', 'jinja2', 'torch',"
+        " 'transformers', 'wandb') if m in sys.modules]\n"
+        "print('HEAVY', heavy, file=sys.stderr)\n"
+    )
+    args = [
+        "regenerate",
+        "--author",
+        "nobody-here",
+        "--json",
+        "--no-progress",
+        "--state",
+        str(tmp_path / "s.jsonl"),
+    ]
+    result = subprocess.run([sys.executable, "-c", code, *args], env=hub_clean.env(), capture_output=True,
+                            text=True, timeout=HANG_GUARD)  # fmt: skip
+    assert "HEAVY []" in result.stderr, result.stderr[-2000:]
